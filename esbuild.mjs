@@ -1,0 +1,58 @@
+// Builds the four bundles into dist/: the extension host entry, the engine worker, the CLI (all Node,
+// CommonJS) and the webview script (browser, IIFE). onnxruntime-node and sharp carry native binaries:
+// they stay external and ship in node_modules beside the bundle, one platform's binaries per VSIX.
+// Usage: node esbuild.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints "[watch] build started/finished" for the VS Code problem matcher, and errors as file:line:col. */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => { if (watch) console.log('[watch] build started'); });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [problemMatcher],
+};
+
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode', 'onnxruntime-node', 'sharp'],
+  // transformers.js: pick its Node build, which loads onnxruntime-node.
+  conditions: ['node', 'require'],
+  mainFields: ['main', 'module'],
+};
+
+const builds = [
+  { ...node, entryPoints: { worker: 'src/worker/worker.ts', cli: 'src/node/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+];
+if (existsSync('src/vscode/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist' });
+if (existsSync('webview-ui/main.ts')) {
+  builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview-ui/main.ts' }, outdir: 'dist' });
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

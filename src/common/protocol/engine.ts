@@ -1,0 +1,109 @@
+import type { ChunkKind } from '../types';
+
+/** How results are ranked. */
+export type SearchMode = 'vector' | 'fulltext' | 'hybrid';
+
+/** A file that was not indexed, and why (shown to the user as is). */
+export interface SkippedFile {
+  /** Path relative to its root, with '/' separators. */
+  path: string;
+  reason: string;
+}
+
+/** Which files of a root folder to read. */
+export interface IndexOptions {
+  /** Globs (relative to the root) a file must match to be read; empty = every supported file. */
+  include?: string[];
+  /** Globs (relative to the root) of files and folders never read, on top of .gitignore and the defaults. */
+  exclude?: string[];
+  /** Files larger than this many bytes are skipped. Default 1 MB. */
+  maxFileSize?: number;
+  /** Honour .gitignore files (nested ones too). Default true. */
+  useGitignore?: boolean;
+}
+
+/** What one indexing run did. */
+export interface IndexSummary {
+  /** Files in the index after the run. */
+  files: number;
+  /** Chunks in the index after the run. */
+  chunks: number;
+  /** Chunks embedded by the model in this run. */
+  embedded: number;
+  /** Chunks whose vector was reused because their text had been embedded before. */
+  reused: number;
+  /** Files read in this run (new or changed). */
+  read: number;
+  /** Files removed from the index because they are gone or now excluded. */
+  removed: number;
+  skipped: SkippedFile[];
+  /** Share of padding tokens in the embedded batches (0..1). */
+  paddingWaste: number;
+  /** Why the stored index was discarded and rebuilt, if it was. */
+  rebuiltBecause?: string;
+  ms: number;
+}
+
+/** A progress report while indexing. */
+export interface IndexProgress {
+  phase: 'scanning' | 'reading' | 'embedding' | 'saving';
+  done: number;
+  total: number;
+}
+
+export interface SearchOptions {
+  limit?: number;
+  mode?: SearchMode;
+  /** Only hits whose similarity is at least this (vector and hybrid modes). */
+  minScore?: number;
+  kinds?: ChunkKind[];
+  /** Only hits under this folder (relative to a root, '/' separators). */
+  pathPrefix?: string;
+}
+
+/** One ranked result. */
+export interface SearchHit {
+  /** Absolute path of the root folder the file was indexed under. */
+  root: string;
+  /** Path relative to root, with '/' separators. */
+  path: string;
+  /** 1-based inclusive line range. */
+  startLine: number;
+  endLine: number;
+  kind: ChunkKind;
+  /** Heading path for Markdown, documented declaration for comments. */
+  title: string;
+  text: string;
+  /**
+   * The ranking score. In vector and hybrid mode: cosine similarity between query and chunk
+   * (−1..1; hybrid adds a small full-text bonus that only re-orders near ties). In full-text mode:
+   * BM25 relative to the best hit (0..1].
+   */
+  score: number;
+  /** Cosine similarity of query and chunk, when vectors were used. */
+  similarity?: number;
+  /** Dominant script/language of the chunk text: 'en' (Latin), 'ko', 'ja', 'zh', 'other'. */
+  lang: string;
+  /** Source language of the file: 'markdown', 'typescript', 'python', … */
+  fileLanguage: string;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  mode: SearchMode;
+  ms: number;
+}
+
+/** What the index holds (for "show index info"). */
+export interface IndexInfo {
+  files: number;
+  chunks: number;
+  vectors: number;
+  bytesOnDisk: number;
+  model: { id: string; dim: number; dtype: string } | undefined;
+  roots: string[];
+  skipped: SkippedFile[];
+  savedAt?: string;
+  /** Why the stored index could not be used (it is rebuilt by the next indexing run). */
+  storeProblem?: string;
+}

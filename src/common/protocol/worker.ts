@@ -1,0 +1,78 @@
+import type { IndexInfo, IndexOptions, IndexProgress, IndexSummary, SearchOptions, SearchResult } from './engine';
+
+/** Data a worker is started with (`workerData`). */
+export interface WorkerConfig {
+  /** A local model folder in the Hugging Face layout. */
+  modelDir: string;
+  /** Folder the index is persisted in. */
+  storeDir: string;
+  /** onnxruntime intra-op threads; default half the cores, at least 1. */
+  threads?: number;
+}
+
+/** Requests the worker answers: method name → [params, result]. */
+export interface WorkerMethods {
+  index: [{ roots: string[]; options?: IndexOptions }, IndexSummary];
+  search: [{ query: string; options?: SearchOptions }, SearchResult];
+  info: [Record<string, never>, IndexInfo];
+  clear: [Record<string, never>, void];
+  /** Finish the request in flight, release the model, and let the thread end. */
+  shutdown: [Record<string, never>, void];
+}
+export type WorkerMethod = keyof WorkerMethods;
+
+export interface RequestMessage<M extends WorkerMethod = WorkerMethod> {
+  type: 'request';
+  id: number;
+  method: M;
+  params: WorkerMethods[M][0];
+}
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+export interface ResponseMessage {
+  type: 'response';
+  id: number;
+  result?: unknown;
+  error?: ErrorPayload;
+}
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  progress: IndexProgress;
+}
+/** Sent once when the model is loaded (or failed to load). */
+export interface ReadyMessage {
+  type: 'ready';
+  error?: ErrorPayload;
+  model?: { id: string; dim: number; dtype: string; loadMs: number };
+}
+export interface LogMessage {
+  type: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type HostToWorker = RequestMessage | CancelMessage;
+export type WorkerToHost = ResponseMessage | ProgressMessage | ReadyMessage | LogMessage;
+
+/** An error that crosses the thread boundary: a stable code and a sentence a user can act on. */
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+}
+
+export type ErrorCode =
+  | 'model-missing'
+  | 'model-invalid'
+  | 'store-unreadable'
+  | 'cancelled'
+  | 'worker-exited'
+  | 'bad-request'
+  | 'internal';
+
+export function isWorkerToHost(m: unknown): m is WorkerToHost {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string'
+    && ['response', 'progress', 'ready', 'log'].includes((m as { type: string }).type);
+}

@@ -1,0 +1,95 @@
+import { EngineError } from '../errors';
+import type { IndexProgress } from './engine';
+import type { HostToWorker, ReadyMessage, WorkerMethod, WorkerMethods, WorkerToHost } from './worker';
+import { isWorkerToHost } from './worker';
+
+/** The parts of a `worker_threads` Worker the client uses (kept structural so this file stays runtime-free). */
+export interface WorkerLike {
+  postMessage(message: HostToWorker): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+}
+
+/** A cancellation signal in the shape of both VS Code's CancellationToken and a simple test token. */
+export interface CancelToken {
+  readonly isCancellationRequested: boolean;
+  onCancellationRequested(listener: () => void): { dispose(): void };
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onProgress?: (p: IndexProgress) => void;
+}
+
+/**
+ * Typed calls into the engine worker: every request gets exactly one answer, and every pending call
+ * is rejected if the worker errors or exits.
+ */
+export class WorkerClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private exited: EngineError | undefined;
+  /** Resolves when the model is loaded; rejects with the load error. */
+  readonly ready: Promise<NonNullable<ReadyMessage['model']>>;
+
+  constructor(private readonly worker: WorkerLike, private readonly onLog?: (level: string, message: string) => void) {
+    let resolveReady!: (m: NonNullable<ReadyMessage['model']>) => void;
+    let rejectReady!: (e: Error) => void;
+    this.ready = new Promise((res, rej) => { resolveReady = res; rejectReady = rej; });
+    this.ready.catch(() => undefined); // callers that never await ready still get errors through call()
+    worker.on('message', (raw) => {
+      if (!isWorkerToHost(raw)) return;
+      const m: WorkerToHost = raw;
+      if (m.type === 'ready') {
+        if (m.error) rejectReady(EngineError.fromPayload(m.error));
+        else if (m.model) resolveReady(m.model);
+      } else if (m.type === 'progress') {
+        this.pending.get(m.id)?.onProgress?.(m.progress);
+      } else if (m.type === 'response') {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.error) p.reject(EngineError.fromPayload(m.error));
+        else p.resolve(m.result);
+      } else if (m.type === 'log') {
+        this.onLog?.(m.level, m.message);
+      }
+    });
+    const fail = (error: EngineError) => {
+      this.exited ??= error;
+      rejectReady(error);
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', (e) => fail(new EngineError('worker-exited', `The search worker failed: ${e.message}`)));
+    worker.on('exit', (code) => fail(new EngineError('worker-exited', `The search worker stopped (exit code ${code}).`)));
+  }
+
+  /** True once the worker has exited or crashed. */
+  get isDead(): boolean {
+    return this.exited !== undefined;
+  }
+
+  call<M extends WorkerMethod>(
+    method: M,
+    params: WorkerMethods[M][0],
+    options: { token?: CancelToken; onProgress?: (p: IndexProgress) => void } = {},
+  ): Promise<WorkerMethods[M][1]> {
+    if (this.exited) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    const { token, onProgress } = options;
+    if (token?.isCancellationRequested) return Promise.reject(new EngineError('cancelled', 'Cancelled.'));
+    return new Promise<WorkerMethods[M][1]>((resolve, reject) => {
+      const sub = token?.onCancellationRequested(() => this.worker.postMessage({ type: 'cancel', id }));
+      const done = () => sub?.dispose();
+      this.pending.set(id, {
+        resolve: (v) => { done(); resolve(v as WorkerMethods[M][1]); },
+        reject: (e) => { done(); reject(e); },
+        onProgress,
+      });
+      this.worker.postMessage({ type: 'request', id, method, params });
+    });
+  }
+}

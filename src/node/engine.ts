@@ -1,0 +1,319 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { EngineError } from '../common/errors';
+import type {
+  IndexInfo, IndexOptions, IndexProgress, IndexSummary, SearchHit, SearchOptions, SearchResult, SkippedFile,
+} from '../common/protocol/engine';
+import type { CancelToken } from '../common/protocol/workerClient';
+import { scriptLanguage } from '../common/language';
+import { Embedder } from './embed/embedder';
+import { decodeText } from './files/decode';
+import { discoverFiles, type FoundFile } from './files/discover';
+import { ChunkIndex, type ChunkRecord } from './index/chunkIndex';
+import { deleteSnapshot, loadSnapshot, saveSnapshot, sha256, type FileRecord } from './index/persist';
+import { splitFile } from './split/splitFile';
+
+/** Texts per model call. Batches are cut from chunks sorted by length, so padding stays small. */
+const BATCH_SIZE = 32;
+/**
+ * In hybrid mode the full-text score (relative to the best full-text hit, 0..1) is added to the cosine
+ * similarity with this weight. Small on purpose: a cross-language answer never shares words with the query,
+ * so full-text may only re-order near ties, never bury a strong vector match.
+ */
+export const HYBRID_WEIGHT = 0.05;
+/** Vectors of texts no longer in the index that are kept (a branch switch back re-embeds nothing). */
+const MIN_ORPHAN_VECTORS = 2000;
+
+/** A file read and split in this run, with what its chunks embed. */
+interface ReadFile {
+  record: FileRecord;
+  chunks: ChunkRecord[];
+  inputs: { hash: string; embedText: string; tokens: number }[];
+  contentHash: string;
+}
+
+export interface EngineConfig {
+  modelDir: string;
+  storeDir: string;
+  threads?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/**
+ * The search engine: reads a workspace into chunks, embeds them, keeps them in an Orama index persisted in
+ * `storeDir`, and answers queries. Runs in the worker (and directly in tests); it never touches VS Code.
+ */
+export class Engine {
+  private chunkIndex: ChunkIndex;
+  private files = new Map<string, FileRecord>();
+  private chunks = new Map<string, ChunkRecord>();
+  /** Vectors by text hash; Map order doubles as recency for pruning orphans. */
+  private vectors = new Map<string, Float32Array>();
+  private roots: string[] = [];
+  private skipped: SkippedFile[] = [];
+  private bytesOnDisk = 0;
+  private savedAt: string | undefined;
+  private rebuildReason: string | undefined;
+
+  private constructor(readonly embedder: Embedder, private readonly config: EngineConfig) {
+    this.chunkIndex = new ChunkIndex(embedder.dim);
+  }
+
+  /** Loads the model, then the stored index if it was built with the same model (otherwise it is rebuilt). */
+  static async open(config: EngineConfig): Promise<Engine> {
+    const embedder = await Embedder.load(config.modelDir, config.threads);
+    const engine = new Engine(embedder, config);
+    await engine.loadStore();
+    return engine;
+  }
+
+  get modelInfo() {
+    return { id: this.embedder.files.id, dim: this.embedder.dim, dtype: this.embedder.files.dtype };
+  }
+
+  private async loadStore(): Promise<void> {
+    const res = await loadSnapshot(this.config.storeDir, { modelId: this.embedder.files.id, dim: this.embedder.dim });
+    if (res.status === 'invalid') {
+      this.rebuildReason = res.reason;
+      this.config.log?.('warn', `The stored index is rebuilt: ${res.reason}.`);
+      return;
+    }
+    if (res.status === 'empty') return;
+    const s = res.snapshot;
+    this.roots = s.roots;
+    this.skipped = s.skipped;
+    this.vectors = s.vectors;
+    for (const f of s.files) this.files.set(path.join(f.root, f.rel), f);
+    for (const c of s.chunks) this.chunks.set(c.id, c);
+    await this.chunkIndex.add(s.chunks, (c) => this.vectors.get(c.hash)!);
+    this.bytesOnDisk = res.bytes;
+    this.savedAt = res.savedAt;
+  }
+
+  /**
+   * Brings the index up to date with the files under `roots` (the complete set: files of other roots
+   * leave the index). Unchanged files are not read, texts embedded before are not embedded again.
+   */
+  async index(roots: string[], options: IndexOptions = {}, onProgress?: (p: IndexProgress) => void, token?: CancelToken): Promise<IndexSummary> {
+    const t0 = performance.now();
+    const checkCancel = () => {
+      if (token?.isCancellationRequested) throw new EngineError('cancelled', 'Indexing was cancelled.');
+    };
+    const absRoots = roots.map((r) => path.resolve(r));
+    const found = new Map<string, FoundFile & { root: string }>();
+    const skipped: SkippedFile[] = [];
+    const label = (root: string, rel: string) => (absRoots.length > 1 ? `${path.basename(root)}/${rel}` : rel);
+    for (const root of absRoots) {
+      onProgress?.({ phase: 'scanning', done: found.size, total: 0 });
+      const st = await fs.stat(root).catch(() => undefined);
+      if (!st?.isDirectory()) throw new EngineError('bad-request', `Folder not found: ${root}.`);
+      const res = await discoverFiles(root, options);
+      for (const f of res.files) found.set(f.abs, { ...f, root });
+      for (const s of res.skipped) skipped.push({ ...s, path: label(root, s.path) });
+      checkCancel();
+    }
+
+    // Files gone (or now excluded) leave; files whose size or mtime changed are read again.
+    const dropIds: string[] = [];
+    const dropFiles: string[] = [];
+    for (const [abs, rec] of this.files) if (!found.has(abs)) { dropFiles.push(abs); dropIds.push(...rec.chunkIds); }
+    const toRead = [...found.values()].filter((f) => {
+      const r = this.files.get(f.abs);
+      return !r || r.size !== f.size || r.mtimeMs !== f.mtimeMs || r.language !== f.language;
+    });
+
+    const changed: ReadFile[] = [];
+    const touched: { record: FileRecord; size: number; mtimeMs: number }[] = [];
+    for (let i = 0; i < toRead.length; i++) {
+      if (i % 50 === 0) { checkCancel(); onProgress?.({ phase: 'reading', done: i, total: toRead.length }); }
+      const f = toRead[i];
+      const old = this.files.get(f.abs);
+      const result = await this.readFile(f);
+      if ('reason' in result) {
+        skipped.push({ path: label(f.root, f.rel), reason: result.reason });
+        if (old) { dropFiles.push(f.abs); dropIds.push(...old.chunkIds); }
+      } else if (old && old.contentHash === result.contentHash && old.language === f.language) {
+        touched.push({ record: old, size: f.size, mtimeMs: f.mtimeMs }); // touched, not changed
+      } else {
+        changed.push(result);
+        if (old) dropIds.push(...old.chunkIds);
+      }
+    }
+
+    // Embed each distinct new text once, shortest first so batches hold similar lengths.
+    const need = new Map<string, { text: string; tokens: number }>();
+    let reused = 0;
+    for (const { inputs } of changed) {
+      for (const input of inputs) {
+        if (this.vectors.has(input.hash) || need.has(input.hash)) reused++;
+        else need.set(input.hash, { text: input.embedText, tokens: input.tokens });
+      }
+    }
+    const queue = [...need.entries()].sort((a, b) => a[1].tokens - b[1].tokens);
+    let tokens = 0, padded = 0;
+    for (let i = 0; i < queue.length; i += BATCH_SIZE) {
+      checkCancel();
+      onProgress?.({ phase: 'embedding', done: i, total: queue.length });
+      const batch = queue.slice(i, i + BATCH_SIZE);
+      const data = await this.embedder.embed(batch.map(([, v]) => v.text));
+      const dim = this.embedder.dim;
+      batch.forEach(([hash], j) => this.vectors.set(hash, data.slice(j * dim, (j + 1) * dim)));
+      const longest = Math.max(...batch.map(([, v]) => v.tokens));
+      for (const [, v] of batch) { tokens += v.tokens; padded += longest; }
+    }
+    checkCancel();
+
+    // Apply: from here on nothing is cancelled, so the index never holds half a run.
+    await this.chunkIndex.remove(dropIds);
+    for (const id of dropIds) this.chunks.delete(id);
+    for (const abs of dropFiles) this.files.delete(abs);
+    for (const t of touched) { t.record.size = t.size; t.record.mtimeMs = t.mtimeMs; }
+    for (const { record, chunks } of changed) {
+      for (const c of chunks) this.chunks.set(c.id, c);
+      this.files.set(path.join(record.root, record.rel), record);
+      await this.chunkIndex.add(chunks, (c) => this.vectors.get(c.hash)!);
+    }
+    this.roots = absRoots;
+    this.skipped = skipped;
+    this.pruneVectors();
+    onProgress?.({ phase: 'saving', done: 0, total: 1 });
+    await this.save();
+    const rebuiltBecause = this.rebuildReason;
+    this.rebuildReason = undefined;
+    return {
+      files: this.files.size, chunks: this.chunks.size, embedded: need.size, reused, read: toRead.length,
+      removed: new Set(dropFiles).size, skipped, paddingWaste: padded ? (padded - tokens) / padded : 0,
+      ...(rebuiltBecause ? { rebuiltBecause } : {}), ms: Math.round(performance.now() - t0),
+    };
+  }
+
+  /** Reads, decodes and splits one file; a file that cannot be used gives the reason. */
+  private async readFile(f: FoundFile & { root: string }): Promise<ReadFile | { reason: string }> {
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(f.abs);
+    } catch (e) {
+      return { reason: `not readable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+    }
+    const contentHash = sha256(bytes);
+    const decoded = decodeText(bytes);
+    if ('reason' in decoded) return decoded;
+    let pieces;
+    try {
+      pieces = splitFile(decoded.text, f.language, f.rel, this.embedder.countTokens, this.embedder.maxTokens);
+    } catch (e) {
+      return { reason: `could not be split into sections (${(e as Error).message})` };
+    }
+    const fileKey = sha256(path.join(f.root, f.rel)).slice(0, 16);
+    const inputs = pieces.map((p) => ({ hash: sha256(p.embedText), embedText: p.embedText, tokens: p.tokens }));
+    const chunks = pieces.map((p, i): ChunkRecord => ({
+      id: `${fileKey}:${i}`, root: f.root, rel: f.rel, kind: p.kind, title: p.title, text: p.text,
+      startLine: p.startLine, endLine: p.endLine, lang: scriptLanguage(p.text), fileLanguage: f.language, hash: inputs[i].hash,
+    }));
+    const record: FileRecord = {
+      root: f.root, rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, contentHash, language: f.language, chunkIds: chunks.map((c) => c.id),
+    };
+    return { record, chunks, inputs, contentHash };
+  }
+
+  /** Keeps every vector in use and the most recent unused ones, up to a quarter of the index (at least 2,000). */
+  private pruneVectors(): void {
+    const used = new Set<string>();
+    for (const c of this.chunks.values()) used.add(c.hash);
+    let orphans = [...this.vectors.keys()].filter((h) => !used.has(h));
+    const keep = Math.max(MIN_ORPHAN_VECTORS, Math.floor(used.size / 4));
+    orphans = orphans.slice(0, Math.max(0, orphans.length - keep));
+    for (const h of orphans) this.vectors.delete(h);
+  }
+
+  private async save(): Promise<void> {
+    let bytes: number;
+    try {
+      ({ bytes } = await saveSnapshot(this.config.storeDir, {
+        modelId: this.embedder.files.id, dim: this.embedder.dim, roots: this.roots,
+        files: [...this.files.values()], chunks: [...this.chunks.values()], vectors: this.vectors, skipped: this.skipped,
+      }));
+    } catch (e) {
+      throw new EngineError('store-unreadable', `The index folder ${this.config.storeDir} cannot be written (${(e as Error).message}).`);
+    }
+    this.bytesOnDisk = bytes;
+    this.savedAt = new Date().toISOString();
+  }
+
+  /** Ranked chunks for a query in any language. */
+  async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const t0 = performance.now();
+    const mode = options.mode ?? 'hybrid';
+    const limit = Math.max(1, Math.min(options.limit ?? 10, 500));
+    if (!query.trim() || this.chunks.size === 0) return { hits: [], mode, ms: 0 };
+    // Folder filters apply after ranking, so fetch more candidates when one is set.
+    const k = options.pathPrefix ? Math.max(limit * 20, 200) : Math.max(limit * 3, 30);
+    const filter = { kinds: options.kinds };
+    const scored = new Map<string, { score: number; similarity?: number }>();
+
+    let queryVector: Float32Array | undefined;
+    if (mode !== 'fulltext') {
+      queryVector = await this.embedder.embed([query]);
+      for (const h of await this.chunkIndex.vectorSearch(queryVector, k, filter)) scored.set(h.id, { score: h.score, similarity: h.score });
+    }
+    if (mode !== 'vector') {
+      const ft = await this.chunkIndex.fullTextSearch(query, k, filter);
+      const best = ft[0]?.score || 1;
+      for (const h of ft) {
+        const rel = h.score / best;
+        if (mode === 'fulltext') { scored.set(h.id, { score: rel }); continue; }
+        const prev = scored.get(h.id);
+        const vector = this.vectors.get(this.chunks.get(h.id)?.hash ?? '');
+        if (!vector) continue;
+        const similarity = prev?.similarity ?? dot(queryVector!, vector);
+        scored.set(h.id, { score: similarity + HYBRID_WEIGHT * rel, similarity });
+      }
+    }
+
+    const hits: SearchHit[] = [];
+    const ranked = [...scored.entries()].sort((a, b) => b[1].score - a[1].score);
+    for (const [id, s] of ranked) {
+      const c = this.chunks.get(id);
+      if (!c) continue;
+      if (options.minScore !== undefined && s.similarity !== undefined && s.similarity < options.minScore) continue;
+      if (options.pathPrefix && !c.rel.startsWith(options.pathPrefix)) continue;
+      hits.push({
+        root: c.root, path: c.rel, startLine: c.startLine, endLine: c.endLine, kind: c.kind, title: c.title, text: c.text,
+        score: s.score, ...(s.similarity !== undefined ? { similarity: s.similarity } : {}), lang: c.lang, fileLanguage: c.fileLanguage,
+      });
+      if (hits.length >= limit) break;
+    }
+    return { hits, mode, ms: performance.now() - t0 };
+  }
+
+  info(): IndexInfo {
+    return {
+      files: this.files.size, chunks: this.chunks.size, vectors: this.vectors.size, bytesOnDisk: this.bytesOnDisk,
+      model: this.modelInfo, roots: this.roots, skipped: this.skipped, ...(this.savedAt ? { savedAt: this.savedAt } : {}),
+      ...(this.rebuildReason ? { storeProblem: this.rebuildReason } : {}),
+    };
+  }
+
+  /** Empties the index in memory and on disk. */
+  async clear(): Promise<void> {
+    this.chunkIndex = new ChunkIndex(this.embedder.dim);
+    this.files.clear();
+    this.chunks.clear();
+    this.vectors.clear();
+    this.roots = [];
+    this.skipped = [];
+    this.bytesOnDisk = 0;
+    this.savedAt = undefined;
+    await deleteSnapshot(this.config.storeDir);
+  }
+
+  async dispose(): Promise<void> {
+    await this.embedder.dispose();
+  }
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}

@@ -1,0 +1,36 @@
+import type { Tokenizer } from '@orama/orama';
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
+/** Hangul, Kana and Han: scripts written without spaces between words (or with particles glued to them). */
+const CJK = /[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff]/u;
+
+/**
+ * Words of a text for full-text matching, the same at index and query time.
+ *
+ * Orama's default tokenizer splits on a Latin-centred pattern and drops Hangul, Kana and Han entirely.
+ * Here `Intl.Segmenter` finds words in every script (ICU dictionaries for Chinese and Japanese), and
+ * CJK words longer than two characters also give their character bigrams: a Korean noun with a particle
+ * ("연결은") then still meets the bare noun or another particle ("연결을"), and a Chinese compound split
+ * differently at query time ("数据|库" vs "数据库") still matches.
+ */
+export function fullTextTokens(raw: string): string[] {
+  const out = new Set<string>();
+  for (const { segment, isWordLike } of segmenter.segment(raw.normalize('NFKC').toLowerCase())) {
+    if (!isWordLike) continue;
+    out.add(segment);
+    if (segment.length > 2 && CJK.test(segment)) {
+      const chars = Array.from(segment);
+      for (let i = 0; i + 1 < chars.length; i++) out.add(chars[i] + chars[i + 1]);
+    }
+  }
+  return [...out];
+}
+
+/** An Orama tokenizer component using {@link fullTextTokens}. */
+export function createFullTextTokenizer(): Tokenizer {
+  return {
+    language: 'multilingual',
+    normalizationCache: new Map(),
+    tokenize: (raw: string) => fullTextTokens(raw),
+  };
+}

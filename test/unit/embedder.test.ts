@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AutoTokenizer } from '@huggingface/transformers';
+import * as ort from 'onnxruntime-node';
+import type { EngineError } from '../../src/common/errors';
+import { Embedder, resolveModelFiles } from '../../src/node/embed/embedder';
+import { models, tempDir } from './helpers';
+
+/** The sentence vector computed without the product's code: onnxruntime, mean over the mask, L2 norm. */
+async function independentEmbed(modelDir: string, onnxFile: string, texts: string[]): Promise<number[][]> {
+  const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
+  const ids = texts.map((t) => tokenizer.encode(t));
+  const len = Math.max(...ids.map((x) => x.length));
+  const n = texts.length;
+  // Padding uses the tokenizer's pad id: int8 dynamic quantisation scales over the whole batch, pads included.
+  const inputIds = new BigInt64Array(n * len).fill(BigInt(tokenizer.pad_token_id ?? 0)), mask = new BigInt64Array(n * len);
+  ids.forEach((row, i) => row.forEach((id, j) => { inputIds[i * len + j] = BigInt(id); mask[i * len + j] = 1n; }));
+  const session = await ort.InferenceSession.create(path.join(modelDir, onnxFile));
+  const out = await session.run({
+    input_ids: new ort.Tensor('int64', inputIds, [n, len]),
+    attention_mask: new ort.Tensor('int64', mask, [n, len]),
+    token_type_ids: new ort.Tensor('int64', new BigInt64Array(n * len), [n, len]),
+  });
+  const hidden = out.last_hidden_state;
+  const h = hidden.dims[2];
+  const data = hidden.data as Float32Array;
+  await session.release();
+  return ids.map((row, i) => {
+    const v = new Array<number>(h).fill(0);
+    for (let j = 0; j < row.length; j++) for (let k = 0; k < h; k++) v[k] += data[(i * len + j) * h + k] / row.length;
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  });
+}
+
+const rows = (flat: Float32Array, dim: number) => Array.from({ length: flat.length / dim }, (_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim)));
+const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));
+
+describe('Embedder', () => {
+  let embedder: Embedder;
+  before(async () => { embedder = await Embedder.load(models.tiny, 1); });
+  after(async () => { await embedder.dispose(); });
+
+  it('loads the int8 weights and reads the dimension from the model', () => {
+    assert.equal(embedder.files.dtype, 'q8');
+    assert.equal(embedder.files.onnxFile, 'model_quantized.onnx');
+    assert.equal(embedder.dim, 32);
+    assert.equal(embedder.maxTokens, 128);
+  });
+
+  it('gives the same unit vector as an independent onnxruntime + mean pooling + L2 computation', async () => {
+    const texts = ['Hello world, this is a test.', '안녕하세요 세계', '这是语义搜索引擎的测试。 ファイルを開く方法を教えてください。 How do I open a file?'];
+    for (let i = 0; i < texts.length; i++) {
+      const [got] = rows(await embedder.embed([texts[i]]), embedder.dim);
+      const [expected] = await independentEmbed(models.tiny, 'onnx/model_quantized.onnx', [texts[i]]);
+      assert.ok(maxDiff(got, expected) < 1e-5, `text ${i}: max diff ${maxDiff(got, expected)}`);
+      assert.ok(Math.abs(Math.hypot(...got) - 1) < 1e-5);
+    }
+    // In a padded batch the mask must keep padding out of the mean.
+    const batch = rows(await embedder.embed(texts), embedder.dim);
+    const batchExpected = await independentEmbed(models.tiny, 'onnx/model_quantized.onnx', texts);
+    batch.forEach((v, i) => assert.ok(maxDiff(v, batchExpected[i]) < 1e-5, `batch row ${i}: ${maxDiff(v, batchExpected[i])}`));
+  });
+
+  it('counts tokens with the model tokenizer, special tokens included', () => {
+    assert.equal(embedder.countTokens(''), 2);
+    assert.ok(embedder.countTokens('Hello world') > 2);
+  });
+});
+
+describe('resolveModelFiles', () => {
+  it('takes fp32 when the folder has no int8 file, and accepts .onnx at the top of the folder', async () => {
+    const dir = tempDir();
+    const fp32 = path.join(dir, 'fp32');
+    cpSync(models.tiny, fp32, { recursive: true, dereference: true });
+    rmSync(path.join(fp32, 'onnx/model_quantized.onnx'));
+    assert.equal(resolveModelFiles(fp32).dtype, 'fp32');
+    const flat = path.join(dir, 'flat');
+    mkdirSync(flat);
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) cpSync(path.join(models.tiny, f), path.join(flat, f));
+    cpSync(path.join(models.tiny, 'onnx/model.onnx'), path.join(flat, 'model.onnx'));
+    const files = resolveModelFiles(flat);
+    assert.equal(files.subfolder, '');
+    const e = await Embedder.load(flat, 1);
+    assert.equal(e.dim, 32);
+    const [v] = rows(await e.embed(['안녕하세요 세계']), 32);
+    const [w] = await independentEmbed(flat, 'model.onnx', ['안녕하세요 세계']);
+    assert.ok(maxDiff(v, w) < 1e-4);
+    await e.dispose();
+    assert.notEqual(resolveModelFiles(fp32).id, resolveModelFiles(models.tiny).id, 'another weights file is another model');
+  });
+
+  it('explains a missing folder and a folder that is not a model', () => {
+    const dir = tempDir();
+    assert.throws(() => resolveModelFiles(path.join(dir, 'nope')), (e: EngineError) => e.code === 'model-missing' && /not found/.test(e.message));
+    assert.throws(() => resolveModelFiles(dir), (e: EngineError) => e.code === 'model-invalid' && /config\.json is missing/.test(e.message));
+  });
+});

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { renameSync, rmSync, readdirSync, writeFileSync, utimesSync, appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { CancelToken } from '../../src/common/protocol/workerClient';
+import { Engine } from '../../src/node/engine';
+import { models, tempDir, writeTree } from './helpers';
+
+/**
+ * A small multilingual workspace for the concept-aligned model: every document talks about its own
+ * set of concepts, in its own language, so each query below has exactly one right answer.
+ */
+const WORKSPACE = {
+  'docs/database.md': '# Guide\n\nIntro.\n\n## Configure the database connection\n\nSet the database connection in the configuration file.\n\n```sh\nexport DATABASE_URL=x\n```\n',
+  'src/cache.py': 'import os\n\n# 비밀번호 캐시를 만료합니다\ndef expire(key):\n    return os.remove(key)\n',
+  'docs/deploy.ja.md': '---\ntitle: サーバーへのデプロイ\n---\n\nイメージをサーバーにデプロイします。\n',
+  'src/search.go': 'package search\n\n// 搜索用户时返回错误\nfunc Find(name string) error {\n\treturn nil\n}\n',
+  'src/setup.ts': '/** Run the tests after installing. */\nexport function verify(): void {}\n',
+};
+
+const QUERIES: [query: string, expectedPath: string, why: string][] = [
+  ['데이터베이스 연결은 어떻게 설정하나요?', 'docs/database.md', 'Korean query → English section'],
+  ['密码缓存', 'src/cache.py', 'Chinese query → Korean comment'],
+  ['deploy the image to the server', 'docs/deploy.ja.md', 'English query → Japanese page'],
+  ['ユーザーの検索エラー', 'src/search.go', 'Japanese query → Chinese comment'],
+  ['테스트 설치', 'src/setup.ts', 'Korean query → English JSDoc'],
+];
+
+const cancelAfter = (predicate: () => boolean): CancelToken => ({
+  get isCancellationRequested() { return predicate(); },
+  onCancellationRequested: () => ({ dispose() {} }),
+});
+
+describe('Engine with the concept-aligned model', () => {
+  let root: string, store: string, engine: Engine;
+  before(async () => {
+    root = tempDir();
+    store = path.join(tempDir(), 'index store');
+    writeTree(root, WORKSPACE);
+    engine = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+  });
+  after(async () => { await engine.dispose(); });
+
+  it('indexes every file and embeds every chunk once', async () => {
+    const s = await engine.index([root]);
+    assert.equal(s.files, 5);
+    assert.equal(s.read, 5);
+    assert.ok(s.chunks >= 5, `chunks: ${s.chunks}`);
+    assert.equal(s.embedded + s.reused, s.chunks);
+    assert.deepEqual(s.skipped, []);
+  });
+
+  for (const [query, expected, why] of QUERIES) {
+    it(`ranks the right answer first: ${why}`, async () => {
+      for (const mode of ['vector', 'hybrid'] as const) {
+        const { hits } = await engine.search(query, { mode, limit: 5 });
+        assert.equal(hits[0]?.path, expected, `${mode}: ${hits.map((h) => `${h.path} ${h.score.toFixed(3)}`).join(', ')}`);
+        assert.ok(hits[0].similarity! > 0.8, `${mode} similarity ${hits[0].similarity}`);
+      }
+    });
+  }
+
+  it('returns hits with 1-based line ranges, the heading path or symbol, and the language', async () => {
+    const [md] = (await engine.search('database connection configuration', { mode: 'vector', limit: 1 })).hits;
+    assert.equal(md.kind, 'markdown');
+    assert.equal(md.title, 'Guide › Configure the database connection');
+    assert.equal(md.startLine, 5);
+    assert.ok(md.endLine >= 7 && md.endLine <= 11, `endLine ${md.endLine}`);
+    assert.ok(!md.text.includes('DATABASE_URL'), 'fenced code is not prose');
+    assert.equal(md.lang, 'en');
+    const [py] = (await engine.search('비밀번호 캐시', { mode: 'vector', limit: 1 })).hits;
+    assert.deepEqual([py.kind, py.title, py.startLine, py.endLine, py.lang, py.fileLanguage], ['comment', 'def expire(key):', 3, 3, 'ko', 'python']);
+    assert.equal(py.text, '비밀번호 캐시를 만료합니다');
+  });
+
+  it('filters by kind and folder, and drops hits under the minimum score', async () => {
+    const comments = await engine.search('데이터베이스 연결', { kinds: ['comment'], limit: 10 });
+    assert.ok(comments.hits.length > 0 && comments.hits.every((h) => h.kind === 'comment'));
+    const docs = await engine.search('密码缓存', { pathPrefix: 'docs/', limit: 10 });
+    assert.ok(docs.hits.length > 0 && docs.hits.every((h) => h.path.startsWith('docs/')));
+    const strict = await engine.search('密码缓存', { mode: 'vector', minScore: 0.9, limit: 10 });
+    assert.deepEqual(strict.hits.map((h) => h.path), ['src/cache.py']);
+  });
+
+  it('finds Korean, Japanese and Chinese words by full text', async () => {
+    for (const [query, expected] of [['비밀번호', 'src/cache.py'], ['デプロイ', 'docs/deploy.ja.md'], ['用户', 'src/search.go'], ['connection', 'docs/database.md']]) {
+      const { hits } = await engine.search(query, { mode: 'fulltext', limit: 3 });
+      assert.equal(hits[0]?.path, expected, `${query}: ${hits.map((h) => h.path).join(', ')}`);
+    }
+  });
+
+  it('re-reads nothing when nothing changed, and re-embeds nothing for a touched file', async () => {
+    const again = await engine.index([root]);
+    assert.deepEqual([again.read, again.embedded, again.removed], [0, 0, 0]);
+    const later = new Date(Date.now() + 5000);
+    utimesSync(path.join(root, 'src/setup.ts'), later, later);
+    const touched = await engine.index([root]);
+    assert.deepEqual([touched.read, touched.embedded, touched.chunks], [1, 0, again.chunks]);
+  });
+
+  it('embeds only the new text of an edited file, and forgets deleted files', async () => {
+    const before = engine.info().chunks;
+    appendFileSync(path.join(root, 'docs/database.md'), '\n## Memory\n\nThe cache uses memory.\n');
+    const edited = await engine.index([root]);
+    assert.equal(edited.read, 1);
+    assert.equal(edited.embedded, 1, 'only the new section is embedded');
+    assert.equal(edited.chunks, before + 1);
+    rmSync(path.join(root, 'src/cache.py'));
+    const deleted = await engine.index([root]);
+    assert.equal(deleted.removed, 1);
+    assert.equal(deleted.files, 4);
+    const { hits } = await engine.search('密码缓存', { limit: 10 });
+    assert.ok(!hits.some((h) => h.path === 'src/cache.py'));
+  });
+
+  it('re-embeds nothing when a file moves (a branch switch back works the same way)', async () => {
+    renameSync(path.join(root, 'src/search.go'), path.join(root, 'src/finder.go'));
+    const moved = await engine.index([root]);
+    assert.deepEqual([moved.read, moved.removed, moved.embedded], [1, 1, 0]);
+    assert.ok(moved.reused >= 1);
+    assert.equal((await engine.search('ユーザーの検索エラー', { limit: 1 })).hits[0].path, 'src/finder.go');
+    writeFileSync(path.join(root, 'src/cache.py'), WORKSPACE['src/cache.py']);
+    const back = await engine.index([root]);
+    assert.equal(back.embedded, 0, 'the deleted file’s vectors were kept');
+  });
+
+  it('keeps the index unchanged when a run is cancelled, and reuses what it had embedded', async () => {
+    const beforeInfo = engine.info();
+    const lines = Array.from({ length: 80 }, (_, i) => `## Part ${i}\n\n${'database server '.repeat(1 + (i % 7))}part ${i} error.\n`);
+    writeFileSync(path.join(root, 'docs/long.md'), `# Long\n\n${lines.join('\n')}`);
+    let batches = 0;
+    await assert.rejects(
+      engine.index([root], {}, (p) => { if (p.phase === 'embedding') batches++; }, cancelAfter(() => batches >= 2)),
+      (e: Error & { code?: string }) => e.code === 'cancelled',
+    );
+    assert.equal(engine.info().chunks, beforeInfo.chunks);
+    const done = await engine.index([root]);
+    assert.ok(done.reused >= 32, `vectors embedded before the cancel are reused (${done.reused})`);
+  });
+
+  it('loads the saved index in a new engine and answers the same', async () => {
+    const expected = await engine.search('데이터베이스 연결은 어떻게 설정하나요?', { limit: 3 });
+    const second = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+    try {
+      assert.equal(second.info().chunks, engine.info().chunks);
+      const got = await second.search('데이터베이스 연결은 어떻게 설정하나요?', { limit: 3 });
+      assert.deepEqual(got.hits.map((h) => [h.path, h.startLine, h.score.toFixed(5)]), expected.hits.map((h) => [h.path, h.startLine, h.score.toFixed(5)]));
+      assert.equal((await second.index([root])).read, 0);
+    } finally {
+      await second.dispose();
+    }
+  });
+});
+
+describe('Engine store recovery and bad input', () => {
+  it('rebuilds an index made with another model, and a damaged one, saying why', async () => {
+    const root = tempDir();
+    const store = tempDir();
+    writeTree(root, { 'a.md': '# Database\n\nThe database connection.\n' });
+    const first = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+    await first.index([root]);
+    await first.dispose();
+
+    const other = await Engine.open({ modelDir: models.tiny, storeDir: store, threads: 1 });
+    assert.match(other.info().storeProblem ?? '', /another model/);
+    const rebuilt = await other.index([root]);
+    assert.match(rebuilt.rebuiltBecause ?? '', /another model/);
+    assert.equal(rebuilt.embedded, rebuilt.chunks);
+    await other.dispose();
+
+    const meta = readdirSync(store).find((n) => n.startsWith('meta-'))!;
+    writeFileSync(path.join(store, meta), '{"broken');
+    const third = await Engine.open({ modelDir: models.tiny, storeDir: store, threads: 1 });
+    assert.match(third.info().storeProblem ?? '', /damaged|checksum/);
+    assert.equal((await third.index([root])).chunks, rebuilt.chunks);
+    await third.dispose();
+  });
+
+  it('skips broken files with their reason and indexes the rest', async () => {
+    const root = tempDir();
+    writeTree(root, {
+      'good.md': '# Database\n\nConnection.\n',
+      'crlf.md': '# Cache\r\n\r\nThe cache.\r\n',
+      'utf16.md': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('# 데이터베이스\n\n연결\n', 'utf16le')]),
+      'binary.md': Buffer.from([0x23, 0x20, 0x00, 0x01, 0x02]),
+      'latin1.md': Buffer.from([0x23, 0x20, 0x63, 0x61, 0x66, 0xe9, 0x0a]),
+      'big.md': '# Big\n\n' + 'word '.repeat(3000),
+    });
+    const engine = await Engine.open({ modelDir: models.concept, storeDir: tempDir(), threads: 1 });
+    try {
+      const s = await engine.index([root], { maxFileSize: 10_000 });
+      const reasons = Object.fromEntries(s.skipped.map((k) => [k.path, k.reason]));
+      assert.deepEqual(Object.keys(reasons).sort(), ['big.md', 'binary.md', 'latin1.md']);
+      assert.equal(reasons['binary.md'], 'binary file');
+      assert.match(reasons['latin1.md'], /not valid UTF-8/);
+      assert.match(reasons['big.md'], /larger than/);
+      assert.equal(s.files, 3);
+      const { hits } = await engine.search('데이터베이스', { mode: 'fulltext' });
+      assert.equal(hits[0].path, 'utf16.md');
+      const crlf = (await engine.search('cache', { mode: 'fulltext' })).hits[0];
+      assert.equal(crlf.path, 'crlf.md');
+      assert.ok(!crlf.text.includes('\r'));
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('says which folder is missing', async () => {
+    const engine = await Engine.open({ modelDir: models.tiny, storeDir: tempDir(), threads: 1 });
+    try {
+      await assert.rejects(engine.index([path.join(tempDir(), 'nope')]), /Folder not found/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});

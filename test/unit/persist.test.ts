@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadSnapshot, saveSnapshot } from '../../src/node/index/persist';
+import { generation } from './fixtures/saveLoop';
+import { repoRoot, tempDir } from './helpers';
+
+const expected = { modelId: 'm', dim: 64 };
+
+describe('index persistence', () => {
+  it('round-trips chunks and binary vectors', async () => {
+    const dir = tempDir();
+    const snap = generation(3, 500);
+    snap.vectors.get('h7')![5] = -0.125;
+    await saveSnapshot(dir, snap);
+    const res = await loadSnapshot(dir, expected);
+    assert.equal(res.status, 'loaded');
+    if (res.status !== 'loaded') return;
+    assert.equal(res.snapshot.chunks.length, 500);
+    assert.deepEqual(res.snapshot.chunks[42], snap.chunks[42]);
+    assert.equal(res.snapshot.vectors.get('h7')![5], -0.125);
+    assert.equal(res.snapshot.vectors.get('h8')![5], 3);
+    const vectorsFile = readdirSync(dir).find((n) => n.startsWith('vectors-'))!;
+    assert.equal(readFileSync(path.join(dir, vectorsFile)).length, 500 * 64 * 4, 'vectors are stored as raw float32');
+  });
+
+  it('reports an empty folder as empty, and keeps one generation of files', async () => {
+    const dir = tempDir();
+    assert.equal((await loadSnapshot(dir, expected)).status, 'empty');
+    await saveSnapshot(dir, generation(1, 10));
+    await saveSnapshot(dir, generation(2, 10));
+    assert.equal(readdirSync(dir).length, 3, readdirSync(dir).join(', '));
+  });
+
+  it('refuses another model, another dimension and damaged files, saying why', async () => {
+    const dir = tempDir();
+    await saveSnapshot(dir, generation(1, 100));
+    const reason = async () => {
+      const r = await loadSnapshot(dir, expected);
+      return r.status === 'invalid' ? r.reason : r.status;
+    };
+    assert.match((await loadSnapshot(dir, { modelId: 'other', dim: 64 }) as { reason: string }).reason, /another model/);
+    assert.match((await loadSnapshot(dir, { modelId: 'm', dim: 384 }) as { reason: string }).reason, /64-dimensional/);
+
+    const vectorsFile = path.join(dir, readdirSync(dir).find((n) => n.startsWith('vectors-'))!);
+    const good = readFileSync(vectorsFile);
+    const flipped = Buffer.from(good);
+    flipped[1000] ^= 0xff;
+    writeFileSync(vectorsFile, flipped);
+    assert.match(await reason(), /checksum/);
+    writeFileSync(vectorsFile, good.subarray(0, good.length - 4));
+    assert.match(await reason(), /bytes, the manifest says/);
+    unlinkSync(vectorsFile);
+    assert.match(await reason(), /damaged .*ENOENT/);
+    writeFileSync(path.join(dir, 'manifest.json'), '{"format": 1, "modelId": "m", "dim": 64, "meta": {');
+    assert.match(await reason(), /damaged/);
+  });
+
+  it('leaves the previous index loadable when the process is killed during a save', async () => {
+    const dir = tempDir();
+    const delays = [0, 15, 40, 90, 160, 260];
+    const seen = new Set<string>();
+    for (const delay of delays) {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/saveLoop.ts'), dir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); }));
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const res = await loadSnapshot(dir, expected);
+      assert.equal(res.status, 'loaded', `killed after ${delay} ms: ${res.status === 'invalid' ? res.reason : res.status}`);
+      if (res.status !== 'loaded') return;
+      const text = res.snapshot.chunks[0].text;
+      const g = Number(text.slice(4));
+      assert.ok(res.snapshot.chunks.every((c) => c.text === text), 'all chunks come from one generation');
+      assert.ok([...res.snapshot.vectors.values()].every((v) => v.every((x) => x === g)), 'vectors come from the same generation');
+      seen.add(text);
+    }
+    assert.ok(seen.size >= 2, `kills landed at different generations (${[...seen].join(', ')})`);
+  });
+});
