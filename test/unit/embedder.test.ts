@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AutoTokenizer } from '@huggingface/transformers';
@@ -90,6 +90,22 @@ describe('resolveModelFiles', () => {
     assert.ok(maxDiff(v, w) < 1e-4);
     await e.dispose();
     assert.notEqual(resolveModelFiles(fp32).id, resolveModelFiles(models.tiny).id, 'another weights file is another model');
+  });
+
+  it('loads an XLM-R style folder (another model type and config) the same way', async () => {
+    const dir = path.join(tempDir(), 'xlmr');
+    cpSync(models.tiny, dir, { recursive: true, dereference: true });
+    const configPath = path.join(dir, 'config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    writeFileSync(configPath, JSON.stringify({ ...config, model_type: 'xlm-roberta', architectures: ['XLMRobertaModel'], pad_token_id: 1, bos_token_id: 0, eos_token_id: 2 }));
+    const e = await Embedder.load(dir, 1);
+    try {
+      const [v] = rows(await e.embed(['데이터베이스 연결']), e.dim);
+      const [w] = await independentEmbed(dir, 'onnx/model_quantized.onnx', ['데이터베이스 연결']);
+      assert.ok(maxDiff(v, w) < 1e-5);
+    } finally {
+      await e.dispose();
+    }
   });
 
   it('explains a missing folder and a folder that is not a model', () => {

@@ -34,26 +34,43 @@ interface Compiled {
   spec: LanguageSpec;
   strings: StringRule[];
   specials: Special[];
-  starts: Uint8Array;
+  /** Finds the next character that may start a token, so plain code is skipped by the regex engine, not a JS loop. */
+  skip: RegExp;
+  /** The same while inside a string interpolation, where brackets must be counted. */
+  skipInterp: RegExp;
 }
 
 const compiled = new Map<LanguageSpec, Compiled>();
 function compile(spec: LanguageSpec): Compiled {
   let c = compiled.get(spec);
   if (c) return c;
-  const starts = new Uint8Array(128);
-  const add = (s: string): void => {
-    for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) < 128) starts[s.charCodeAt(k)] = 1;
+  const singles = new Set<string>();
+  const ahead: string[] = [];
+  const esc = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  // A letter starts a token only when the rest of the opener follows (`r"`, `url(`); otherwise identifiers would stop the skip.
+  const opener = (s: string): void => {
+    const f = s[0] ?? '';
+    if (/[A-Za-z]/.test(f)) ahead.push(`${f}(?=${esc(s.slice(1))})`);
+    else if (f) singles.add(f);
   };
   const specials = spec.specials ?? [];
-  specials.forEach((s) => add(s.first));
-  spec.block.forEach((b) => add(b.open[0] ?? ''));
-  spec.line.forEach((l) => add(l.marker[0] ?? ''));
-  spec.strings.forEach((s) => add(s.open[0] ?? ''));
-  add(`${spec.chars ? "'" : ''}${spec.regex ? '/' : ''}${spec.heredoc ? '<' : ''}${spec.charPrefix ?? ''}`);
+  for (const sp of specials) {
+    if (sp.hint && /[A-Za-z]/.test(sp.first)) ahead.push(`(?=${sp.hint})[\\s\\S]`);
+    else for (const ch of sp.first) singles.add(ch);
+  }
+  spec.block.forEach((b) => opener(b.open));
+  spec.line.forEach((l) => opener(l.marker));
+  spec.strings.forEach((r) => opener(r.open));
+  const extra = `${spec.chars ? "'" : ''}${spec.regex ? '/' : ''}${spec.heredoc ? '<\n' : ''}${spec.charPrefix ?? ''}`
+    + `${spec.docstrings === 'python' ? '\n()[]{}' : ''}${spec.host === 'php' ? '?' : ''}`;
+  for (const ch of extra) singles.add(ch);
+  const build = (more: string): RegExp => {
+    const cls = [...singles, ...more].map((ch) => ch.replace(/[\\\]^-]/g, '\\$&')).join('');
+    return new RegExp([cls ? `[${cls}]` : '(?!)', ...ahead].join('|'), 'g');
+  };
   // Longest opener first, so `"""` wins over `"` and `rb"` over `"`.
-  const strings = [...spec.strings].sort((a, b) => b.open.length - a.open.length);
-  c = { spec, strings, specials, starts };
+  const strings = [...spec.strings].sort((x, y) => y.open.length - x.open.length);
+  c = { spec, strings, specials, skip: build(''), skipInterp: build('(){}') };
   compiled.set(spec, c);
   return c;
 }
@@ -67,6 +84,7 @@ const lineEnd = (text: string, i: number): number => {
   const k = text.indexOf('\n', i);
   return k < 0 ? text.length : k;
 };
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
 const onlySpaceBefore = (text: string, i: number): boolean => {
   let p = i - 1;
   while (p >= 0 && (text[p] === ' ' || text[p] === '\t')) p--;
@@ -277,8 +295,27 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
     return -1;
   };
 
+  /** Plain code text[a, b): only the last significant character and the start of a Python statement matter. */
+  const plain = (a: number, b: number): void => {
+    let p = b - 1;
+    while (p >= a && isSpace(text.charCodeAt(p))) p--;
+    if (p < a) return;
+    lastSig = p;
+    if (py && logical < 0 && depth === 0) {
+      let q = a;
+      while (isSpace(text.charCodeAt(q))) q++;
+      logical = q;
+    }
+  };
+
   let i = from;
   while (i < to) {
+    const re = frames.length > 0 ? c.skipInterp : c.skip;
+    re.lastIndex = i;
+    const j = re.test(text) ? Math.min(re.lastIndex - 1, to) : to;
+    if (j > i) plain(i, j);
+    if (j >= to) break;
+    i = j;
     const ch = text.charCodeAt(i);
     if (ch === 10) {
       if (py && depth === 0 && logical >= 0 && text.charCodeAt(lastSig) !== 92) {
@@ -299,10 +336,8 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
         f.depth--;
       }
     } else if (stopAt && ch === stopAt.charCodeAt(0) && text.startsWith(stopAt, i)) return i;
-    if (ch < 128 && c.starts[ch] === 1) {
-      const next = token(i, ch);
-      if (next > i) { i = next; continue; }
-    }
+    const next = token(i, ch);
+    if (next > i) { i = next; continue; }
     mark(i);
     i++;
   }
@@ -423,6 +458,7 @@ function isCommentedOutCode(lines: string[]): boolean {
   return code > 0 && code * 2 >= n && (prose === 0 || code * 4 >= n * 3);
 }
 
+const NON_SPACE = /[^ \t\f\n]/g;
 const ANNOTATION = /^(?:@[\w.]+(?:\(.*\))?|#!?\[.*\]|\[[\w.]+(?:\(.*\))?\])$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const wellFormed = (s: string): string => s.replace(LONE_SURROGATE, '\uFFFD');
@@ -517,19 +553,21 @@ export function extractComments(text: string, languageId: string): Unit[] {
 
   // Which lines hold code (anything outside comments), and the next such line from each line.
   const hasCode = new Uint8Array(lineCount + 2);
-  for (let k = 0, r = 0, line = 1; k < src.length;) {
-    const raw = raws[r];
-    if (raw && k >= raw.start) {
-      k = Math.max(raw.end, k + 1);
-      line = lineOf(k);
-      r++;
-      continue;
+  const markCode = (a: number, b: number): void => {
+    for (let k = a; k < b;) {
+      NON_SPACE.lastIndex = k;
+      if (!NON_SPACE.test(src) || NON_SPACE.lastIndex > b) return;
+      const l = lineOf(NON_SPACE.lastIndex - 1);
+      hasCode[l] = 1;
+      k = starts[l] ?? b;
     }
-    const ch = src.charCodeAt(k);
-    if (ch === 10) line++;
-    else if (ch !== 32 && ch !== 9 && ch !== 12) hasCode[line] = 1;
-    k++;
+  };
+  let codeFrom = 0;
+  for (const r of raws) {
+    if (r.start > codeFrom) markCode(codeFrom, r.start);
+    codeFrom = Math.max(codeFrom, r.end);
   }
+  markCode(codeFrom, src.length);
   const nextCode = new Int32Array(lineCount + 2);
   for (let l = lineCount; l >= 1; l--) nextCode[l] = hasCode[l] ? l : nextCode[l + 1] ?? 0;
   const codeText = (l: number): string => {

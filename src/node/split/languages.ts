@@ -50,6 +50,8 @@ export interface Span {
 export interface Special {
   /** Characters the match can start with (a cheap filter before `match`). */
   first: string;
+  /** Regex source the opener matches, so the lexer can skip plain code up to it (needed when `first` has letters). */
+  hint?: string;
   /** Set when the span is a comment: the marker reported for it. */
   comment?: string;
   match(text: string, i: number): Span | undefined;
@@ -92,6 +94,7 @@ const afterIdent = (text: string, i: number): boolean => i > 0 && isIdent(text.c
 function bracketed(first: string, re: RegExp, closer: (m: RegExpExecArray) => string, opts: { comment?: string; word?: boolean } = {}): Special {
   return {
     first,
+    hint: re.source,
     comment: opts.comment,
     match(text, i) {
       if (opts.word && afterIdent(text, i)) return undefined;
@@ -130,12 +133,12 @@ function directiveBlock(open: RegExp, close: RegExp, marker: string, keepOpenLin
 }
 
 const luaLong = (first: string, prefix: string, comment?: string): Special =>
-  bracketed(first, new RegExp(`${prefix}\\[(=*)\\[`, 'y'), (m) => `]${m[1]}]`, { comment });
-const rustRaw = bracketed('rbc', /[bc]?r(#*)"/y, (m) => `"${m[1]}`, { word: true });
+  bracketed(first, new RegExp(`${prefix}\\[(={0,64})\\[`, 'y'), (m) => `]${m[1]}]`, { comment });
+const rustRaw = bracketed('rbc', /[bc]?r(#{0,255})"/y, (m) => `"${m[1]}`, { word: true });
 const cppRaw = bracketed('uULR', /(?:u8|[uUL])?R"([^()\\\s]{0,16})\(/y, (m) => `)${m[1]}"`, { word: true });
-const swiftRaw = bracketed('#', /(#+)("""|")/y, (m) => m[2] + m[1]);
-const csRaw = bracketed('"$', /\$*("{3,})/y, (m) => m[1] ?? '"""');
-const rRaw = bracketed('rR', /[rR](["'])(-*)([([{])/y, (m) => ({ '(': ')', '[': ']', '{': '}' })[m[3] as '('] + m[2] + m[1], { word: true });
+const swiftRaw = bracketed('#', /(#{1,16})("""|")/y, (m) => m[2] + m[1]);
+const csRaw = bracketed('"$', /\${0,8}("{3,64})/y, (m) => m[1] ?? '"""');
+const rRaw = bracketed('rR', /[rR](["'])(-{0,64})([([{])/y, (m) => ({ '(': ')', '[': ']', '{': '}' })[m[3] as '('] + m[2] + m[1], { word: true });
 const cdata = bracketed('<', /<!\[CDATA\[/y, () => ']]>');
 const zigMultiline: Special = {
   first: '\\',
@@ -144,14 +147,16 @@ const zigMultiline: Special = {
 /** SCSS/Less treat `//` as a comment, but not inside an unquoted `url(http://…)`. */
 const cssUrl: Special = {
   first: 'uU',
+  hint: '[uU][rR][lL]\\(',
   match(text, i) {
     if (afterIdent(text, i) || !/^url\([ \t]*[^"'\s]/i.test(text.slice(i, i + 6))) return undefined;
-    const k = text.indexOf(')', i);
-    const e = lineEnd(text, i);
-    const end = k < 0 || k > e ? e : k + 1;
+    let end = i + 4;
+    while (end < text.length && text[end] !== ')' && text[end] !== '\n') end++;
+    if (text[end] === ')') end++;
     return { end, bodyStart: i, bodyEnd: end };
   },
 };
+const YAML_HEADER = /[|>][-+0-9]{0,3}[ \t]*(?:\n|$)/y;
 /** A YAML block scalar (`key: |`): the more-indented lines below it are literal text, `#` included. */
 const yamlBlock: Special = {
   first: '|>',
@@ -159,8 +164,9 @@ const yamlBlock: Special = {
     let p = i - 1;
     while (p >= 0 && (text[p] === ' ' || text[p] === '\t')) p--;
     if (p >= 0 && !':-?\n'.includes(text[p] ?? '')) return undefined;
+    YAML_HEADER.lastIndex = i;
+    if (!YAML_HEADER.test(text)) return undefined;
     const e = lineEnd(text, i);
-    if (!/^[|>][-+0-9]*[ \t]*$/.test(text.slice(i, e))) return undefined;
     const ls = text.lastIndexOf('\n', i) + 1;
     const indent = /^[ \t]*/.exec(text.slice(ls, i))?.[0].length ?? 0;
     let end = e;

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { IndexProgress } from '../../src/common/protocol/engine';
+import type { CancelToken } from '../../src/common/protocol/workerClient';
+import { startWorker } from '../../src/node/startWorker';
+import { models, tempDir, workerPath, writeTree } from './helpers';
+
+/** A workspace big enough that indexing takes many embedding batches. */
+function bigWorkspace(): string {
+  const root = tempDir();
+  const files: Record<string, string> = {};
+  for (let f = 0; f < 40; f++) {
+    files[`docs/page-${f}.md`] = Array.from({ length: 30 }, (_, s) => `## Section ${f}.${s}\n\nThe database server ${s} uses the cache on page ${f}, part ${s * f}.\n`).join('\n');
+  }
+  writeTree(root, files);
+  return root;
+}
+
+class Source implements CancelToken {
+  isCancellationRequested = false;
+  private listeners: (() => void)[] = [];
+  cancel() { this.isCancellationRequested = true; this.listeners.forEach((l) => l()); }
+  onCancellationRequested(l: () => void) { this.listeners.push(l); return { dispose() {} }; }
+}
+
+describe('engine worker', () => {
+  it('reports progress, answers searches while indexing, and cancels between batches', async () => {
+    const root = bigWorkspace();
+    const { client, stop } = startWorker({ modelDir: models.concept, storeDir: tempDir(), threads: 1 }, { workerFile: workerPath });
+    try {
+      const model = await client.ready;
+      assert.equal(model.dim, 64);
+      const token = new Source();
+      const seen: IndexProgress[] = [];
+      let searchedWhileIndexing = false;
+      const run = client.call('index', { roots: [root] }, {
+        token,
+        onProgress: (p) => {
+          seen.push(p);
+          if (p.phase === 'embedding' && p.done >= 64 && !searchedWhileIndexing) {
+            searchedWhileIndexing = true;
+            void client.call('search', { query: 'database', options: { limit: 1 } }).then(() => token.cancel());
+          }
+        },
+      });
+      await assert.rejects(run, (e: Error & { code?: string }) => e.code === 'cancelled');
+      assert.ok(searchedWhileIndexing);
+      assert.deepEqual([...new Set(seen.map((p) => p.phase))], ['scanning', 'reading', 'embedding']);
+      assert.equal((await client.call('info', {})).chunks, 0, 'a cancelled run changes nothing');
+      const summary = await client.call('index', { roots: [root] });
+      assert.equal(summary.files, 40);
+      assert.ok(summary.reused > 0, 'batches embedded before the cancel are kept');
+    } finally {
+      await stop();
+    }
+  });
+
+  it('shuts down by message in the middle of indexing, and rejects calls after exit', async () => {
+    const { client, stop, worker } = startWorker({ modelDir: models.concept, storeDir: tempDir(), threads: 1 }, { workerFile: workerPath });
+    await client.ready;
+    let embedding!: () => void;
+    const started = new Promise<void>((r) => { embedding = r; });
+    const run = client.call('index', { roots: [bigWorkspace()] }, { onProgress: (p) => { if (p.phase === 'embedding') embedding(); } })
+      .then(() => 'finished', (e: Error & { code?: string }) => e.code);
+    await started;
+    const exitCode = new Promise((r) => worker.once('exit', r));
+    await stop();
+    assert.equal(await exitCode, 0, 'the thread ends normally, not by terminate()');
+    assert.equal(await run, 'cancelled', 'the request in flight is answered');
+    await assert.rejects(client.call('info', {}), (e: Error & { code?: string }) => e.code === 'worker-exited');
+  });
+
+  it('answers every request with the load error when the model folder is wrong', async () => {
+    const { client, stop } = startWorker({ modelDir: path.join(tempDir(), 'missing'), storeDir: tempDir() }, { workerFile: workerPath });
+    await assert.rejects(client.ready, /Model folder not found/);
+    await assert.rejects(client.call('search', { query: 'x' }), (e: Error & { code?: string }) => e.code === 'model-missing');
+    await stop();
+  });
+});
