@@ -3,7 +3,7 @@
 // they stay external and ship in node_modules beside the bundle, one platform's binaries per VSIX.
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -44,12 +44,14 @@ const node = {
 };
 
 const builds = [
-  { ...node, entryPoints: { worker: 'src/worker/worker.ts', cli: 'src/node/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { extension: 'src/vscode/extension.ts', worker: 'src/worker/worker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { cli: 'src/node/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  // The webview folder is the panel's only local resource root: its script, its styles and the codicons.
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [{ in: 'webview-ui/main.ts', out: 'webview' }, { in: 'webview-ui/style.css', out: 'webview' }], outdir: 'dist/webview' },
 ];
-if (existsSync('src/vscode/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist' });
-if (existsSync('webview-ui/main.ts')) {
-  builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview-ui/main.ts' }, outdir: 'dist' });
-}
+
+mkdirSync('dist/webview', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -2,14 +2,16 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../common/errors';
 import type {
-  IndexInfo, IndexOptions, IndexProgress, IndexSummary, SearchHit, SearchOptions, SearchResult, SkippedFile,
+  IndexInfo, IndexProgress, IndexRequest, IndexSummary, SearchHit, SearchOptions, SearchResult, SkippedFile,
 } from '../common/protocol/engine';
 import type { CancelToken } from '../common/protocol/workerClient';
 import { scriptLanguage } from '../common/language';
+import { buildSnippet } from '../common/snippet';
 import { Embedder } from './embed/embedder';
 import { decodeText } from './files/decode';
-import { discoverFiles, type FoundFile } from './files/discover';
+import { discoverFiles, discoverPaths, type Discovery, type FoundFile } from './files/discover';
 import { ChunkIndex, type ChunkRecord } from './index/chunkIndex';
+import { fullTextTokens } from './index/fullTextTokenizer';
 import { deleteSnapshot, loadSnapshot, saveSnapshot, sha256, type FileRecord } from './index/persist';
 import { splitFile } from './split/splitFile';
 
@@ -94,29 +96,51 @@ export class Engine {
    * Brings the index up to date with the files under `roots` (the complete set: files of other roots
    * leave the index). Unchanged files are not read, texts embedded before are not embedded again.
    */
-  async index(roots: string[], options: IndexOptions = {}, onProgress?: (p: IndexProgress) => void, token?: CancelToken): Promise<IndexSummary> {
+  async index(request: IndexRequest, onProgress?: (p: IndexProgress) => void, token?: CancelToken): Promise<IndexSummary> {
     const t0 = performance.now();
     const checkCancel = () => {
       if (token?.isCancellationRequested) throw new EngineError('cancelled', 'Indexing was cancelled.');
     };
-    const absRoots = roots.map((r) => path.resolve(r));
+    const absRoots = request.roots.map((r) => path.resolve(r));
+    const options = request.options ?? {};
+    const label = (root: string, rel: string) => (absRoots.length > 1 ? `${path.basename(root)}/${rel}` : rel);
     const found = new Map<string, FoundFile & { root: string }>();
     const skipped: SkippedFile[] = [];
-    const label = (root: string, rel: string) => (absRoots.length > 1 ? `${path.basename(root)}/${rel}` : rel);
+    /** Files this run decides about: every known file on a full scan, only the named paths otherwise. */
+    let inScope: (abs: string, rec: FileRecord) => boolean = () => true;
+    onProgress?.({ phase: 'scanning', done: 0, total: 0 });
     for (const root of absRoots) {
-      onProgress?.({ phase: 'scanning', done: found.size, total: 0 });
       const st = await fs.stat(root).catch(() => undefined);
       if (!st?.isDirectory()) throw new EngineError('bad-request', `Folder not found: ${root}.`);
-      const res = await discoverFiles(root, options);
+    }
+    if (request.paths) {
+      const asked = new Set(request.paths.map((p) => path.resolve(p)));
+      // A path may be a folder (created, moved or deleted with everything in it).
+      inScope = (abs, rec) => !absRoots.includes(rec.root) || asked.has(abs) || [...asked].some((p) => isInside(p, abs));
+      for (const root of absRoots) {
+        const rels = [...asked].filter((p) => isInside(root, p)).map((p) => path.relative(root, p).split(path.sep).join('/'));
+        collectFound(root, await discoverPaths(root, rels, options));
+      }
+      // Keep what the full scan recorded as skipped, minus the paths looked at again now.
+      const relooked = new Set([...asked].flatMap((p) => absRoots.filter((r) => isInside(r, p)).map((r) => label(r, path.relative(r, p).split(path.sep).join('/')))));
+      skipped.push(...this.skipped.filter((s) => !relooked.has(s.path)));
+    } else {
+      for (const root of absRoots) {
+        collectFound(root, await discoverFiles(root, options));
+        checkCancel();
+      }
+    }
+    function collectFound(root: string, res: Discovery) {
       for (const f of res.files) found.set(f.abs, { ...f, root });
       for (const s of res.skipped) skipped.push({ ...s, path: label(root, s.path) });
-      checkCancel();
     }
 
     // Files gone (or now excluded) leave; files whose size or mtime changed are read again.
     const dropIds: string[] = [];
     const dropFiles: string[] = [];
-    for (const [abs, rec] of this.files) if (!found.has(abs)) { dropFiles.push(abs); dropIds.push(...rec.chunkIds); }
+    for (const [abs, rec] of this.files) {
+      if (!found.has(abs) && inScope(abs, rec)) { dropFiles.push(abs); dropIds.push(...rec.chunkIds); }
+    }
     const toRead = [...found.values()].filter((f) => {
       const r = this.files.get(f.abs);
       return !r || r.size !== f.size || r.mtimeMs !== f.mtimeMs || r.language !== f.language;
@@ -247,7 +271,7 @@ export class Engine {
     const limit = Math.max(1, Math.min(options.limit ?? 10, 500));
     if (!query.trim() || this.chunks.size === 0) return { hits: [], mode, ms: 0 };
     // Folder filters apply after ranking, so fetch more candidates when one is set.
-    const k = options.pathPrefix ? Math.max(limit * 20, 200) : Math.max(limit * 3, 30);
+    const k = options.pathPrefix || options.root ? Math.max(limit * 20, 200) : Math.max(limit * 3, 30);
     const filter = { kinds: options.kinds };
     const scored = new Map<string, { score: number; similarity?: number }>();
 
@@ -270,6 +294,7 @@ export class Engine {
       }
     }
 
+    const terms = fullTextTokens(query);
     const hits: SearchHit[] = [];
     const ranked = [...scored.entries()].sort((a, b) => b[1].score - a[1].score);
     for (const [id, s] of ranked) {
@@ -277,9 +302,11 @@ export class Engine {
       if (!c) continue;
       if (options.minScore !== undefined && s.similarity !== undefined && s.similarity < options.minScore) continue;
       if (options.pathPrefix && !c.rel.startsWith(options.pathPrefix)) continue;
+      if (options.root && c.root !== path.resolve(options.root)) continue;
       hits.push({
         root: c.root, path: c.rel, startLine: c.startLine, endLine: c.endLine, kind: c.kind, title: c.title, text: c.text,
         score: s.score, ...(s.similarity !== undefined ? { similarity: s.similarity } : {}), lang: c.lang, fileLanguage: c.fileLanguage,
+        snippet: buildSnippet(c.text, terms),
       });
       if (hits.length >= limit) break;
     }
@@ -310,6 +337,11 @@ export class Engine {
   async dispose(): Promise<void> {
     await this.embedder.dispose();
   }
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function dot(a: Float32Array, b: Float32Array): number {

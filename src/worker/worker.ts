@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EngineError, toErrorPayload } from '../common/errors';
+import type { IndexRequest } from '../common/protocol/engine';
 import type { CancelToken } from '../common/protocol/workerClient';
 import type { HostToWorker, RequestMessage, WorkerConfig, WorkerToHost } from '../common/protocol/worker';
 import { Engine } from '../node/engine';
@@ -48,11 +49,12 @@ async function handle(m: RequestMessage, token: Token): Promise<unknown> {
     case 'info':
       return engine.info();
     case 'index': {
-      const p = m.params as { roots?: unknown; options?: object };
-      if (!Array.isArray(p?.roots) || !p.roots.every((r) => typeof r === 'string')) {
-        throw new EngineError('bad-request', 'Indexing needs a list of folders.');
+      const p = m.params as IndexRequest;
+      const strings = (v: unknown) => Array.isArray(v) && v.every((r) => typeof r === 'string');
+      if (!strings(p?.roots) || (p.paths !== undefined && !strings(p.paths))) {
+        throw new EngineError('bad-request', 'Indexing needs a list of folders (and optionally of files).');
       }
-      const run = () => engine.index(p.roots as string[], p.options, (progress) => post({ type: 'progress', id: m.id, progress }), token);
+      const run = () => engine.index(p, (progress) => post({ type: 'progress', id: m.id, progress }), token);
       return serialize(run);
     }
     case 'clear':

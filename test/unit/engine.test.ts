@@ -42,7 +42,7 @@ describe('Engine with the concept-aligned model', () => {
   after(async () => { await engine.dispose(); });
 
   it('indexes every file and embeds every chunk once', async () => {
-    const s = await engine.index([root]);
+    const s = await engine.index({ roots: [root] });
     assert.equal(s.files, 5);
     assert.equal(s.read, 5);
     assert.ok(s.chunks >= 5, `chunks: ${s.chunks}`);
@@ -90,23 +90,23 @@ describe('Engine with the concept-aligned model', () => {
   });
 
   it('re-reads nothing when nothing changed, and re-embeds nothing for a touched file', async () => {
-    const again = await engine.index([root]);
+    const again = await engine.index({ roots: [root] });
     assert.deepEqual([again.read, again.embedded, again.removed], [0, 0, 0]);
     const later = new Date(Date.now() + 5000);
     utimesSync(path.join(root, 'src/setup.ts'), later, later);
-    const touched = await engine.index([root]);
+    const touched = await engine.index({ roots: [root] });
     assert.deepEqual([touched.read, touched.embedded, touched.chunks], [1, 0, again.chunks]);
   });
 
   it('embeds only the new text of an edited file, and forgets deleted files', async () => {
     const before = engine.info().chunks;
     appendFileSync(path.join(root, 'docs/database.md'), '\n## Memory\n\nThe cache uses memory.\n');
-    const edited = await engine.index([root]);
+    const edited = await engine.index({ roots: [root] });
     assert.equal(edited.read, 1);
     assert.equal(edited.embedded, 1, 'only the new section is embedded');
     assert.equal(edited.chunks, before + 1);
     rmSync(path.join(root, 'src/cache.py'));
-    const deleted = await engine.index([root]);
+    const deleted = await engine.index({ roots: [root] });
     assert.equal(deleted.removed, 1);
     assert.equal(deleted.files, 4);
     const { hits } = await engine.search('密码缓存', { limit: 10 });
@@ -115,13 +115,33 @@ describe('Engine with the concept-aligned model', () => {
 
   it('re-embeds nothing when a file moves (a branch switch back works the same way)', async () => {
     renameSync(path.join(root, 'src/search.go'), path.join(root, 'src/finder.go'));
-    const moved = await engine.index([root]);
+    const moved = await engine.index({ roots: [root] });
     assert.deepEqual([moved.read, moved.removed, moved.embedded], [1, 1, 0]);
     assert.ok(moved.reused >= 1);
     assert.equal((await engine.search('ユーザーの検索エラー', { limit: 1 })).hits[0].path, 'src/finder.go');
     writeFileSync(path.join(root, 'src/cache.py'), WORKSPACE['src/cache.py']);
-    const back = await engine.index([root]);
+    const back = await engine.index({ roots: [root] });
     assert.equal(back.embedded, 0, 'the deleted file’s vectors were kept');
+  });
+
+  it('updates only the paths a watcher names: new, changed, deleted files and whole folders', async () => {
+    const base = engine.info().files;
+    writeTree(root, { 'notes/a.md': '# Memory\n\nThe memory cache.\n', 'notes/b.md': '# Network\n\nThe network server.\n', 'unnamed.md': '# Test\n\nTests.\n' });
+    const named = await engine.index({ roots: [root], paths: [path.join(root, 'notes')] });
+    assert.deepEqual([named.read, named.files], [2, base + 2], 'the folder is walked, the unnamed file is not seen');
+    assert.equal((await engine.search('network server', { mode: 'fulltext', limit: 1 })).hits[0].path, 'notes/b.md');
+    writeFileSync(path.join(root, 'notes/a.md'), '# Memory\n\nThe memory of the user.\n');
+    rmSync(path.join(root, 'notes/b.md'));
+    const changed = await engine.index({ roots: [root], paths: [path.join(root, 'notes/a.md'), path.join(root, 'notes/b.md')] });
+    assert.deepEqual([changed.read, changed.removed, changed.files], [1, 1, base + 1]);
+    rmSync(path.join(root, 'notes'), { recursive: true });
+    const gone = await engine.index({ roots: [root], paths: [path.join(root, 'notes')] });
+    assert.deepEqual([gone.removed, gone.files], [1, base]);
+    writeTree(root, { 'node_modules/x/README.md': '# Database\n' });
+    const excluded = await engine.index({ roots: [root], paths: [path.join(root, 'node_modules/x/README.md')] });
+    assert.equal(excluded.read, 0, 'the default exclusions apply to named paths too');
+    rmSync(path.join(root, 'unnamed.md'));
+    rmSync(path.join(root, 'node_modules'), { recursive: true });
   });
 
   it('keeps the index unchanged when a run is cancelled, and reuses what it had embedded', async () => {
@@ -130,11 +150,11 @@ describe('Engine with the concept-aligned model', () => {
     writeFileSync(path.join(root, 'docs/long.md'), `# Long\n\n${lines.join('\n')}`);
     let batches = 0;
     await assert.rejects(
-      engine.index([root], {}, (p) => { if (p.phase === 'embedding') batches++; }, cancelAfter(() => batches >= 2)),
+      engine.index({ roots: [root] }, (p) => { if (p.phase === 'embedding') batches++; }, cancelAfter(() => batches >= 2)),
       (e: Error & { code?: string }) => e.code === 'cancelled',
     );
     assert.equal(engine.info().chunks, beforeInfo.chunks);
-    const done = await engine.index([root]);
+    const done = await engine.index({ roots: [root] });
     assert.ok(done.reused >= 32, `vectors embedded before the cancel are reused (${done.reused})`);
   });
 
@@ -145,7 +165,7 @@ describe('Engine with the concept-aligned model', () => {
       assert.equal(second.info().chunks, engine.info().chunks);
       const got = await second.search('데이터베이스 연결은 어떻게 설정하나요?', { limit: 3 });
       assert.deepEqual(got.hits.map((h) => [h.path, h.startLine, h.score.toFixed(5)]), expected.hits.map((h) => [h.path, h.startLine, h.score.toFixed(5)]));
-      assert.equal((await second.index([root])).read, 0);
+      assert.equal((await second.index({ roots: [root] })).read, 0);
     } finally {
       await second.dispose();
     }
@@ -158,12 +178,12 @@ describe('Engine store recovery and bad input', () => {
     const store = tempDir();
     writeTree(root, { 'a.md': '# Database\n\nThe database connection.\n' });
     const first = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
-    await first.index([root]);
+    await first.index({ roots: [root] });
     await first.dispose();
 
     const other = await Engine.open({ modelDir: models.tiny, storeDir: store, threads: 1 });
     assert.match(other.info().storeProblem ?? '', /another model/);
-    const rebuilt = await other.index([root]);
+    const rebuilt = await other.index({ roots: [root] });
     assert.match(rebuilt.rebuiltBecause ?? '', /another model/);
     assert.equal(rebuilt.embedded, rebuilt.chunks);
     await other.dispose();
@@ -172,7 +192,7 @@ describe('Engine store recovery and bad input', () => {
     writeFileSync(path.join(store, meta), '{"broken');
     const third = await Engine.open({ modelDir: models.tiny, storeDir: store, threads: 1 });
     assert.match(third.info().storeProblem ?? '', /damaged|checksum/);
-    assert.equal((await third.index([root])).chunks, rebuilt.chunks);
+    assert.equal((await third.index({ roots: [root] })).chunks, rebuilt.chunks);
     await third.dispose();
   });
 
@@ -188,7 +208,7 @@ describe('Engine store recovery and bad input', () => {
     });
     const engine = await Engine.open({ modelDir: models.concept, storeDir: tempDir(), threads: 1 });
     try {
-      const s = await engine.index([root], { maxFileSize: 10_000 });
+      const s = await engine.index({ roots: [root], options: { maxFileSize: 10_000 } });
       const reasons = Object.fromEntries(s.skipped.map((k) => [k.path, k.reason]));
       assert.deepEqual(Object.keys(reasons).sort(), ['big.md', 'binary.md', 'latin1.md']);
       assert.equal(reasons['binary.md'], 'binary file');
@@ -208,7 +228,7 @@ describe('Engine store recovery and bad input', () => {
   it('says which folder is missing', async () => {
     const engine = await Engine.open({ modelDir: models.tiny, storeDir: tempDir(), threads: 1 });
     try {
-      await assert.rejects(engine.index([path.join(tempDir(), 'nope')]), /Folder not found/);
+      await assert.rejects(engine.index({ roots: [path.join(tempDir(), 'nope')] }), /Folder not found/);
     } finally {
       await engine.dispose();
     }

@@ -1,3 +1,4 @@
+import type { Snippet } from '../snippet';
 import type { ChunkKind } from '../types';
 
 /** How results are ranked. */
@@ -20,6 +21,18 @@ export interface IndexOptions {
   maxFileSize?: number;
   /** Honour .gitignore files (nested ones too). Default true. */
   useGitignore?: boolean;
+}
+
+/** What to bring up to date. */
+export interface IndexRequest {
+  /** Every root folder of the workspace: files under other roots leave the index. */
+  roots: string[];
+  options?: IndexOptions;
+  /**
+   * Only look at these files (absolute paths, e.g. from a file watcher): new or changed ones are read,
+   * missing or now-excluded ones leave the index, nothing else is scanned. Omitted: scan every root.
+   */
+  paths?: string[];
 }
 
 /** What one indexing run did. */
@@ -57,6 +70,8 @@ export interface SearchOptions {
   /** Only hits whose similarity is at least this (vector and hybrid modes). */
   minScore?: number;
   kinds?: ChunkKind[];
+  /** Only hits from this root folder (absolute path). */
+  root?: string;
   /** Only hits under this folder (relative to a root, '/' separators). */
   pathPrefix?: string;
 }
@@ -86,6 +101,8 @@ export interface SearchHit {
   lang: string;
   /** Source language of the file: 'markdown', 'typescript', 'python', … */
   fileLanguage: string;
+  /** A passage of text to show, with the words that match the query marked. */
+  snippet: Snippet;
 }
 
 export interface SearchResult {

@@ -1,4 +1,4 @@
-import type { IndexInfo, IndexOptions, IndexProgress, IndexSummary, SearchOptions, SearchResult } from './engine';
+import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary, SearchOptions, SearchResult } from './engine';
 
 /** Data a worker is started with (`workerData`). */
 export interface WorkerConfig {
@@ -12,7 +12,7 @@ export interface WorkerConfig {
 
 /** Requests the worker answers: method name → [params, result]. */
 export interface WorkerMethods {
-  index: [{ roots: string[]; options?: IndexOptions }, IndexSummary];
+  index: [IndexRequest, IndexSummary];
   search: [{ query: string; options?: SearchOptions }, SearchResult];
   info: [Record<string, never>, IndexInfo];
   clear: [Record<string, never>, void];

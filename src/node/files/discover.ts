@@ -28,6 +28,11 @@ export interface FoundFile {
   language: string;
 }
 
+export interface Discovery {
+  files: FoundFile[];
+  skipped: SkippedFile[];
+}
+
 /** Which language a path is read as, or undefined if it is neither Markdown nor a known code file. */
 export function fileLanguage(filePath: string): string | undefined {
   const ext = path.extname(filePath).toLowerCase();
@@ -35,108 +40,148 @@ export function fileLanguage(filePath: string): string | undefined {
   return languageForPath(filePath);
 }
 
-/** Decides, for a path relative to the root, whether include/exclude globs let it through. */
-export function globFilter(options: IndexOptions): { excludes(rel: string, isDir: boolean): boolean; includes(rel: string): boolean } {
-  const opts = { dot: true };
-  const exclude = options.exclude?.length ? picomatch(options.exclude, opts) : undefined;
-  const include = options.include?.length ? picomatch(options.include, opts) : undefined;
-  return {
-    excludes: (rel, isDir) => !!exclude && (exclude(rel) || (isDir && exclude(rel + '/'))),
-    includes: (rel) => !include || include(rel),
-  };
+/**
+ * The rules that keep a path out of the index: the default dependency/build folders, the include and
+ * exclude globs, and `.gitignore` files (nested ones too, each read once and only when a path under its
+ * folder is asked about).
+ */
+class PathRules {
+  private readonly exclude;
+  private readonly include;
+  private readonly excludedNames = new Set(DEFAULT_EXCLUDED_DIRS);
+  private readonly gitignores = new Map<string, Promise<Ignore | undefined>>();
+
+  constructor(private readonly root: string, private readonly options: IndexOptions) {
+    const opts = { dot: true };
+    this.exclude = options.exclude?.length ? picomatch(options.exclude, opts) : undefined;
+    this.include = options.include?.length ? picomatch(options.include, opts) : undefined;
+  }
+
+  /** True if the folder `rel` (relative to the root) is not entered. */
+  async skipsDir(rel: string): Promise<boolean> {
+    return this.excludedNames.has(path.posix.basename(rel))
+      || !!this.exclude && (this.exclude(rel) || this.exclude(rel + '/'))
+      || await this.gitIgnored(rel, true);
+  }
+
+  /** True if the file `rel` is not read. */
+  async skipsFile(rel: string): Promise<boolean> {
+    return (this.include ? !this.include(rel) : false)
+      || !!this.exclude?.(rel)
+      || await this.gitIgnored(rel, false);
+  }
+
+  /** Like skipsFile, but also checks every folder on the way (for single paths, not found by walking). */
+  async skipsPath(rel: string): Promise<boolean> {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) if (await this.skipsDir(parts.slice(0, i).join('/'))) return true;
+    return this.skipsFile(rel);
+  }
+
+  private async gitIgnored(rel: string, isDir: boolean): Promise<boolean> {
+    if (this.options.useGitignore === false) return false;
+    const parts = rel.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const base = parts.slice(0, i).join('/');
+      const rules = await this.gitignoreOf(base);
+      if (rules?.ignores(parts.slice(i).join('/') + (isDir ? '/' : ''))) return true;
+    }
+    return false;
+  }
+
+  private gitignoreOf(dirRel: string): Promise<Ignore | undefined> {
+    let p = this.gitignores.get(dirRel);
+    if (!p) {
+      // An unreadable or missing .gitignore ignores nothing.
+      p = fs.readFile(path.join(this.root, dirRel, '.gitignore'), 'utf8').then((text) => ignore().add(text), () => undefined);
+      this.gitignores.set(dirRel, p);
+    }
+    return p;
+  }
 }
 
-interface IgnoreLayer {
-  /** Folder of the .gitignore, relative to the root ('' for the root), with a trailing '/' unless ''. */
-  base: string;
-  rules: Ignore;
+/** Size and type checks shared by both ways of finding files; gives the file or the reason it is skipped. */
+async function examine(abs: string, rel: string, maxSize: number): Promise<FoundFile | SkippedFile | undefined> {
+  const language = fileLanguage(rel);
+  if (!language) return undefined;
+  let st;
+  try {
+    st = await fs.stat(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? undefined : { path: rel, reason: `not readable (${code ?? 'error'})` };
+  }
+  if (!st.isFile()) return undefined;
+  if (st.size > maxSize) return { path: rel, reason: `larger than the ${formatBytes(maxSize)} limit (${formatBytes(st.size)})` };
+  return { abs, rel, size: st.size, mtimeMs: st.mtimeMs, language };
+}
+
+function collect(result: FoundFile | SkippedFile | undefined, into: Discovery): void {
+  if (!result) return;
+  if ('reason' in result) into.skipped.push(result);
+  else into.files.push(result);
 }
 
 /**
- * Lists the files of `root` the engine reads: Markdown and code files, minus `.gitignore`d paths (nested
- * files too), the default dependency/build folders, and the exclude globs. Too-large files are reported in
- * `skipped`. Symbolic links are followed once: a folder already visited (by its real path) is not entered
- * again, so link loops end.
+ * Lists the files of `root` the engine reads: Markdown and code files, minus what {@link PathRules}
+ * excludes. Too-large files are reported in `skipped`. Symbolic links are followed, but a folder already
+ * visited (by its real path) is not entered again, so link loops end. With `under` (a folder relative to
+ * the root), only that folder is walked, under the same rules.
  */
-export async function discoverFiles(root: string, options: IndexOptions = {}): Promise<{ files: FoundFile[]; skipped: SkippedFile[] }> {
+export async function discoverFiles(root: string, options: IndexOptions = {}, under = ''): Promise<Discovery> {
   const maxSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-  const globs = globFilter(options);
-  const excludedNames = new Set(DEFAULT_EXCLUDED_DIRS);
-  const files: FoundFile[] = [];
-  const skipped: SkippedFile[] = [];
+  const rules = new PathRules(root, options);
+  const out: Discovery = { files: [], skipped: [] };
   const visited = new Set<string>();
 
-  const ignoredByGit = (layers: IgnoreLayer[], rel: string, isDir: boolean) => {
-    for (const { base, rules } of layers) {
-      if (!rel.startsWith(base)) continue;
-      const local = rel.slice(base.length) + (isDir ? '/' : '');
-      if (rules.ignores(local)) return true;
-    }
-    return false;
-  };
-
-  const walk = async (dirAbs: string, dirRel: string, layers: IgnoreLayer[]): Promise<void> => {
-    let real: string;
-    try {
-      real = await fs.realpath(dirAbs);
-    } catch {
-      return;
-    }
-    if (visited.has(real)) return;
+  const walk = async (dirAbs: string, dirRel: string): Promise<void> => {
+    const real = await fs.realpath(dirAbs).catch(() => undefined);
+    if (!real || visited.has(real)) return;
     visited.add(real);
     let entries;
     try {
       entries = await fs.readdir(dirAbs, { withFileTypes: true });
     } catch (e) {
-      skipped.push({ path: dirRel || '.', reason: `folder not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+      out.skipped.push({ path: dirRel || '.', reason: `folder not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
       return;
-    }
-    if (options.useGitignore !== false && entries.some((e) => e.name === '.gitignore' && !e.isDirectory())) {
-      try {
-        const text = await fs.readFile(path.join(dirAbs, '.gitignore'), 'utf8');
-        layers = [...layers, { base: dirRel ? dirRel + '/' : '', rules: ignore().add(text) }];
-      } catch {
-        // An unreadable .gitignore ignores nothing; the files under it are still subject to the other rules.
-      }
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const abs = path.join(dirAbs, entry.name);
       const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
       let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        try {
-          const st = await fs.stat(abs);
-          isDir = st.isDirectory();
-          isFile = st.isFile();
-        } catch {
-          continue; // dangling link
-        }
-      }
+      if (entry.isSymbolicLink()) isDir = (await fs.stat(abs).catch(() => undefined))?.isDirectory() ?? false;
       if (isDir) {
-        if (excludedNames.has(entry.name) || globs.excludes(rel, true) || ignoredByGit(layers, rel, true)) continue;
-        await walk(abs, rel, layers);
-      } else if (isFile) {
-        const language = fileLanguage(entry.name);
-        if (!language || !globs.includes(rel) || globs.excludes(rel, false) || ignoredByGit(layers, rel, false)) continue;
-        let st;
-        try {
-          st = await fs.stat(abs);
-        } catch (e) {
-          skipped.push({ path: rel, reason: `not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
-          continue;
-        }
-        if (st.size > maxSize) {
-          skipped.push({ path: rel, reason: `larger than the ${formatBytes(maxSize)} limit (${formatBytes(st.size)})` });
-          continue;
-        }
-        files.push({ abs, rel, size: st.size, mtimeMs: st.mtimeMs, language });
+        if (!(await rules.skipsDir(rel))) await walk(abs, rel);
+      } else if (fileLanguage(entry.name) && !(await rules.skipsFile(rel))) {
+        collect(await examine(abs, rel, maxSize), out);
       }
     }
   };
-  await walk(path.resolve(root), '', []);
-  return { files, skipped };
+  if (under && await rules.skipsPath(under + '/x')) return out;
+  await walk(path.join(path.resolve(root), ...under.split('/')), under);
+  return out;
+}
+
+/**
+ * The same rules for a few paths (relative to `root`) without walking the whole root: what a file watcher
+ * reports. A folder is walked; a path that is gone, excluded or not a supported file is absent from the result.
+ */
+export async function discoverPaths(root: string, rels: readonly string[], options: IndexOptions = {}): Promise<Discovery> {
+  const maxSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  const rules = new PathRules(root, options);
+  const out: Discovery = { files: [], skipped: [] };
+  for (const rel of new Set(rels)) {
+    const abs = path.join(root, ...rel.split('/'));
+    if ((await fs.stat(abs).catch(() => undefined))?.isDirectory()) {
+      const sub = await discoverFiles(root, options, rel);
+      out.files.push(...sub.files);
+      out.skipped.push(...sub.skipped);
+    } else if (fileLanguage(rel) && !(await rules.skipsPath(rel))) {
+      collect(await examine(abs, rel, maxSize), out);
+    }
+  }
+  return out;
 }
 
 export function formatBytes(n: number): string {

@@ -32,7 +32,8 @@ interface Raw {
 
 interface Compiled {
   spec: LanguageSpec;
-  strings: StringRule[];
+  /** String rules by the char code of their first character (ASCII), longest opener first. */
+  strings: (StringRule[] | undefined)[];
   specials: Special[];
   /** Finds the next character that may start a token, so plain code is skipped by the regex engine, not a JS loop. */
   skip: RegExp;
@@ -45,17 +46,20 @@ function compile(spec: LanguageSpec): Compiled {
   let c = compiled.get(spec);
   if (c) return c;
   const singles = new Set<string>();
-  const ahead: string[] = [];
-  const esc = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-  // A letter starts a token only when the rest of the opener follows (`r"`, `url(`); otherwise identifiers would stop the skip.
+  // A letter starts a token only when the rest of an opener follows (`r"`, `url(`): one lookahead for all of them
+  // keeps identifiers from stopping the skip without making the regex an alternation per opener.
+  const letters = new Set<string>();
+  const rests = new Set<string>();
   const opener = (s: string): void => {
     const f = s[0] ?? '';
-    if (/[A-Za-z]/.test(f)) ahead.push(`${f}(?=${esc(s.slice(1))})`);
-    else if (f) singles.add(f);
+    if (/[A-Za-z]/.test(f)) {
+      letters.add(f);
+      rests.add(s.slice(1));
+    } else if (f) singles.add(f);
   };
   const specials = spec.specials ?? [];
   for (const sp of specials) {
-    if (sp.hint && /[A-Za-z]/.test(sp.first)) ahead.push(`(?=${sp.hint})[\\s\\S]`);
+    if (sp.openers) sp.openers.forEach(opener);
     else for (const ch of sp.first) singles.add(ch);
   }
   spec.block.forEach((b) => opener(b.open));
@@ -64,12 +68,18 @@ function compile(spec: LanguageSpec): Compiled {
   const extra = `${spec.chars ? "'" : ''}${spec.regex ? '/' : ''}${spec.heredoc ? '<\n' : ''}${spec.charPrefix ?? ''}`
     + `${spec.docstrings === 'python' ? '\n()[]{}' : ''}${spec.host === 'php' ? '?' : ''}`;
   for (const ch of extra) singles.add(ch);
+  const esc = (x: string): string => x.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  const cls = (chars: Iterable<string>): string => [...chars].map((ch) => ch.replace(/[\\\]^-]/g, '\\$&')).join('');
+  // Rests that extend a shorter rest add nothing to a lookahead.
+  const minimal = [...rests].filter((r) => ![...rests].some((o) => o !== r && r.startsWith(o)));
+  const ahead = letters.size > 0 ? [`[${cls(letters)}](?=${minimal.map(esc).join('|')})`] : [];
   const build = (more: string): RegExp => {
-    const cls = [...singles, ...more].map((ch) => ch.replace(/[\\\]^-]/g, '\\$&')).join('');
-    return new RegExp([cls ? `[${cls}]` : '(?!)', ...ahead].join('|'), 'g');
+    const all = cls([...singles, ...more]);
+    return new RegExp([all ? `[${all}]` : '(?!)', ...ahead].join('|'), 'g');
   };
   // Longest opener first, so `"""` wins over `"` and `rb"` over `"`.
-  const strings = [...spec.strings].sort((x, y) => y.open.length - x.open.length);
+  const strings: (StringRule[] | undefined)[] = [];
+  for (const r of [...spec.strings].sort((x, y) => y.open.length - x.open.length)) (strings[r.open.charCodeAt(0)] ??= []).push(r);
   c = { spec, strings, specials, skip: build(''), skipInterp: build('(){}') };
   compiled.set(spec, c);
   return c;
@@ -149,6 +159,30 @@ function skipHeredocs(text: string, i: number, pending: string[], to: number): n
   return Math.min(i, to);
 }
 
+/** text[a, b) minus the comments in `raws` (sorted), on one line: a declaration that spans lines, as a title. */
+function withoutComments(text: string, a: number, b: number, raws: Raw[]): string {
+  let k = 0, hi = raws.length;
+  while (k < hi) {
+    const mid = (k + hi) >> 1;
+    if ((raws[mid] as Raw).end <= a) k = mid + 1;
+    else hi = mid;
+  }
+  let s = '';
+  for (; k < raws.length && (raws[k] as Raw).start < b; k++) {
+    const r = raws[k] as Raw;
+    s += `${text.slice(a, r.start)} `;
+    a = Math.max(a, r.end);
+  }
+  if (a < b) s += text.slice(a, b);
+  // A declaration broken over lines (`def f(\n    a,\n)`) reads as `def f(a,)`, not `def f( a, )`.
+  let joined = '';
+  for (const part of s.split('\n')) {
+    const p = part.trim();
+    if (p) joined += (joined && !/[([{]$/.test(joined) && !/^[)\]}]/.test(p) ? ' ' : '') + p;
+  }
+  return joined.replace(/\s+/g, ' ');
+}
+
 /** A `'` after a number is a C++14 digit separator (`1'000`), not a char literal. */
 function numberBefore(text: string, i: number): boolean {
   let p = i - 1;
@@ -196,7 +230,7 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
     let doc = false;
     if (py) {
       doc = firstToken && restBlank(text, res.end) && (prevLogical < 0 || (prevColon >= 0 && PY_DEF.test(text.slice(prevLogical, prevLogical + 20))));
-      if (doc) header = prevLogical < 0 ? '' : text.slice(prevLogical, prevColon + 1).replace(/#[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+      if (doc) header = prevLogical < 0 ? '' : withoutComments(text, prevLogical, prevColon + 1, out);
     } else if (spec.docstrings === 'statement') {
       if (onlySpaceBefore(text, i) && restBlank(text, res.end)) {
         let k = res.end;
@@ -204,7 +238,9 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
         doc = !spec.docNext || spec.docNext.test(text.slice(k, lineEnd(text, k)));
       }
     } else if (spec.docAttr) {
-      doc = spec.docAttr.test(text.slice(text.lastIndexOf('\n', i - 1) + 1, i));
+      const before = text.slice(Math.max(0, i - 80), i);
+      const nl = before.lastIndexOf('\n');
+      doc = (nl >= 0 || i <= 80) && spec.docAttr.test(before.slice(nl + 1));
     }
     if (doc) {
       const closed = res.end - r.close.length >= bodyStart && text.startsWith(r.close, res.end - r.close.length);
@@ -242,7 +278,7 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
       out.push({ start: i, end: e, bodyStart: Math.min(i + l.marker.length, e), bodyEnd: e, marker: l.marker, line: true });
       return e;
     }
-    for (const r of c.strings) {
+    for (const r of (ch < 128 ? c.strings[ch] : undefined) ?? []) {
       if (!text.startsWith(r.open, i)) continue;
       if (isIdent(r.open.charCodeAt(0)) && i > from && isIdent(prev)) continue;
       if (r.notAfter && text[i - 1] === r.notAfter) continue;
@@ -398,19 +434,20 @@ function scanFile(text: string, spec: LanguageSpec): Raw[] {
   return out;
 }
 
-// Lint, format and compiler directives, and other one-line boilerplate; tested per trimmed line.
+// Lint, format and compiler directives and other boilerplate, removed wherever they stand (tested per trimmed line).
 const PRAGMA = new RegExp(`^(?:${[
   'eslint(?:-disable|-enable|-env)?\\b', 'jshint\\b', 'jslint\\b', 'tslint:', '@ts-(?:ignore|expect-error|nocheck|check)\\b',
   'prettier-ignore', '(?:istanbul|c8|v8)\\s+ignore\\b', 'biome-ignore', 'deno-lint-ignore', 'stylelint-(?:disable|enable)',
-  'webpack[A-Z]\\w*\\s*:', '@(?:flow|noflow|format|jsx\\w*|refresh\\b)', '<(?:reference|amd-module|amd-dependency)\\b',
-  'noqa\\b', 'type:\\s*ignore', 'pylint:', 'pyright:', 'mypy:', 'ruff:', 'fmt:\\s*(?:off|on|skip)', 'isort:', 'pragma:?\\s+no\\s+cover',
-  '-\\*-.*-\\*-$', '(?:vim?|ex):\\s', '(?:frozen_string_literal|encoding|coding|warn_indent|typed|shareable_constant_value)\\s*[:=]',
-  '#?(?:end)?region\\b', '</?editor-fold\\b', '(?:TODO|FIXME|XXX|HACK)(?:\\([^)]*\\))?[\\s:.!-]*$', 'nolint\\b', 'NOLINT',
-  '[\\w#!\\[(]*clippy::', 'rubocop:', 'NOSONAR', 'go:\\w+', '\\+build\\b', 'swiftlint:', 'swift-format-ignore', 'ktlint-disable',
-  'clang-format\\s+(?:on|off)', '@formatter:(?:on|off)', 'cspell:', 'spell-checker:', 'phpcs:', '@phpstan-ignore', '@psalm-',
-  'shellcheck\\s', 'hadolint\\s', 'yamllint\\s', 'markdownlint-', 'lgtm\\b', 'SPDX-(?:License-Identifier|FileCopyrightText):',
-  '@license\\b', '@preserve$', 'Code generated .* DO NOT EDIT\\.?$', '(?:syntax|escape|check)=\\S', '![/[]',
+  '<(?:reference|amd-module|amd-dependency)\\b', 'noqa\\b', 'type:\\s*ignore', 'pylint:', 'pyright:', 'mypy:', 'ruff:',
+  'fmt:\\s*(?:off|on|skip)', 'isort:', 'pragma:?\\s+no\\s+cover', '-\\*-.*-\\*-$', 'vim?:\\s*(?:set?\\s|[a-z]+=)',
+  'frozen_string_literal:', '#(?:end)?region\\b', 'endregion\\b', '</?editor-fold\\b', '(?:TODO|FIXME|XXX|HACK)(?:\\([^)]*\\))?[\\s:.!-]*$',
+  'nolint\\b', 'NOLINT', '[\\w#!\\[(]*clippy::', 'rubocop:', 'NOSONAR', 'go:\\w+', '\\+build\\b', 'swiftlint:', 'swift-format-ignore',
+  'ktlint-disable', 'clang-format\\s+(?:on|off)', '@formatter:(?:on|off)', 'cspell:', 'spell-checker:', 'phpcs:', '@phpstan-ignore',
+  '@psalm-suppress', 'shellcheck\\s', 'hadolint\\s', 'yamllint\\s', 'markdownlint-', 'SPDX-(?:License-Identifier|FileCopyrightText):',
+  '@license\\b', '@preserve$', 'Code generated .* DO NOT EDIT\\.?$', '![/[]',
 ].join('|')})`);
+// Directives that read like prose inside a longer comment ("encoding: utf-8 by default"): skipped only as a whole comment.
+const SOLO_PRAGMA = /^(?:(?:encoding|coding|typed|warn_indent|shareable_constant_value)\s*[:=]\s*\S+$|(?:syntax|escape|check)=\S+$|@(?:flow|noflow|format|jsx\w*|refresh)\b|webpack[A-Z]\w*\s*:|globals?\s+[\w$]+(?:\s*[:,]\s*[\w$]+)*\s*$)/;
 
 const LICENCE = /\bcopyright\b|©|\bSPDX-License-Identifier\b|\blicen[cs]ed under\b|\bpermission is hereby granted\b|\ball rights reserved\b|\b(?:apache|mit|bsd|isc|mozilla public|(?:gnu )?(?:lesser |affero )?general public) licen[cs]e\b/i;
 
@@ -572,22 +609,7 @@ export function extractComments(text: string, languageId: string): Unit[] {
   for (let l = lineCount; l >= 1; l--) nextCode[l] = hasCode[l] ? l : nextCode[l + 1] ?? 0;
   const codeText = (l: number): string => {
     const ls = starts[l - 1] ?? 0;
-    const le = l < lineCount ? (starts[l] ?? 1) - 1 : src.length;
-    let lo = 0, hi = raws.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((raws[mid]?.end ?? 0) <= ls) lo = mid + 1;
-      else hi = mid;
-    }
-    let s = '', p = ls;
-    for (let k = lo; k < raws.length && (raws[k]?.start ?? le) < le; k++) {
-      const raw = raws[k] as Raw;
-      if (raw.start > p) s += src.slice(p, raw.start);
-      s += ' ';
-      p = Math.max(p, raw.end);
-    }
-    if (p < le) s += src.slice(p, le);
-    return s.replace(/\s+/g, ' ').trim();
+    return withoutComments(src, ls, l < lineCount ? (starts[l] ?? 1) - 1 : src.length, raws);
   };
   let firstCode = nextCode[1] ?? 0;
   // `<?php` opens the file rather than being code before the licence header.
@@ -620,20 +642,23 @@ export function extractComments(text: string, languageId: string): Unit[] {
     lines = lines.map((l) => l.trimEnd());
     const full = trimBlankEdges(lines).join('\n');
     lines = trimBlankEdges(lines.filter((l) => !PRAGMA.test(l.trim())));
+    if (lines.length === 1 && SOLO_PRAGMA.test((lines[0] ?? '').trim())) continue;
     const body = lines.join('\n');
     if (!/[\p{L}\p{N}]/u.test(body)) continue;
     if (!doc && isCommentedOutCode(lines)) continue;
     if ((firstCode === 0 || g.endLine < firstCode) && isLicenceHeader(full)) continue;
-    units.push({ kind: 'comment', title: wellFormed(clip(titleOf(g, r0))), text: wellFormed(body), startLine: g.startLine, endLine: g.endLine });
+    const title = titleOf(g, r0);
+    // A title without a letter or digit (`}`, `{ }`) names nothing.
+    units.push({ kind: 'comment', title: /[\p{L}\p{N}]/u.test(title) ? wellFormed(clip(title)) : '', text: wellFormed(body), startLine: g.startLine, endLine: g.endLine });
   }
   return units;
 
   function titleOf(g: Group, r0: Raw): string {
     if (r0.header !== undefined) return r0.header;
-    if (!r0.doc && !g.own) return codeText(g.startLine);
     if (!r0.doc) {
-      const same = codeText(g.endLine);
-      if (same) return same;
+      // Trailing: the code on its line. Only punctuation there (JSX `{/* … */}`): what follows, as for own-line ones.
+      const same = codeText(g.own ? g.endLine : g.startLine);
+      if (/[\p{L}\p{N}]/u.test(same)) return same;
     }
     let l = nextCode[g.endLine + 1] ?? 0;
     // Decorators and attributes sit between a doc comment and what it documents.
@@ -641,7 +666,7 @@ export function extractComments(text: string, languageId: string): Unit[] {
       const t = codeText(l);
       const next = nextCode[l + 1] ?? 0;
       if (hops < 5 && next && next - l <= 3 && ANNOTATION.test(t)) { l = next; continue; }
-      return /[\p{L}\p{N}]/u.test(t) ? t : '';
+      return t;
     }
     return '';
   }

@@ -50,8 +50,8 @@ export interface Span {
 export interface Special {
   /** Characters the match can start with (a cheap filter before `match`). */
   first: string;
-  /** Regex source the opener matches, so the lexer can skip plain code up to it (needed when `first` has letters). */
-  hint?: string;
+  /** Literal beginnings of the opener, so the lexer can skip identifiers quickly (needed when `first` has letters). */
+  openers?: string[];
   /** Set when the span is a comment: the marker reported for it. */
   comment?: string;
   match(text: string, i: number): Span | undefined;
@@ -91,10 +91,10 @@ export const isIdent = (c: number): boolean =>
 const afterIdent = (text: string, i: number): boolean => i > 0 && isIdent(text.charCodeAt(i - 1));
 
 /** A Special for a literal/comment whose opener is `re` (sticky) and whose closer is computed from the match. */
-function bracketed(first: string, re: RegExp, closer: (m: RegExpExecArray) => string, opts: { comment?: string; word?: boolean } = {}): Special {
+function bracketed(first: string, re: RegExp, closer: (m: RegExpExecArray) => string, opts: { comment?: string; word?: boolean; openers?: string[] } = {}): Special {
   return {
     first,
-    hint: re.source,
+    openers: opts.openers,
     comment: opts.comment,
     match(text, i) {
       if (opts.word && afterIdent(text, i)) return undefined;
@@ -127,18 +127,18 @@ function directiveBlock(open: RegExp, close: RegExp, marker: string, keepOpenLin
       close.lastIndex = i;
       const m = close.exec(text);
       if (!m) return { end: text.length, bodyStart, bodyEnd: text.length };
-      return { end: lineEnd(text, m.index + 1), bodyStart, bodyEnd: m.index + 1 };
+      return { end: lineEnd(text, m.index), bodyStart, bodyEnd: m.index };
     },
   };
 }
 
 const luaLong = (first: string, prefix: string, comment?: string): Special =>
   bracketed(first, new RegExp(`${prefix}\\[(={0,64})\\[`, 'y'), (m) => `]${m[1]}]`, { comment });
-const rustRaw = bracketed('rbc', /[bc]?r(#{0,255})"/y, (m) => `"${m[1]}`, { word: true });
-const cppRaw = bracketed('uULR', /(?:u8|[uUL])?R"([^()\\\s]{0,16})\(/y, (m) => `)${m[1]}"`, { word: true });
+const rustRaw = bracketed('rbc', /[bc]?r(#{0,255})"/y, (m) => `"${m[1]}`, { word: true, openers: ['r"', 'r#', 'br', 'cr'] });
+const cppRaw = bracketed('uULR', /(?:u8|[uUL])?R"([^()\\\s]{0,16})\(/y, (m) => `)${m[1]}"`, { word: true, openers: ['R"', 'u8R', 'uR', 'UR', 'LR'] });
 const swiftRaw = bracketed('#', /(#{1,16})("""|")/y, (m) => m[2] + m[1]);
 const csRaw = bracketed('"$', /\${0,8}("{3,64})/y, (m) => m[1] ?? '"""');
-const rRaw = bracketed('rR', /[rR](["'])(-{0,64})([([{])/y, (m) => ({ '(': ')', '[': ']', '{': '}' })[m[3] as '('] + m[2] + m[1], { word: true });
+const rRaw = bracketed('rR', /[rR](["'])(-{0,64})([([{])/y, (m) => ({ '(': ')', '[': ']', '{': '}' })[m[3] as '('] + m[2] + m[1], { word: true, openers: ['r"', "r'", 'R"', "R'"] });
 const cdata = bracketed('<', /<!\[CDATA\[/y, () => ']]>');
 const zigMultiline: Special = {
   first: '\\',
@@ -147,7 +147,7 @@ const zigMultiline: Special = {
 /** SCSS/Less treat `//` as a comment, but not inside an unquoted `url(http://…)`. */
 const cssUrl: Special = {
   first: 'uU',
-  hint: '[uU][rR][lL]\\(',
+  openers: ['url(', 'URL(', 'Url('],
   match(text, i) {
     if (afterIdent(text, i) || !/^url\([ \t]*[^"'\s]/i.test(text.slice(i, i + 6))) return undefined;
     let end = i + 4;

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as vscode from 'vscode';
+import { EngineError } from '../common/errors';
+import type { WorkerConfig } from '../common/protocol/worker';
+import { WorkerClient } from '../common/protocol/workerClient';
+
+/** More unexpected exits than this within RESTART_WINDOW_MS and the worker is not started again. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 5 * 60_000;
+
+export type ModelLocation = { dir: string; source: 'setting' | 'bundled' | 'cache' } | { missing: string };
+
+/**
+ * Owns the engine worker: starts it on first use, starts it again after a crash (a few times), and shuts
+ * it down by message — never `terminate()`, which aborts the extension host while onnxruntime runs.
+ */
+export class EngineHost implements vscode.Disposable {
+  private current: { client: WorkerClient; worker: Worker; exited: Promise<void> } | undefined;
+  private readonly exits: number[] = [];
+  private stopping = false;
+  private readonly onDidStartEmitter = new vscode.EventEmitter<WorkerClient>();
+  /** Fires with each new worker's client (the first, and each restart). */
+  readonly onDidStart = this.onDidStartEmitter.event;
+  private readonly onDidCrashEmitter = new vscode.EventEmitter<string>();
+  /** Fires when a worker stopped without being asked to. */
+  readonly onDidCrash = this.onDidCrashEmitter.event;
+
+  constructor(
+    private readonly extensionPath: string,
+    private readonly storeDir: string,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly config: () => { model: ModelLocation; threads: number },
+  ) {}
+
+  /** The running worker's client, starting a worker if none runs. */
+  client(): WorkerClient {
+    if (this.current && !this.current.client.isDead) return this.current.client;
+    const recent = this.exits.filter((t) => Date.now() - t < RESTART_WINDOW_MS);
+    if (recent.length > MAX_RESTARTS) {
+      throw new EngineError('worker-exited', vscode.l10n.t('The search worker stopped {0} times in a few minutes and is not restarted. See the "Semantic Search" output, then run "Semantic Search: Re-index Workspace".', recent.length));
+    }
+    const { model, threads } = this.config();
+    if ('missing' in model) throw new EngineError('model-missing', model.missing);
+    const workerData: WorkerConfig = { modelDir: model.dir, storeDir: this.storeDir, ...(threads > 0 ? { threads } : {}) };
+    const worker = new Worker(path.join(this.extensionPath, 'dist', 'worker.js'), { workerData });
+    const client = new WorkerClient(worker, (level, message) => {
+      if (level === 'error') this.log.error(message);
+      else if (level === 'warn') this.log.warn(message);
+      else this.log.info(message);
+    });
+    const exited = new Promise<void>((resolve) => worker.once('exit', (code) => {
+      if (!this.stopping && this.current?.worker === worker) {
+        this.exits.push(Date.now());
+        this.log.error(`The search worker stopped (exit code ${code}); it is started again on the next request.`);
+        this.onDidCrashEmitter.fire(`exit code ${code}`);
+      }
+      resolve();
+    }));
+    worker.on('error', (e) => this.log.error(`Search worker error: ${e.stack ?? e.message}`));
+    this.current = { client, worker, exited };
+    this.log.info(`Search worker started with the model in ${model.dir} (${model.source}).`);
+    client.ready.then(
+      (m) => this.log.info(`Model ${m.id} loaded: ${m.dim} dimensions, ${m.dtype}, ${m.loadMs} ms.`),
+      (e: Error) => this.log.error(`The model could not be loaded: ${e.message}`),
+    );
+    this.onDidStartEmitter.fire(client);
+    return client;
+  }
+
+  /** Stops the worker; the next request starts a new one (another model folder, other threads). */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.exits.length = 0;
+  }
+
+  private async stop(): Promise<void> {
+    const cur = this.current;
+    if (!cur) return;
+    this.stopping = true;
+    try {
+      if (!cur.client.isDead) await cur.client.call('shutdown', {}).catch(() => undefined);
+      await Promise.race([cur.exited, new Promise((r) => setTimeout(r, 10_000))]);
+    } finally {
+      this.current = undefined;
+      this.stopping = false;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    this.onDidStartEmitter.dispose();
+    this.onDidCrashEmitter.dispose();
+  }
+}
+
+/** The model folder to use: the setting, then a model bundled in the VSIX, then the downloaded cache. */
+export function locateModel(extensionPath: string, globalStorage: string, modelPath: string): ModelLocation {
+  if (modelPath) {
+    return existsSync(path.join(modelPath, 'config.json'))
+      ? { dir: modelPath, source: 'setting' }
+      : { missing: vscode.l10n.t('The folder in the setting semanticSearch.modelPath is not a model folder: {0}', modelPath) };
+  }
+  const bundled = path.join(extensionPath, 'model');
+  if (existsSync(path.join(bundled, 'config.json'))) return { dir: bundled, source: 'bundled' };
+  const cache = path.join(globalStorage, 'models', 'paraphrase-multilingual-MiniLM-L12-v2');
+  if (existsSync(path.join(cache, 'config.json'))) return { dir: cache, source: 'cache' };
+  return { missing: vscode.l10n.t('No model yet: set semanticSearch.modelPath to a local model folder.') };
+}

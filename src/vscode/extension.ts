@@ -1,0 +1,135 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { IndexInfo, IndexSummary, SearchOptions, SearchResult } from '../common/protocol/engine';
+import type { ViewCommand } from '../common/protocol/webview';
+import { EngineHost, locateModel } from './engineHost';
+import { Indexer } from './indexer';
+import { searchQuickPick } from './quickPick';
+import { SEARCH_VIEW_ID, SearchViewProvider } from './searchView';
+import { readSettings, RESCAN_SETTINGS, RESTART_SETTINGS } from './settings';
+import { StatusBar } from './statusBar';
+
+/** What the extension gives other extensions and its integration tests. */
+export interface SemanticSearchApi {
+  /** Resolves when indexing has caught up with the workspace, with the last run's summary. */
+  whenIndexed(): Promise<IndexSummary | undefined>;
+  search(query: string, options?: SearchOptions): Promise<SearchResult>;
+  info(): Promise<IndexInfo>;
+}
+
+export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
+  const log = vscode.window.createOutputChannel(vscode.l10n.t('Semantic Search'), { log: true });
+  const storeDir = path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'index');
+  const host = new EngineHost(context.extensionPath, storeDir, log, () => {
+    const s = readSettings();
+    return { model: locateModel(context.extensionPath, context.globalStorageUri.fsPath, s.modelPath), threads: s.threads };
+  });
+  const indexer = new Indexer(host, log);
+  const runViewCommand = (c: ViewCommand) => {
+    const commands: Record<ViewCommand, string> = {
+      reindex: 'semanticSearch.reindex',
+      resumeIndexing: 'semanticSearch.resumeIndexing',
+      openSettings: 'workbench.action.openSettings',
+      selectModelFolder: 'semanticSearch.selectModelFolder',
+      downloadModel: 'semanticSearch.selectModelFolder',
+    };
+    void vscode.commands.executeCommand(commands[c], ...(c === 'openSettings' ? ['semanticSearch'] : []));
+  };
+  const view = new SearchViewProvider(context.extensionUri, host, indexer, runViewCommand);
+  const setPaused = (paused: boolean) => void vscode.commands.executeCommand('setContext', 'semanticSearch.paused', paused);
+
+  stopHost = () => host.dispose();
+  context.subscriptions.push(
+    log, indexer, view, new StatusBar(indexer),
+    vscode.window.registerWebviewViewProvider(SEARCH_VIEW_ID, view),
+    vscode.commands.registerCommand('semanticSearch.search', () => searchQuickPick(host)),
+    vscode.commands.registerCommand('semanticSearch.focus', () => view.show()),
+    vscode.commands.registerCommand('semanticSearch.findSimilar', () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) return;
+      const sel = editor.selection;
+      const text = sel.isEmpty ? editor.document.lineAt(sel.active.line).text : editor.document.getText(sel);
+      if (text.trim()) void view.show(text.trim().slice(0, 2000));
+    }),
+    vscode.commands.registerCommand('semanticSearch.reindex', () => {
+      if (indexer.paused) setPaused(false);
+      indexer.resume();
+    }),
+    vscode.commands.registerCommand('semanticSearch.pauseIndexing', () => { indexer.pause(); setPaused(true); }),
+    vscode.commands.registerCommand('semanticSearch.resumeIndexing', () => { indexer.resume(); setPaused(false); }),
+    vscode.commands.registerCommand('semanticSearch.clearIndex', async () => {
+      indexer.cancelRun();
+      await indexer.whenIdle();
+      await host.client().call('clear', {});
+      log.info('The index was cleared.');
+      if (!indexer.paused) indexer.requestFull();
+    }),
+    vscode.commands.registerCommand('semanticSearch.showIndexInfo', async () => showIndexInfo(host, indexer, log)),
+    vscode.commands.registerCommand('semanticSearch.selectModelFolder', async () => {
+      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Use this model folder') });
+      if (picked?.[0]) await vscode.workspace.getConfiguration('semanticSearch').update('modelPath', picked[0].fsPath, vscode.ConfigurationTarget.Global);
+    }),
+  );
+
+  // Live index: watcher events and saves name the files to look at again; a branch switch rescans.
+  const watcher = vscode.workspace.createFileSystemWatcher('**/*');
+  const onPath = (uri: vscode.Uri) => {
+    if (uri.scheme !== 'file') return;
+    const p = uri.fsPath;
+    if (p.includes(`${path.sep}.git${path.sep}`)) {
+      if (p.endsWith(`${path.sep}.git${path.sep}HEAD`)) indexer.requestFull(1000);
+      return;
+    }
+    indexer.requestPaths([p]);
+  };
+  context.subscriptions.push(
+    watcher,
+    watcher.onDidCreate(onPath), watcher.onDidChange(onPath), watcher.onDidDelete(onPath),
+    vscode.workspace.onDidSaveTextDocument((doc) => onPath(doc.uri)),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => indexer.requestFull()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void host.restart().then(() => indexer.requestFull())),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (RESTART_SETTINGS.some((k) => e.affectsConfiguration(k))) {
+        indexer.cancelRun();
+        await host.restart();
+        indexer.requestFull();
+      } else if (RESCAN_SETTINGS.some((k) => e.affectsConfiguration(k))) {
+        indexer.requestFull(300);
+      }
+    }),
+  );
+  setPaused(false);
+  indexer.requestFull();
+
+  return {
+    whenIndexed: async () => { await indexer.whenIdle(); return indexer.summary; },
+    search: (query, options) => host.client().call('search', { query, options }),
+    info: () => host.client().call('info', {}),
+  };
+}
+
+async function showIndexInfo(host: EngineHost, indexer: Indexer, log: vscode.LogOutputChannel): Promise<void> {
+  try {
+    const info = await host.client().call('info', {});
+    const lines = [
+      `Folders: ${info.roots.join(', ') || '—'}`,
+      `Files: ${info.files}, passages: ${info.chunks}, vectors: ${info.vectors}, on disk: ${(info.bytesOnDisk / 1024 / 1024).toFixed(1)} MB`,
+      `Model: ${info.model ? `${info.model.id} (${info.model.dim} dimensions, ${info.model.dtype})` : '—'}`,
+      `Saved: ${info.savedAt ?? 'never'}${indexer.paused ? ' (indexing paused)' : ''}`,
+      ...(info.storeProblem ? [`Stored index problem: ${info.storeProblem}`] : []),
+      `Skipped files: ${info.skipped.length}`,
+      ...info.skipped.map((s) => `  ${s.path}: ${s.reason}`),
+    ];
+    log.info(`Index info\n${lines.join('\n')}`);
+  } catch (e) {
+    log.error(`Index info is not available: ${(e as Error).message}`);
+  }
+  log.show(true);
+}
+
+let stopHost: (() => Promise<void>) | undefined;
+
+/** Shuts the worker down by message and waits for it: VS Code awaits this before ending the extension host. */
+export async function deactivate(): Promise<void> {
+  await stopHost?.();
+}

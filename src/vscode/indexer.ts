@@ -1,0 +1,206 @@
+import * as vscode from 'vscode';
+import { EngineError } from '../common/errors';
+import type { IndexInfo, IndexProgress, IndexSummary } from '../common/protocol/engine';
+import type { EngineHost } from './engineHost';
+import { indexOptions, readSettings } from './settings';
+
+/** Where indexing stands, for the status bar, the panel and the API. */
+export type IndexerState =
+  | { kind: 'starting' }
+  | { kind: 'no-folder' }
+  | { kind: 'indexing'; progress: IndexProgress }
+  | { kind: 'ready'; info: IndexInfo; summary?: IndexSummary }
+  | { kind: 'paused'; info?: IndexInfo }
+  | { kind: 'model-missing'; message: string }
+  | { kind: 'error'; message: string; info?: IndexInfo };
+
+/** More changed paths than this at once (a branch switch, a big pull) and the whole workspace is scanned. */
+const MAX_PATHS_PER_UPDATE = 500;
+const UPDATE_DELAY_MS = 400;
+
+/**
+ * Keeps the index in step with the workspace: a full (incremental) scan at start and on demand, and
+ * updates of just the paths a watcher or a save names. Runs one request at a time; what arrives meanwhile
+ * is merged into the next run.
+ */
+export class Indexer implements vscode.Disposable {
+  private stateValue: IndexerState = { kind: 'starting' };
+  private pendingFull = false;
+  private readonly pendingPaths = new Set<string>();
+  private running: Promise<void> | undefined;
+  private cts: vscode.CancellationTokenSource | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pausedByUser = false;
+  private notified = false;
+  private idleWaiters: (() => void)[] = [];
+  private lastSummary: IndexSummary | undefined;
+  private readonly onDidChangeEmitter = new vscode.EventEmitter<IndexerState>();
+  readonly onDidChange = this.onDidChangeEmitter.event;
+
+  constructor(private readonly host: EngineHost, private readonly log: vscode.LogOutputChannel) {}
+
+  get state(): IndexerState {
+    return this.stateValue;
+  }
+
+  get paused(): boolean {
+    return this.pausedByUser;
+  }
+
+  /** The summary of the last completed run. */
+  get summary(): IndexSummary | undefined {
+    return this.lastSummary;
+  }
+
+  private setState(s: IndexerState): void {
+    this.stateValue = s;
+    this.onDidChangeEmitter.fire(s);
+  }
+
+  /** Scan every workspace folder (unchanged files are not read again). */
+  requestFull(delayMs = 0): void {
+    this.pendingFull = true;
+    this.schedule(delayMs);
+  }
+
+  /** Look at these files or folders again (created, changed, deleted). */
+  requestPaths(paths: readonly string[]): void {
+    for (const p of paths) this.pendingPaths.add(p);
+    this.schedule(UPDATE_DELAY_MS);
+  }
+
+  pause(): void {
+    this.pausedByUser = true;
+    this.cts?.cancel();
+    this.setState({ kind: 'paused', info: 'info' in this.stateValue ? this.stateValue.info : undefined });
+  }
+
+  resume(): void {
+    this.pausedByUser = false;
+    this.requestFull();
+  }
+
+  /** Resolves once no run is going and none is waiting (paused counts as idle). */
+  whenIdle(): Promise<void> {
+    if (!this.running && !this.timer && (this.pausedByUser || (!this.pendingFull && !this.pendingPaths.size))) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.drain();
+    }, delayMs);
+  }
+
+  private drain(): void {
+    if (this.running) return;
+    if (this.pausedByUser || (!this.pendingFull && !this.pendingPaths.size)) {
+      if (!this.timer) for (const w of this.idleWaiters.splice(0)) w();
+      return;
+    }
+    const full = this.pendingFull || this.pendingPaths.size > MAX_PATHS_PER_UPDATE;
+    const paths = full ? undefined : [...this.pendingPaths];
+    this.pendingFull = false;
+    this.pendingPaths.clear();
+    this.running = this.run(paths).finally(() => {
+      this.running = undefined;
+      this.drain();
+    });
+  }
+
+  private async run(paths: string[] | undefined): Promise<void> {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+    if (!folders.length) {
+      this.setState({ kind: 'no-folder' });
+      return;
+    }
+    const settings = readSettings();
+    const options = folders.map((f) => indexOptions(f, settings)).reduce((a, b) => ({ ...a, exclude: [...new Set([...(a.exclude ?? []), ...(b.exclude ?? [])])] }));
+    const cts = (this.cts = new vscode.CancellationTokenSource());
+    try {
+      const client = this.host.client();
+      this.setState({ kind: 'indexing', progress: { phase: 'scanning', done: 0, total: 0 } });
+      const before = await client.call('info', {});
+      const request = { roots: folders.map((f) => f.uri.fsPath), options, ...(paths ? { paths } : {}) };
+      const work = (report?: (p: IndexProgress) => void) => client.call('index', request, {
+        token: cts.token,
+        onProgress: (progress) => {
+          this.setState({ kind: 'indexing', progress });
+          report?.(progress);
+        },
+      });
+      let summary: IndexSummary;
+      if (!paths && before.chunks === 0 && !this.notified) {
+        // The first full index of a workspace can take minutes: say so, and let the user stop it.
+        this.notified = true;
+        summary = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Semantic Search: indexing the workspace'), cancellable: true },
+          (progress, token) => {
+            token.onCancellationRequested(() => this.pause());
+            let shown = 0;
+            return work((p) => {
+              const fraction = overallProgress(p);
+              progress.report({ message: progressMessage(p), increment: Math.max(0, (fraction - shown) * 100) });
+              shown = Math.max(shown, fraction);
+            });
+          },
+        );
+      } else {
+        summary = await work();
+      }
+      this.lastSummary = summary;
+      if (summary.rebuiltBecause) this.log.warn(`The stored index was rebuilt: ${summary.rebuiltBecause}.`);
+      this.log.info(`Indexed: ${summary.files} files, ${summary.chunks} chunks (${summary.embedded} embedded, ${summary.reused} reused, ${summary.read} read, ${summary.removed} removed, ${summary.skipped.length} skipped) in ${summary.ms} ms.`);
+      this.setState({ kind: 'ready', info: await client.call('info', {}), summary });
+    } catch (e) {
+      const err = e instanceof EngineError ? e : new EngineError('internal', String((e as Error)?.message ?? e));
+      if (err.code === 'cancelled') {
+        if (!this.pausedByUser) this.requestFull(); // cancelled for a restart: catch up
+        return;
+      }
+      if (paths) for (const p of paths) this.pendingPaths.add(p); // retried with the next run
+      this.log.error(`Indexing failed: ${err.message}`);
+      this.setState(err.code === 'model-missing' || err.code === 'model-invalid'
+        ? { kind: 'model-missing', message: err.message }
+        : { kind: 'error', message: err.message });
+    } finally {
+      cts.dispose();
+      if (this.cts === cts) this.cts = undefined;
+    }
+  }
+
+  /** Stops the run in flight (for a worker restart); the work is requeued. */
+  cancelRun(): void {
+    this.cts?.cancel();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.cts?.cancel();
+    this.onDidChangeEmitter.dispose();
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+}
+
+/** 0..1 over a whole run: reading is the first fifth, embedding most of the rest. */
+export function overallProgress(p: IndexProgress): number {
+  const f = p.total ? p.done / p.total : 0;
+  switch (p.phase) {
+    case 'scanning': return 0;
+    case 'reading': return 0.2 * f;
+    case 'embedding': return 0.2 + 0.75 * f;
+    case 'saving': return 0.95;
+  }
+}
+
+export function progressMessage(p: IndexProgress): string {
+  const n = (x: number) => x.toLocaleString(vscode.env.language);
+  switch (p.phase) {
+    case 'scanning': return vscode.l10n.t('Looking for files…');
+    case 'reading': return vscode.l10n.t('Reading {0} / {1} files', n(p.done), n(p.total));
+    case 'embedding': return vscode.l10n.t('Embedding {0} / {1} passages', n(p.done), n(p.total));
+    case 'saving': return vscode.l10n.t('Saving the index…');
+  }
+}

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { SearchHit, SearchResult } from '../common/protocol/engine';
+import type { ViewHit } from '../common/protocol/webview';
+import type { ChunkKind } from '../common/types';
+import type { EngineHost } from './engineHost';
+import { readSettings, searchMode } from './settings';
+
+export interface SearchRequest {
+  query: string;
+  kinds?: ChunkKind[];
+  /** Name of a workspace folder to search in, or '' / undefined for all. */
+  folder?: string;
+  limit?: number;
+}
+
+/** Searches through the worker with the user's settings (result count, minimum score, hybrid ranking). */
+export async function searchWorkspace(host: EngineHost, req: SearchRequest): Promise<SearchResult> {
+  const s = readSettings();
+  const root = req.folder ? vscode.workspace.workspaceFolders?.find((f) => f.name === req.folder)?.uri.fsPath : undefined;
+  return host.client().call('search', {
+    query: req.query,
+    options: {
+      limit: req.limit ?? s.maxResults,
+      mode: searchMode(s, false),
+      minScore: s.minScore,
+      ...(req.kinds?.length ? { kinds: req.kinds } : {}),
+      ...(root ? { root } : {}),
+    },
+  });
+}
+
+const LANG_LABELS: Record<string, string> = { en: 'EN', ko: 'KO', ja: 'JA', zh: 'ZH', ru: 'RU' };
+
+/** A hit worded for people: file, folder, line, a percentage that says how close in meaning. */
+export function toViewHit(hit: SearchHit): ViewHit {
+  const rel = hit.path;
+  const folder = path.posix.dirname(rel);
+  const similarity = hit.similarity;
+  return {
+    fileName: path.posix.basename(rel),
+    folder: folder === '.' ? '' : folder,
+    line: hit.startLine,
+    title: hit.title,
+    snippet: hit.snippet,
+    kind: hit.kind,
+    lang: LANG_LABELS[hit.lang] ?? hit.lang.toUpperCase(),
+    scoreLabel: similarity !== undefined ? `${Math.round(Math.max(0, similarity) * 100)} %` : vscode.l10n.t('word match'),
+    scoreTitle: similarity !== undefined
+      ? vscode.l10n.t('Closeness in meaning to your query (cosine similarity): 100 % is the same meaning, below 30 % is rarely related.')
+      : vscode.l10n.t('Found by the words of your query (the model is not available).'),
+    path: rel,
+  };
+}
+
+/**
+ * Opens a hit at its lines. Only hits the engine returned are ever passed here, and the file must still
+ * lie inside a workspace folder: the panel cannot make the editor open arbitrary paths.
+ */
+export async function openHit(hit: SearchHit, options: { preview?: boolean; preserveFocus?: boolean } = {}): Promise<vscode.TextEditor | undefined> {
+  const uri = vscode.Uri.file(path.join(hit.root, ...hit.path.split('/')));
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder || path.relative(folder.uri.fsPath, uri.fsPath).startsWith('..')) return undefined;
+  const start = new vscode.Position(Math.max(0, hit.startLine - 1), 0);
+  const editor = await vscode.window.showTextDocument(uri, {
+    preview: options.preview ?? false,
+    preserveFocus: options.preserveFocus ?? false,
+    selection: new vscode.Range(start, start),
+  });
+  const end = new vscode.Position(Math.max(0, hit.endLine - 1), 0);
+  editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  return editor;
+}

@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import type { ViewState } from '../common/protocol/webview';
+import { overallProgress, progressMessage, type IndexerState } from './indexer';
+
+const n = (x: number) => x.toLocaleString(vscode.env.language);
+
+/** The indexer's state as the panel and the status bar word it. */
+export function viewStateOf(s: IndexerState): ViewState {
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.name);
+  const base = { folders, fullTextOnly: false, hasChunks: false };
+  switch (s.kind) {
+    case 'starting':
+      return { ...base, phase: 'starting', message: vscode.l10n.t('Starting…') };
+    case 'no-folder':
+      return { ...base, phase: 'no-folder', message: vscode.l10n.t('Open a folder to search its Markdown and code comments.') };
+    case 'indexing':
+      return { ...base, phase: 'indexing', message: progressMessage(s.progress), progress: overallProgress(s.progress) };
+    case 'paused':
+      return { ...base, phase: 'paused', hasChunks: !!s.info?.chunks, message: vscode.l10n.t('Indexing is paused.') };
+    case 'model-missing':
+      return { ...base, phase: 'model-missing', message: s.message };
+    case 'error':
+      return { ...base, phase: 'error', hasChunks: !!s.info?.chunks, message: s.message };
+    case 'ready':
+      return {
+        ...base,
+        phase: 'ready',
+        hasChunks: s.info.chunks > 0,
+        message: s.info.chunks > 0
+          ? vscode.l10n.t('{0} files, {1} passages indexed.', n(s.info.files), n(s.info.chunks))
+          : vscode.l10n.t('This folder has no Markdown or code comments to search.'),
+      };
+  }
+}
