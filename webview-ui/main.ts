@@ -195,11 +195,11 @@ function render(): void {
     status.append(lastResult.count ? (strings?.resultsCount ?? '').replace('{0}', String(lastResult.count)).replace('{1}', String(Math.round(lastResult.ms))) : (strings?.noResults ?? ''));
   }
   // The index state matters whenever it is not simply "ready": say it even beside results.
-  if (s && (s.phase !== 'ready' || !s.hasChunks || !q)) {
+  if (s && (s.phase !== 'ready' || !s.hasChunks || s.fullTextOnly || !q)) {
     status.append(el('div', { className: 'state', text: s.message }));
     if (s.phase === 'paused') status.append(actionButton(strings?.resume ?? '', 'resumeIndexing'));
     if (s.phase === 'error') status.append(actionButton(strings?.reindex ?? '', 'reindex'));
-    if (s.phase === 'model-missing') status.append(actionButton(strings?.chooseModel ?? '', 'selectModelFolder'));
+    if (s.phase === 'model-missing' || s.fullTextOnly) status.append(actionButton(strings?.chooseModel ?? '', 'selectModelFolder'));
   }
 }
 

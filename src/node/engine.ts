@@ -35,7 +35,8 @@ interface ReadFile {
 }
 
 export interface EngineConfig {
-  modelDir: string;
+  /** Without a model folder the engine indexes and searches words only (dim 0, model id 'none'). */
+  modelDir?: string;
   storeDir: string;
   threads?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -57,24 +58,24 @@ export class Engine {
   private savedAt: string | undefined;
   private rebuildReason: string | undefined;
 
-  private constructor(readonly embedder: Embedder, private readonly config: EngineConfig) {
-    this.chunkIndex = new ChunkIndex(embedder.dim);
+  /** Model identity and size; dim 0 when there is no model and search works by words only. */
+  readonly modelInfo: { id: string; dim: number; dtype: string };
+
+  private constructor(private readonly embedder: Embedder | undefined, private readonly config: EngineConfig) {
+    this.modelInfo = embedder ? { id: embedder.files.id, dim: embedder.dim, dtype: embedder.files.dtype } : { id: 'none', dim: 0, dtype: 'none' };
+    this.chunkIndex = new ChunkIndex(this.modelInfo.dim);
   }
 
   /** Loads the model, then the stored index if it was built with the same model (otherwise it is rebuilt). */
   static async open(config: EngineConfig): Promise<Engine> {
-    const embedder = await Embedder.load(config.modelDir, config.threads);
+    const embedder = config.modelDir ? await Embedder.load(config.modelDir, config.threads) : undefined;
     const engine = new Engine(embedder, config);
     await engine.loadStore();
     return engine;
   }
 
-  get modelInfo() {
-    return { id: this.embedder.files.id, dim: this.embedder.dim, dtype: this.embedder.files.dtype };
-  }
-
   private async loadStore(): Promise<void> {
-    const res = await loadSnapshot(this.config.storeDir, { modelId: this.embedder.files.id, dim: this.embedder.dim });
+    const res = await loadSnapshot(this.config.storeDir, { modelId: this.modelInfo.id, dim: this.modelInfo.dim });
     if (res.status === 'invalid') {
       this.rebuildReason = res.reason;
       this.config.log?.('warn', `The stored index is rebuilt: ${res.reason}.`);
@@ -87,7 +88,7 @@ export class Engine {
     this.vectors = s.vectors;
     for (const f of s.files) this.files.set(path.join(f.root, f.rel), f);
     for (const c of s.chunks) this.chunks.set(c.id, c);
-    await this.chunkIndex.add(s.chunks, (c) => this.vectors.get(c.hash)!);
+    await this.chunkIndex.add(s.chunks, (c) => this.vectors.get(c.hash));
     this.bytesOnDisk = res.bytes;
     this.savedAt = res.savedAt;
   }
@@ -167,7 +168,7 @@ export class Engine {
     // Embed each distinct new text once, shortest first so batches hold similar lengths.
     const need = new Map<string, { text: string; tokens: number }>();
     let reused = 0;
-    for (const { inputs } of changed) {
+    for (const { inputs } of this.embedder ? changed : []) {
       for (const input of inputs) {
         if (this.vectors.has(input.hash) || need.has(input.hash)) reused++;
         else need.set(input.hash, { text: input.embedText, tokens: input.tokens });
@@ -179,8 +180,8 @@ export class Engine {
       checkCancel();
       onProgress?.({ phase: 'embedding', done: i, total: queue.length });
       const batch = queue.slice(i, i + BATCH_SIZE);
-      const data = await this.embedder.embed(batch.map(([, v]) => v.text));
-      const dim = this.embedder.dim;
+      const data = await this.embedder!.embed(batch.map(([, v]) => v.text));
+      const { dim } = this.embedder!;
       batch.forEach(([hash], j) => this.vectors.set(hash, data.slice(j * dim, (j + 1) * dim)));
       const longest = Math.max(...batch.map(([, v]) => v.tokens));
       for (const [, v] of batch) { tokens += v.tokens; padded += longest; }
@@ -195,7 +196,7 @@ export class Engine {
     for (const { record, chunks } of changed) {
       for (const c of chunks) this.chunks.set(c.id, c);
       this.files.set(path.join(record.root, record.rel), record);
-      await this.chunkIndex.add(chunks, (c) => this.vectors.get(c.hash)!);
+      await this.chunkIndex.add(chunks, (c) => this.vectors.get(c.hash));
     }
     this.roots = absRoots;
     this.skipped = skipped;
@@ -224,7 +225,7 @@ export class Engine {
     if ('reason' in decoded) return decoded;
     let pieces;
     try {
-      pieces = splitFile(decoded.text, f.language, f.rel, this.embedder.countTokens, this.embedder.maxTokens);
+      pieces = splitFile(decoded.text, f.language, f.rel, this.embedder?.countTokens ?? estimateTokens, this.embedder?.maxTokens ?? 128);
     } catch (e) {
       return { reason: `could not be split into sections (${(e as Error).message})` };
     }
@@ -254,7 +255,7 @@ export class Engine {
     let bytes: number;
     try {
       ({ bytes } = await saveSnapshot(this.config.storeDir, {
-        modelId: this.embedder.files.id, dim: this.embedder.dim, roots: this.roots,
+        modelId: this.modelInfo.id, dim: this.modelInfo.dim, roots: this.roots,
         files: [...this.files.values()], chunks: [...this.chunks.values()], vectors: this.vectors, skipped: this.skipped,
       }));
     } catch (e) {
@@ -267,7 +268,8 @@ export class Engine {
   /** Ranked chunks for a query in any language. */
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
     const t0 = performance.now();
-    const mode = options.mode ?? 'hybrid';
+    // Without a model only words can be matched; the result says so through its mode.
+    const mode = this.embedder ? options.mode ?? 'hybrid' : 'fulltext';
     const limit = Math.max(1, Math.min(options.limit ?? 10, 500));
     if (!query.trim() || this.chunks.size === 0) return { hits: [], mode, ms: 0 };
     // Folder filters apply after ranking, so fetch more candidates when one is set.
@@ -277,7 +279,7 @@ export class Engine {
 
     let queryVector: Float32Array | undefined;
     if (mode !== 'fulltext') {
-      queryVector = await this.embedder.embed([query]);
+      queryVector = await this.embedder!.embed([query]);
       for (const h of await this.chunkIndex.vectorSearch(queryVector, k, filter)) scored.set(h.id, { score: h.score, similarity: h.score });
     }
     if (mode !== 'vector') {
@@ -323,7 +325,7 @@ export class Engine {
 
   /** Empties the index in memory and on disk. */
   async clear(): Promise<void> {
-    this.chunkIndex = new ChunkIndex(this.embedder.dim);
+    this.chunkIndex = new ChunkIndex(this.modelInfo.dim);
     this.files.clear();
     this.chunks.clear();
     this.vectors.clear();
@@ -335,8 +337,15 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
-    await this.embedder.dispose();
+    await this.embedder?.dispose();
   }
+}
+
+/** Token count without a model tokenizer (full-text only): about what XLM-R gives, erring long. */
+function estimateTokens(text: string): number {
+  let cjk = 0;
+  for (const ch of text) if (ch.charCodeAt(0) >= 0x1100) cjk++;
+  return 2 + cjk + Math.ceil((text.length - cjk) / 3);
 }
 
 function isInside(root: string, p: string): boolean {

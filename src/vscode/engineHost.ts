@@ -19,6 +19,8 @@ export type ModelLocation = { dir: string; source: 'setting' | 'bundled' | 'cach
 export class EngineHost implements vscode.Disposable {
   private current: { client: WorkerClient; worker: Worker; exited: Promise<void> } | undefined;
   private readonly exits: number[] = [];
+  /** Why the running worker has no model (it then searches by words only). */
+  missingModel: string | undefined;
   private stopping = false;
   private readonly onDidStartEmitter = new vscode.EventEmitter<WorkerClient>();
   /** Fires with each new worker's client (the first, and each restart). */
@@ -42,8 +44,9 @@ export class EngineHost implements vscode.Disposable {
       throw new EngineError('worker-exited', vscode.l10n.t('The search worker stopped {0} times in a few minutes and is not restarted. See the "Semantic Search" output, then run "Semantic Search: Re-index Workspace".', recent.length));
     }
     const { model, threads } = this.config();
-    if ('missing' in model) throw new EngineError('model-missing', model.missing);
-    const workerData: WorkerConfig = { modelDir: model.dir, storeDir: this.storeDir, ...(threads > 0 ? { threads } : {}) };
+    // Without a model the worker still indexes and searches words, so search works while the model is missing.
+    this.missingModel = 'missing' in model ? model.missing : undefined;
+    const workerData: WorkerConfig = { storeDir: this.storeDir, ...('dir' in model ? { modelDir: model.dir } : {}), ...(threads > 0 ? { threads } : {}) };
     const worker = new Worker(path.join(this.extensionPath, 'dist', 'worker.js'), { workerData });
     const client = new WorkerClient(worker, (level, message) => {
       if (level === 'error') this.log.error(message);
@@ -60,7 +63,7 @@ export class EngineHost implements vscode.Disposable {
     }));
     worker.on('error', (e) => this.log.error(`Search worker error: ${e.stack ?? e.message}`));
     this.current = { client, worker, exited };
-    this.log.info(`Search worker started with the model in ${model.dir} (${model.source}).`);
+    this.log.info('dir' in model ? `Search worker started with the model in ${model.dir} (${model.source}).` : `Search worker started without a model (words only): ${model.missing}`);
     client.ready.then(
       (m) => this.log.info(`Model ${m.id} loaded: ${m.dim} dimensions, ${m.dtype}, ${m.loadMs} ms.`),
       (e: Error) => this.log.error(`The model could not be loaded: ${e.message}`),

@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
 
   stopHost = () => host.dispose();
   context.subscriptions.push(
-    log, indexer, view, new StatusBar(indexer),
+    log, indexer, view, new StatusBar(indexer, host),
     vscode.window.registerWebviewViewProvider(SEARCH_VIEW_ID, view),
     vscode.commands.registerCommand('semanticSearch.search', () => searchQuickPick(host)),
     vscode.commands.registerCommand('semanticSearch.focus', () => view.show()),

@@ -28,7 +28,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     private readonly indexer: Indexer,
     private readonly runCommand: (c: ViewCommand) => void,
   ) {
-    this.disposables.push(indexer.onDidChange((s) => this.post({ type: 'state', state: viewStateOf(s) })));
+    this.disposables.push(indexer.onDidChange((s) => this.post({ type: 'state', state: viewStateOf(s, this.host.missingModel) })));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -62,7 +62,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        void this.view?.webview.postMessage({ type: 'init', strings: viewStrings(), state: viewStateOf(this.indexer.state) } satisfies HostToView);
+        void this.view?.webview.postMessage({ type: 'init', strings: viewStrings(), state: viewStateOf(this.indexer.state, this.host.missingModel) } satisfies HostToView);
         for (const q of this.queue.splice(0)) this.post(q);
         break;
       case 'search':

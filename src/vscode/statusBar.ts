@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { EngineHost } from './engineHost';
 import type { Indexer, IndexerState } from './indexer';
 import { viewStateOf } from './viewState';
 
@@ -13,7 +14,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('semanticSearch.status', vscode.StatusBarAlignment.Left, 50);
   private readonly sub: vscode.Disposable;
 
-  constructor(indexer: Indexer) {
+  constructor(indexer: Indexer, private readonly host: EngineHost) {
     this.item.name = vscode.l10n.t('Semantic Search');
     this.item.command = 'semanticSearch.focus';
     this.sub = indexer.onDidChange((s) => this.update(s, indexer.paused));
@@ -22,7 +23,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private update(s: IndexerState, paused: boolean): void {
-    const view = viewStateOf(s);
+    const view = viewStateOf(s, this.host.missingModel);
     const icon = {
       starting: '$(loading~spin)', 'no-folder': '$(search)', indexing: '$(sync~spin)', ready: '$(search)', paused: '$(debug-pause)',
       'model-missing': '$(cloud-download)', 'model-downloading': '$(cloud-download)', error: '$(error)', untrusted: '$(shield)',

@@ -4,8 +4,17 @@ import { overallProgress, progressMessage, type IndexerState } from './indexer';
 
 const n = (x: number) => x.toLocaleString(vscode.env.language);
 
-/** The indexer's state as the panel and the status bar word it. */
-export function viewStateOf(s: IndexerState): ViewState {
+/**
+ * The indexer's state as the panel and the status bar word it. `modelNote` says why there is no model
+ * (search then works by words only, and the panel says so).
+ */
+export function viewStateOf(s: IndexerState, modelNote?: string): ViewState {
+  const state = baseState(s);
+  if (!modelNote || state.phase === 'no-folder') return state;
+  return { ...state, fullTextOnly: true, message: `${state.message} ${modelNote} ${vscode.l10n.t('Until then, search matches words only.')}` };
+}
+
+function baseState(s: IndexerState): ViewState {
   const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.name);
   const base = { folders, fullTextOnly: false, hasChunks: false };
   switch (s.kind) {

@@ -225,6 +225,27 @@ describe('Engine store recovery and bad input', () => {
     }
   });
 
+  it('searches by words alone without a model, and rebuilds with vectors once a model is there', async () => {
+    const root = tempDir();
+    const store = tempDir();
+    writeTree(root, WORKSPACE);
+    const wordsOnly = await Engine.open({ storeDir: store });
+    assert.equal(wordsOnly.modelInfo.dim, 0);
+    const s = await wordsOnly.index({ roots: [root] });
+    assert.deepEqual([s.files, s.embedded], [5, 0]);
+    const res = await wordsOnly.search('비밀번호', { mode: 'hybrid' });
+    assert.equal(res.mode, 'fulltext');
+    assert.equal(res.hits[0].path, 'src/cache.py');
+    assert.equal(res.hits[0].similarity, undefined);
+    await wordsOnly.dispose();
+    const withModel = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+    assert.match(withModel.info().storeProblem ?? '', /another model/);
+    const rebuilt = await withModel.index({ roots: [root] });
+    assert.equal(rebuilt.embedded, rebuilt.chunks);
+    assert.equal((await withModel.search('密码缓存', { limit: 1 })).hits[0].path, 'src/cache.py');
+    await withModel.dispose();
+  });
+
   it('says which folder is missing', async () => {
     const engine = await Engine.open({ modelDir: models.tiny, storeDir: tempDir(), threads: 1 });
     try {

@@ -2,8 +2,8 @@ import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary, SearchOption
 
 /** Data a worker is started with (`workerData`). */
 export interface WorkerConfig {
-  /** A local model folder in the Hugging Face layout. */
-  modelDir: string;
+  /** A local model folder in the Hugging Face layout; without one, search works by words only. */
+  modelDir?: string;
   /** Folder the index is persisted in. */
   storeDir: string;
   /** onnxruntime intra-op threads; default half the cores, at least 1. */

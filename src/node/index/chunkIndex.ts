@@ -42,7 +42,8 @@ export class ChunkIndex {
 
   constructor(readonly dim: number) {
     this.db = create({
-      schema: { title: 'string', text: 'string', kind: 'enum', embedding: `vector[${dim}]` },
+      // Without a model (dim 0) the index holds words only.
+      schema: { title: 'string', text: 'string', kind: 'enum', ...(dim ? { embedding: `vector[${dim}]` as const } : {}) },
       components: { tokenizer: createFullTextTokenizer() },
     }) as AnyOrama;
   }
@@ -51,11 +52,11 @@ export class ChunkIndex {
     return this.size;
   }
 
-  async add(records: readonly ChunkRecord[], vectorOf: (r: ChunkRecord) => Float32Array): Promise<void> {
+  async add(records: readonly ChunkRecord[], vectorOf: (r: ChunkRecord) => Float32Array | undefined): Promise<void> {
     if (!records.length) return;
     // Orama takes vectors as plain arrays and keeps its own Float32Array copy in its vector index; the
     // array left in the stored document is dropped so it does not hold 384 doubles per chunk.
-    const docs = records.map((r) => ({ id: r.id, title: r.title, text: r.text, kind: r.kind, embedding: Array.from(vectorOf(r)) as number[] | null }));
+    const docs = records.map((r) => ({ id: r.id, title: r.title, text: r.text, kind: r.kind, embedding: this.dim ? Array.from(vectorOf(r)!) as number[] | null : undefined }));
     await insertMultiple(this.db, docs, 1000);
     for (const d of docs) d.embedding = null;
     this.size += records.length;

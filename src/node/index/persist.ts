@@ -123,8 +123,10 @@ export async function loadSnapshot(dir: string, expected: { modelId: string; dim
     const floats = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
     const vectors = new Map<string, Float32Array>();
     meta.vectorHashes.forEach((h, i) => vectors.set(h, floats.subarray(i * m.dim, (i + 1) * m.dim)));
-    for (const c of meta.chunks) {
-      if (!vectors.has(c.hash)) return { status: 'invalid', reason: 'a chunk of the index has no vector' };
+    if (m.dim > 0) {
+      for (const c of meta.chunks) {
+        if (!vectors.has(c.hash)) return { status: 'invalid', reason: 'a chunk of the index has no vector' };
+      }
     }
     return {
       status: 'loaded',

@@ -458,7 +458,7 @@ export function isLicenceHeader(text: string): boolean {
 
 // Commented-out code. Strong shapes count whatever the words; weak ones only without a run of prose words.
 const STRONG_CODE = [
-  /^[\])}]+[;,)]*$/, /^(?:end|fi|done|esac|else|try|finally|begin|\{)[:;]?$/, /\{$/,
+  /^[\])}]+[;,)]*$/, /^(?:end|fi|done|esac|else|try|finally|begin|\{)[:;]?$/,
   /^(?:(?:export|pub(?:\([\w ]+\))?|public|private|protected|internal|static|final|async|abstract|override|open|default|unsafe|inline|extern|virtual|readonly)\s+)*(?:const|let|var|val|def|fn|func|function|class|struct|enum|interface|impl|trait|void|int|long|bool|boolean|char|float|double|auto|String|local)\s+[\w$*&<>[\],.]+\s*[(=:{<;]/,
   /^(?:if|for|while|switch|catch|foreach|elif|else\s+if|unless|until)\s*\(.*\)\s*\{?$/,
   /^(?:elif|while|if)\s+[^:]*[=<>()[\].][^:]*:$/, /^except\b[^:]*:$/, /^for\s+[\w, ()]+\s+in\s+[^:]+:$/, /^with\s.*\bas\s+\w+:$/,
@@ -466,11 +466,13 @@ const STRONG_CODE = [
   /^#include\s*[<"]/, /^import\s+[\w.*]+;?$/, /^import\s.*\bfrom\s+['"]/, /^import\s+['"{*]/, /^from\s+[\w.]+\s+import\s/,
   /^(?:use|using|require|require_once|include)\s+[\w:.\\'"()/]+;$/, /^package\s+[\w.]+;?$/,
   /^<\/?[A-Za-z][\w:.-]*(?:\s[^<>]*)?\/?>(?:.*<\/[\w:.-]+>)?$/,
+  // Comment syntax inside a comment: a commented-out block that had its own comments.
+  /^(?:\/\/|\/\*\*?(?:\s|$)|\*\/$|\*$|\* @\w)/,
 ];
 const WEAK_CODE = [
-  /;$/,
+  /[;{]$/,
   /^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*|\[[^\]]*\])*\s*(?:[-+*/%&|^]|\?\?|\|\||&&|<<|>>)?=(?!=)\s*\S/,
-  /^(?:await\s+|new\s+|yield\s+|return\s+)?[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*\s*\(.*\)[;,]?$/,
+  /^(?:await\s+|new\s+|yield\s+|return\s+)?[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*\(.*\)[;,]?$/,
 ];
 const WORDS = /[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}/;
 const PROSE = /\p{L}{2,}[ ,]+\p{L}{2,}[ ,]+\p{L}{2,}|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]/u;
@@ -481,7 +483,8 @@ function looksLikeCode(line: string): boolean {
   // Anything non-ASCII outside quotes is a human language, and a final full stop ends a sentence.
   if (/[^\x00-\x7f]/.test(bare) || /(?:^|[^.])[.?!]$/.test(s)) return false;
   if (STRONG_CODE.some((re) => re.test(s))) return true;
-  return !WORDS.test(bare) && WEAK_CODE.some((re) => re.test(s));
+  // Up to six words is a declaration (`public static void main(String[] args) {`), more is a sentence.
+  return (s.endsWith('{') ? (bare.match(/[A-Za-z]{2,}/g)?.length ?? 0) <= 6 : !WORDS.test(bare)) && WEAK_CODE.some((re) => re.test(s));
 }
 
 function isCommentedOutCode(lines: string[]): boolean {
@@ -492,7 +495,7 @@ function isCommentedOutCode(lines: string[]): boolean {
     if (looksLikeCode(l)) code++;
     else if (PROSE.test(l.slice(0, 300))) prose++;
   }
-  return code > 0 && code * 2 >= n && (prose === 0 || code * 4 >= n * 3);
+  return code > 0 && code * 2 >= n && (prose === 0 || code * 10 >= n * 7);
 }
 
 const NON_SPACE = /[^ \t\f\n]/g;
@@ -544,7 +547,8 @@ function blockBody(text: string, r: Raw, spec: LanguageSpec): string[] {
   }
   let lines = body.split('\n');
   const rest = lines.slice(1).filter((l) => l.trim());
-  if (rest.length > 0 && rest.every((l) => /^[ \t]*\*/.test(l))) lines = lines.map((l, k) => (k === 0 ? l : l.replace(/^[ \t]*\*(?!\/) ?/, '')));
+  // A ` * ` gutter, even when some wrapped lines forgot their star.
+  if (rest.length > 0 && rest.filter((l) => /^[ \t]*\*/.test(l)).length * 2 > rest.length) lines = lines.map((l, k) => (k === 0 ? l : l.replace(/^[ \t]*\*(?!\/) ?/, '')));
   if (r.marker === '=') lines = lines.map((l) => l.replace(/^=\w+[ \t]?/, ''));
   const first = (lines[0] ?? '').trimStart();
   return [spec.docPrefix ? first.replace(spec.docPrefix, '').trimStart() : first, ...dedent(lines.slice(1))];
