@@ -10,6 +10,9 @@ const n = (x: number) => x.toLocaleString(vscode.env.language);
  */
 export function viewStateOf(s: IndexerState, modelNote?: string): ViewState {
   const state = baseState(s);
+  if (!vscode.workspace.isTrusted) {
+    state.message += ` ${vscode.l10n.t('Restricted Mode: a model folder set in this workspace\'s settings is not used.')}`;
+  }
   if (!modelNote || state.phase === 'no-folder') return state;
   return { ...state, fullTextOnly: true, message: `${state.message} ${modelNote} ${vscode.l10n.t('Until then, search matches words only.')}` };
 }
