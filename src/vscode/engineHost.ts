@@ -1,16 +1,14 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { EngineError } from '../common/errors';
 import type { WorkerConfig } from '../common/protocol/worker';
 import { WorkerClient } from '../common/protocol/workerClient';
+import type { ModelResolution } from './model/modelManager';
 
 /** More unexpected exits than this within RESTART_WINDOW_MS and the worker is not started again. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 5 * 60_000;
-
-export type ModelLocation = { dir: string; source: 'setting' | 'bundled' | 'cache' } | { missing: string };
 
 /**
  * Owns the engine worker: starts it on first use, starts it again after a crash (a few times), and shuts
@@ -19,8 +17,6 @@ export type ModelLocation = { dir: string; source: 'setting' | 'bundled' | 'cach
 export class EngineHost implements vscode.Disposable {
   private current: { client: WorkerClient; worker: Worker; exited: Promise<void> } | undefined;
   private readonly exits: number[] = [];
-  /** Why the running worker has no model (it then searches by words only). */
-  missingModel: string | undefined;
   private stopping = false;
   private readonly onDidStartEmitter = new vscode.EventEmitter<WorkerClient>();
   /** Fires with each new worker's client (the first, and each restart). */
@@ -33,7 +29,7 @@ export class EngineHost implements vscode.Disposable {
     private readonly extensionPath: string,
     private readonly storeDir: string,
     private readonly log: vscode.LogOutputChannel,
-    private readonly config: () => { model: ModelLocation; threads: number },
+    private readonly config: () => { model: ModelResolution; threads: number },
   ) {}
 
   /** The running worker's client, starting a worker if none runs. */
@@ -44,9 +40,11 @@ export class EngineHost implements vscode.Disposable {
       throw new EngineError('worker-exited', vscode.l10n.t('The search worker stopped {0} times in a few minutes and is not restarted. See the "Semantic Search" output, then run "Semantic Search: Re-index Workspace".', recent.length));
     }
     const { model, threads } = this.config();
-    // Without a model the worker still indexes and searches words, so search works while the model is missing.
-    this.missingModel = 'missing' in model ? model.missing : undefined;
-    const workerData: WorkerConfig = { storeDir: this.storeDir, ...('dir' in model ? { modelDir: model.dir } : {}), ...(threads > 0 ? { threads } : {}) };
+    // Without a model the worker still indexes and searches words, so search works while the model is
+    // missing. That index lives in a folder of its own so it never replaces the index with vectors.
+    const workerData: WorkerConfig = 'dir' in model
+      ? { storeDir: this.storeDir, modelDir: model.dir, ...(threads > 0 ? { threads } : {}) }
+      : { storeDir: `${this.storeDir}-words` };
     const worker = new Worker(path.join(this.extensionPath, 'dist', 'worker.js'), { workerData });
     const client = new WorkerClient(worker, (level, message) => {
       if (level === 'error') this.log.error(message);
@@ -98,16 +96,3 @@ export class EngineHost implements vscode.Disposable {
   }
 }
 
-/** The model folder to use: the setting, then a model bundled in the VSIX, then the downloaded cache. */
-export function locateModel(extensionPath: string, globalStorage: string, modelPath: string): ModelLocation {
-  if (modelPath) {
-    return existsSync(path.join(modelPath, 'config.json'))
-      ? { dir: modelPath, source: 'setting' }
-      : { missing: vscode.l10n.t('The folder in the setting semanticSearch.modelPath is not a model folder: {0}', modelPath) };
-  }
-  const bundled = path.join(extensionPath, 'model');
-  if (existsSync(path.join(bundled, 'config.json'))) return { dir: bundled, source: 'bundled' };
-  const cache = path.join(globalStorage, 'models', 'paraphrase-multilingual-MiniLM-L12-v2');
-  if (existsSync(path.join(cache, 'config.json'))) return { dir: cache, source: 'cache' };
-  return { missing: vscode.l10n.t('No model yet: set semanticSearch.modelPath to a local model folder.') };
-}

@@ -2,11 +2,12 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { IndexInfo, IndexSummary, SearchOptions, SearchResult } from '../common/protocol/engine';
 import type { ViewCommand } from '../common/protocol/webview';
-import { EngineHost, locateModel } from './engineHost';
+import { EngineHost } from './engineHost';
 import { Indexer } from './indexer';
+import { ModelManager, type ModelResolution } from './model/modelManager';
 import { searchQuickPick } from './quickPick';
 import { SEARCH_VIEW_ID, SearchViewProvider } from './searchView';
-import { readSettings, RESCAN_SETTINGS, RESTART_SETTINGS } from './settings';
+import { MODEL_SETTINGS, readSettings, RESCAN_SETTINGS, RESTART_SETTINGS } from './settings';
 import { StatusBar } from './statusBar';
 
 /** What the extension gives other extensions and its integration tests. */
@@ -20,27 +21,49 @@ export interface SemanticSearchApi {
 export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
   const log = vscode.window.createOutputChannel(vscode.l10n.t('Semantic Search'), { log: true });
   const storeDir = path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'index');
-  const host = new EngineHost(context.extensionPath, storeDir, log, () => {
-    const s = readSettings();
-    return { model: locateModel(context.extensionPath, context.globalStorageUri.fsPath, s.modelPath), threads: s.threads };
-  });
+  const models = new ModelManager(context, log);
+  let model: ModelResolution = { missing: vscode.l10n.t('Looking for the model…') };
+  const host = new EngineHost(context.extensionPath, storeDir, log, () => ({ model, threads: readSettings().threads }));
   const indexer = new Indexer(host, log);
+  /** Why there is no model yet (search then matches words only), for the panel and the status bar. */
+  const modelNote = () => ('missing' in model ? (models.state.kind === 'downloading' ? models.state.message : model.missing) : undefined);
+  /** Resolves the model (downloading it if allowed) and, when it changed, restarts the worker on it. */
+  const useModel = async (allowDownload: boolean) => {
+    const next = await models.resolve({ allowDownload });
+    const changed = 'dir' in next ? !('dir' in model) || next.dir !== model.dir : 'dir' in model;
+    model = next;
+    if (changed) {
+      indexer.cancelRun();
+      await host.restart();
+      indexer.requestFull();
+    }
+    indexer.refresh();
+    return next;
+  };
   const runViewCommand = (c: ViewCommand) => {
-    const commands: Record<ViewCommand, string> = {
+    if (c === 'downloadModel') {
+      void useModel(true);
+      return;
+    }
+    const commands: Record<Exclude<ViewCommand, 'downloadModel'>, string> = {
       reindex: 'semanticSearch.reindex',
       resumeIndexing: 'semanticSearch.resumeIndexing',
       openSettings: 'workbench.action.openSettings',
       selectModelFolder: 'semanticSearch.selectModelFolder',
-      downloadModel: 'semanticSearch.selectModelFolder',
     };
     void vscode.commands.executeCommand(commands[c], ...(c === 'openSettings' ? ['semanticSearch'] : []));
   };
-  const view = new SearchViewProvider(context.extensionUri, host, indexer, runViewCommand);
+  const view = new SearchViewProvider(context.extensionUri, host, indexer, runViewCommand, modelNote);
   const setPaused = (paused: boolean) => void vscode.commands.executeCommand('setContext', 'semanticSearch.paused', paused);
 
   stopHost = () => host.dispose();
   context.subscriptions.push(
-    log, indexer, view, new StatusBar(indexer, host),
+    log, models, indexer, view, new StatusBar(indexer, modelNote),
+    models.onDidChangeState((s) => {
+      // A download finished, or a Retry from the error message succeeded.
+      if (s.kind === 'ready' && s.dir && !('dir' in model && model.dir === s.dir)) void useModel(false);
+      else indexer.refresh();
+    }),
     vscode.window.registerWebviewViewProvider(SEARCH_VIEW_ID, view),
     vscode.commands.registerCommand('semanticSearch.search', () => searchQuickPick(host)),
     vscode.commands.registerCommand('semanticSearch.focus', () => view.show()),
@@ -89,7 +112,9 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
     vscode.workspace.onDidChangeWorkspaceFolders(() => indexer.requestFull()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void host.restart().then(() => indexer.requestFull())),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (RESTART_SETTINGS.some((k) => e.affectsConfiguration(k))) {
+      if (MODEL_SETTINGS.some((k) => e.affectsConfiguration(k))) {
+        await useModel(true);
+      } else if (RESTART_SETTINGS.some((k) => e.affectsConfiguration(k))) {
         indexer.cancelRun();
         await host.restart();
         indexer.requestFull();
@@ -99,7 +124,12 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
     }),
   );
   setPaused(false);
-  indexer.requestFull();
+  // The model on disk is found first (a quick check), so the index is opened with the right model; only
+  // then, if there is none, is it downloaded while full-text search already works.
+  void useModel(false).then((found) => {
+    indexer.requestFull();
+    if ('missing' in found && !readSettings().modelPath) void useModel(true);
+  });
 
   return {
     whenIndexed: async () => { await indexer.whenIdle(); return indexer.summary; },

@@ -57,6 +57,11 @@ export class Indexer implements vscode.Disposable {
     this.onDidChangeEmitter.fire(s);
   }
 
+  /** Tells the listeners again (something they show beside the state changed, e.g. the model's). */
+  refresh(): void {
+    this.onDidChangeEmitter.fire(this.stateValue);
+  }
+
   /** Scan every workspace folder (unchanged files are not read again). */
   requestFull(delayMs = 0): void {
     this.pendingFull = true;

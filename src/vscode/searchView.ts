@@ -27,8 +27,9 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     private readonly host: EngineHost,
     private readonly indexer: Indexer,
     private readonly runCommand: (c: ViewCommand) => void,
+    private readonly modelNote: () => string | undefined,
   ) {
-    this.disposables.push(indexer.onDidChange((s) => this.post({ type: 'state', state: viewStateOf(s, this.host.missingModel) })));
+    this.disposables.push(indexer.onDidChange((s) => this.post({ type: 'state', state: viewStateOf(s, this.modelNote()) })));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -62,7 +63,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        void this.view?.webview.postMessage({ type: 'init', strings: viewStrings(), state: viewStateOf(this.indexer.state, this.host.missingModel) } satisfies HostToView);
+        void this.view?.webview.postMessage({ type: 'init', strings: viewStrings(), state: viewStateOf(this.indexer.state, this.modelNote()) } satisfies HostToView);
         for (const q of this.queue.splice(0)) this.post(q);
         break;
       case 'search':

@@ -52,5 +52,7 @@ export function indexOptions(folder: vscode.WorkspaceFolder, s: Settings = readS
 
 /** Settings whose change means a new scan of the workspace. */
 export const RESCAN_SETTINGS = ['semanticSearch.include', 'semanticSearch.exclude', 'semanticSearch.maxFileSize', 'semanticSearch.useGitignore', 'files.exclude', 'search.exclude'];
-/** Settings whose change means a new worker (another model or thread count). */
-export const RESTART_SETTINGS = ['semanticSearch.modelPath', 'semanticSearch.threads'];
+/** Settings that say where the model comes from: a change resolves the model again. */
+export const MODEL_SETTINGS = ['semanticSearch.modelPath', 'semanticSearch.modelEndpoint', 'semanticSearch.modelRevision'];
+/** Settings whose change means a new worker. */
+export const RESTART_SETTINGS = ['semanticSearch.threads'];

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { EngineHost } from './engineHost';
 import type { Indexer, IndexerState } from './indexer';
 import { viewStateOf } from './viewState';
 
@@ -14,7 +13,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('semanticSearch.status', vscode.StatusBarAlignment.Left, 50);
   private readonly sub: vscode.Disposable;
 
-  constructor(indexer: Indexer, private readonly host: EngineHost) {
+  constructor(indexer: Indexer, private readonly modelNote: () => string | undefined) {
     this.item.name = vscode.l10n.t('Semantic Search');
     this.item.command = 'semanticSearch.focus';
     this.sub = indexer.onDidChange((s) => this.update(s, indexer.paused));
@@ -23,7 +22,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private update(s: IndexerState, paused: boolean): void {
-    const view = viewStateOf(s, this.host.missingModel);
+    const view = viewStateOf(s, this.modelNote());
     const icon = {
       starting: '$(loading~spin)', 'no-folder': '$(search)', indexing: '$(sync~spin)', ready: '$(search)', paused: '$(debug-pause)',
       'model-missing': '$(cloud-download)', 'model-downloading': '$(cloud-download)', error: '$(error)', untrusted: '$(shield)',
