@@ -7,13 +7,14 @@ import { Indexer } from './indexer';
 import { ModelManager, type ModelResolution } from './model/modelManager';
 import { searchQuickPick } from './quickPick';
 import { SEARCH_VIEW_ID, SearchViewProvider } from './searchView';
-import { MODEL_SETTINGS, readSettings, RESCAN_SETTINGS, RESTART_SETTINGS } from './settings';
+import { MODEL_SETTINGS, readSettings, RESCAN_SETTINGS, RESTART_SETTINGS, searchMode } from './settings';
 import { StatusBar } from './statusBar';
 
 /** What the extension gives other extensions and its integration tests. */
 export interface SemanticSearchApi {
   /** Resolves when indexing has caught up with the workspace, with the last run's summary. */
   whenIndexed(): Promise<IndexSummary | undefined>;
+  /** Searches with the user's settings (result count, minimum score, ranking); `options` override them. */
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
   info(): Promise<IndexInfo>;
 }
@@ -28,8 +29,15 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
   /** Why there is no model yet (search then matches words only), for the panel and the status bar. */
   const modelNote = () => ('missing' in model ? (models.state.kind === 'downloading' ? models.state.message : model.missing) : undefined);
   /** Resolves the model (downloading it if allowed) and, when it changed, restarts the worker on it. */
+  let resolving = 0;
   const useModel = async (allowDownload: boolean) => {
-    const next = await models.resolve({ allowDownload });
+    let next: ModelResolution;
+    resolving++;
+    try {
+      next = await models.resolve({ allowDownload });
+    } finally {
+      resolving--;
+    }
     const changed = 'dir' in next ? !('dir' in model) || next.dir !== model.dir : 'dir' in model;
     model = next;
     if (changed) {
@@ -60,8 +68,9 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
   context.subscriptions.push(
     log, models, indexer, view, new StatusBar(indexer, modelNote),
     models.onDidChangeState((s) => {
-      // A download finished, or a Retry from the error message succeeded.
-      if (s.kind === 'ready' && s.dir && !('dir' in model && model.dir === s.dir)) void useModel(false);
+      // A model found outside useModel (a Retry from the error message) is taken up; useModel's own
+      // resolutions are handled where they return.
+      if (!resolving && s.kind === 'ready' && s.dir && !('dir' in model && model.dir === s.dir)) void useModel(false);
       else indexer.refresh();
     }),
     vscode.window.registerWebviewViewProvider(SEARCH_VIEW_ID, view),
@@ -133,7 +142,10 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
 
   return {
     whenIndexed: async () => { await indexer.whenIdle(); return indexer.summary; },
-    search: (query, options) => host.client().call('search', { query, options }),
+    search: (query, options) => {
+      const s = readSettings();
+      return host.client().call('search', { query, options: { limit: s.maxResults, minScore: s.minScore, mode: searchMode(s, false), ...options } });
+    },
     info: () => host.client().call('info', {}),
   };
 }

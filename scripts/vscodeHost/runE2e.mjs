@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// One command for the UI end-to-end tests (test/e2e/ui.e2e.ts): builds the extension, makes the test models,
+// then clicks through the extension in the VS Code server of .vscode-host/ with headless chromium.
+// Exit code = test result; screenshots in test-results/.
+//
+// Usage: node scripts/vscodeHost/runE2e.mjs [--vsix FILE | --package] [--no-build]
+//   (default)     load this repository as the development extension (like F5)
+//   --vsix FILE   install FILE into the throwaway extensions folder instead, e.g. a release candidate
+//   --package     package the repository with `vsce package` first and install that (what users get)
+//   --no-build    skip `node esbuild.mjs` (dist/ is already current)
+// Needs `bash scripts/vscodeHost/setup.sh` once.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { lap, repoRoot, run } from './steps.mjs';
+
+const { values } = parseArgs({
+  options: { vsix: { type: 'string' }, package: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } },
+  strict: true,
+});
+
+try {
+  let vsix = values.vsix && path.resolve(values.vsix);
+  if (!vsix && !values['no-build']) await run('build the extension', process.execPath, ['esbuild.mjs']);
+  await run('make the test models', process.execPath, ['scripts/makeModels.mjs', '--quiet']);
+  if (values.package) {
+    mkdirSync(path.join(repoRoot, '.vscode-host/vsix'), { recursive: true });
+    vsix = path.join(repoRoot, '.vscode-host/vsix/e2e.vsix');
+    const vsce = createRequire(import.meta.url).resolve('@vscode/vsce/vsce');
+    // the flags only keep vsce from asking questions: this must run without a terminal
+    await run('vsce package', process.execPath, [vsce, 'package', '--skip-license', '--allow-missing-repository', '--out', vsix]);
+  }
+
+  // The tests run in a child Node (tsx compiles them); it stops the server and browser itself in every
+  // case, so this process only forwards termination signals (the terminal sends SIGINT to both).
+  const tsx = import.meta.resolve('tsx');
+  const child = spawn(process.execPath, ['--import', tsx, '--test-reporter=spec', path.join(repoRoot, 'test/e2e/ui.e2e.ts')], {
+    cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...(vsix ? { E2E_VSIX: vsix } : {}) },
+  });
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  process.on('SIGINT', () => undefined);
+  const code = await new Promise((resolve) => child.once('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
+  lap(`e2e tests ${code === 0 ? 'passed' : 'FAILED'} (screenshots in test-results/)`);
+  process.exitCode = code;
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+}

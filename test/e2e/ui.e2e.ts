@@ -1,0 +1,152 @@
+// The extension's UI in a real VS Code, clicked through with headless chromium: the sidebar search view,
+// the quick pick, opening results, and workspace text shown as text. Run it with
+// `node scripts/vscodeHost/runE2e.mjs` (which builds first); it reads:
+//   E2E_VSIX   a .vsix to install; otherwise the repository is loaded as the development extension
+// Screenshots go to test-results/ (panel.png, quickpick.png, and e2e-failure-*.png when a step fails).
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BrowserContext, Page } from 'playwright-core';
+import { firstPage, launchChromium } from '../host/browser';
+import { prepareWorkspace, testSettings } from '../host/fixture';
+import { DATABASE_DOC, DATABASE_QUERY_KO, DATABASE_SECTION_LINE, XSS_DOC, XSS_QUERY } from '../host/fixtureFacts';
+import { stopwatch } from '../host/log';
+import { printHostLogs } from '../host/logs';
+import { repoRoot, resultsDir } from '../host/paths';
+import { makeRunDirs, startVsCodeHost, type VsCodeHost } from '../host/server';
+import { activeEditorTitle, cursorLine, openWorkbench, quickInput, quickPickRows, runCommand, until, webview, webviewFrame } from '../host/workbench';
+
+const EXTENSION_ID = 'semantic-search.multilingual-semantic-search';
+const VIEW_CONTAINER_TITLE = 'Semantic Search';
+const FOCUS_VIEW_COMMAND = 'Semantic Search: Focus on Search View';
+const SEARCH_COMMAND = 'Semantic Search: Search Workspace…';
+const CLOSE_EDITORS_COMMAND = 'View: Close All Editors';
+
+const lap = stopwatch('e2e');
+let host: VsCodeHost | undefined;
+let browser: BrowserContext | undefined;
+let page: Page;
+const browserErrors: string[] = [];
+let logsPrinted = false;
+/** Errors of an offline workbench that say nothing about the extension (gallery lookups, service worker). */
+const OFFLINE_NOISE = /open-vsx|ENOTFOUND|ERR_NAME_NOT_RESOLVED|ServiceWorker|Service Worker|fetching the script|manifest\.json|favicon|vsda|update\/check/;
+const noteError = (text: string) => { if (!OFFLINE_NOISE.test(text)) browserErrors.push(text.split('\n')[0].slice(0, 300)); };
+
+/** Runs a test body; on failure saves a screenshot and prints the logs that explain it. */
+async function step(name: string, body: () => Promise<void>): Promise<void> {
+  const t0 = performance.now();
+  try {
+    await body();
+    lap(`${name} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    mkdirSync(resultsDir, { recursive: true });
+    const shot = path.join(resultsDir, `e2e-failure-${name.replace(/\W+/g, '-').toLowerCase()}.png`);
+    await page?.screenshot({ path: shot }).catch(() => undefined);
+    console.error(`\n✖ ${name}: screenshot ${path.relative(repoRoot, shot)}`);
+    if (host && !logsPrinted) printHostLogs(host, EXTENSION_ID); // once: later failures usually share the cause
+    logsPrinted = true;
+    if (browserErrors.length) console.error(`\n--- browser errors\n${browserErrors.splice(0).slice(-20).join('\n')}`);
+    throw e;
+  }
+}
+
+/** Types a query into the search view and waits until `firstPath` is the first result. */
+async function searchInPanel(query: string, firstPath: string): Promise<void> {
+  const view = webview(page);
+  const input = view.locator('#query');
+  await input.waitFor({ timeout: 30_000 });
+  let probes = 0;
+  // Right after start the index may still be building: type the query again now and then until it answers.
+  await until(`"${firstPath}" as the first result for "${query}"`, async () => {
+    if (probes++ % 12 === 0) {
+      await input.fill('');
+      await input.fill(query);
+    }
+    return (await view.locator('#results li.result').first().getAttribute('data-path', { timeout: 500 })) === firstPath;
+  }, 60_000);
+}
+
+describe('Semantic Search UI', () => {
+  before(async () => {
+    const vsix = process.env.E2E_VSIX;
+    const dirs = makeRunDirs('e2e'); // the workspace copy stays beside the logs, for a look after a failure
+    host = await startVsCodeHost({
+      tag: 'e2e',
+      dirs,
+      workspace: prepareWorkspace(dirs.root),
+      settings: testSettings(),
+      ...(vsix ? { vsix: [vsix] } : { extensionDevelopmentPath: [repoRoot] }),
+    });
+    lap(`server on 127.0.0.1:${host.port} with the extension ${vsix ? `from ${vsix}` : 'in development mode'} (logs: ${path.relative(repoRoot, host.dirs.root)})`);
+    browser = await launchChromium(host.dirs);
+    page = await firstPage(browser);
+    page.on('pageerror', (e) => noteError(`pageerror: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') noteError(`console: ${m.text()} (${m.location().url})`); });
+    page.on('dialog', (d) => { browserErrors.push(`dialog: ${d.message()}`); void d.dismiss(); });
+    await step('workbench loaded', () => openWorkbench(page, host!.url));
+  }, { timeout: 180_000 });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await host?.stop();
+    lap('host stopped');
+  });
+
+  test('the search view finds the English section for a Korean question', { timeout: 120_000 }, () => step('panel search', async () => {
+    await page.locator(`.part.activitybar .action-item a[aria-label^="${VIEW_CONTAINER_TITLE}"]`).first().click({ timeout: 15_000 });
+    await searchInPanel(DATABASE_QUERY_KO, DATABASE_DOC);
+    const first = webview(page).locator('#results li.result').first();
+    for (const part of ['.result-file', '.result-title', '.result-snippet', '.result-score', '.result-lang']) {
+      assert.equal(await first.locator(part).count(), 1, `${part} in the first result`);
+    }
+    assert.match(await first.locator('.result-title').innerText(), /Configure the database connection/);
+    assert.equal(await first.getAttribute('data-line'), String(DATABASE_SECTION_LINE));
+    mkdirSync(resultsDir, { recursive: true });
+    await page.mouse.move(700, 500); // no tooltip over the panel
+    await page.screenshot({ path: path.join(resultsDir, 'panel.png') });
+  }));
+
+  test('choosing a result opens the file at its section', { timeout: 60_000 }, () => step('panel open result', async () => {
+    await webview(page).locator('#results li.result').first().click();
+    await until(`database.md active at line ${DATABASE_SECTION_LINE}`, async () =>
+      (await activeEditorTitle(page)) === 'database.md' && (await cursorLine(page)) === DATABASE_SECTION_LINE);
+  }));
+
+  test('the quick pick lists the English section first and opens it', { timeout: 60_000 }, () => step('quick pick', async () => {
+    await runCommand(page, CLOSE_EDITORS_COMMAND);
+    await until('no editor open', async () => (await page.locator('.part.editor .tab').count()) === 0);
+    await runCommand(page, SEARCH_COMMAND);
+    const input = quickInput(page).locator('input.input');
+    await until('the search quick pick', async () => !(await input.inputValue()).startsWith('>'), 10_000);
+    await input.fill(DATABASE_QUERY_KO);
+    await until('the English section as the first quick pick item', async () =>
+      /Configure the database connection/.test(await quickPickRows(page).first().innerText({ timeout: 500 })), 30_000);
+    await page.screenshot({ path: path.join(resultsDir, 'quickpick.png') });
+    await page.keyboard.press('Enter');
+    await until(`database.md active at line ${DATABASE_SECTION_LINE}`, async () =>
+      !(await quickInput(page).isVisible()) && (await activeEditorTitle(page)) === 'database.md' && (await cursorLine(page)) === DATABASE_SECTION_LINE);
+  }));
+
+  test('workspace markup is shown as text and never runs', { timeout: 60_000 }, () => step('markup as text', async () => {
+    await runCommand(page, FOCUS_VIEW_COMMAND);
+    const view = webview(page);
+    // Record every title the webview document ever gets, so a script that ran and was undone is caught too.
+    // (Browser code as strings: the tests are type-checked for Node, without DOM types.)
+    const frame = await webviewFrame(page);
+    await frame.evaluate(`window.titles = [document.title];
+      new MutationObserver(() => window.titles.push(document.title)).observe(document, { subtree: true, childList: true, characterData: true })`);
+    await searchInPanel(XSS_QUERY, XSS_DOC);
+    const snippet = view.locator('#results li.result').first().locator('.result-snippet');
+    const text = await snippet.innerText();
+    assert.ok(text.includes('<img src=x onerror='), `snippet shows the markup as text: ${text}`);
+    assert.ok(text.includes('<script>'), `snippet shows the script tag as text: ${text}`);
+    assert.ok(await snippet.locator('mark').count() > 0, 'query words are highlighted with <mark>');
+    assert.equal(await view.locator('#results img, #results script').count(), 0, 'no element made from workspace text');
+    const titles = await frame.evaluate<string[]>('window.titles');
+    assert.ok(!titles.includes('pwned'), `webview title changed: ${titles.join(' | ')}`);
+    assert.notEqual(await page.title(), 'pwned');
+    assert.ok(!browserErrors.some((e) => e.startsWith('dialog')), 'no dialog opened');
+    await page.screenshot({ path: path.join(resultsDir, 'markup.png') });
+  }));
+});
