@@ -1,6 +1,10 @@
 // Builds the four bundles into dist/: the extension host entry, the engine worker, the CLI (all Node,
-// CommonJS) and the webview script (browser, IIFE). onnxruntime-node and sharp carry native binaries:
-// they stay external and ship in node_modules beside the bundle, one platform's binaries per VSIX.
+// CommonJS) and the webview script (browser, IIFE). onnxruntime-node carries native binaries: it stays
+// external (with onnxruntime-common, so there is one copy of its backend registry) and ships in
+// node_modules beside the bundle, one platform's binaries per VSIX (scripts/package.mjs).
+// sharp, transformers.js's image library, stays out of the bundle too, but it is never shipped: a text
+// model never decodes an image, so a stub takes its place that fails loudly if it is ever called. That
+// keeps libvips (and its own per-platform binaries and load failures) out of every VSIX.
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -32,12 +36,24 @@ const common = {
   plugins: [problemMatcher],
 };
 
+const noSharp = {
+  name: 'no-sharp',
+  setup(build) {
+    build.onResolve({ filter: /^sharp$/ }, () => ({ path: 'sharp', namespace: 'no-sharp' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-sharp' }, () => ({
+      contents: "module.exports = () => { throw new Error('Image processing (sharp) is not part of Semantic Search.'); };",
+      loader: 'js',
+    }));
+  },
+};
+
 const node = {
   ...common,
+  plugins: [...common.plugins, noSharp],
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['vscode', 'onnxruntime-node', 'sharp'],
+  external: ['vscode', 'onnxruntime-node', 'onnxruntime-common'],
   // transformers.js: pick its Node build, which loads onnxruntime-node.
   conditions: ['node', 'require'],
   mainFields: ['main', 'module'],

@@ -6,12 +6,12 @@
 // Usage: node scripts/vscodeHost/runE2e.mjs [--vsix FILE | --package] [--no-build]
 //   (default)     load this repository as the development extension (like F5)
 //   --vsix FILE   install FILE into the throwaway extensions folder instead, e.g. a release candidate
-//   --package     package the repository with `vsce package` first and install that (what users get)
+//   --package     build every platform's VSIX with `npm run package` (its content check included) and
+//                 install this machine's one: what users get from the marketplace
 //   --no-build    skip `node esbuild.mjs` (dist/ is already current)
 // Needs `bash scripts/vscodeHost/setup.sh` once.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { lap, repoRoot, run } from './steps.mjs';
@@ -26,11 +26,9 @@ try {
   if (!vsix && !values['no-build']) await run('build the extension', process.execPath, ['esbuild.mjs']);
   await run('make the test models', process.execPath, ['scripts/makeModels.mjs', '--quiet']);
   if (values.package) {
-    mkdirSync(path.join(repoRoot, '.vscode-host/vsix'), { recursive: true });
-    vsix = path.join(repoRoot, '.vscode-host/vsix/e2e.vsix');
-    const vsce = createRequire(import.meta.url).resolve('@vscode/vsce/vsce');
-    // the flags only keep vsce from asking questions: this must run without a terminal
-    await run('vsce package', process.execPath, [vsce, 'package', '--skip-license', '--allow-missing-repository', '--out', vsix]);
+    await run('package every platform', process.execPath, ['scripts/package.mjs']);
+    const { name, version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    vsix = path.join(repoRoot, 'vsix', `${name}-${version}-${process.platform}-${process.arch}.vsix`);
   }
 
   // The tests run in a child Node (tsx compiles them); it stops the server and browser itself in every
