@@ -25,6 +25,10 @@ APT_PACKAGES=(chromium libkrb5-dev fonts-wqy-zenhei)
 STAMP="$HOST/.stamp"
 WANT="code-server@$CS_VERSION node@$NODE_VERSION"
 
+# Run from `npm test`, this script inherits the outer npm's npm_* variables; npm_config_user_agent among them
+# would make the inner npm report Node 20 to code-server's install check. Start from a clean npm environment.
+while read -r var; do unset "$var"; done < <(compgen -e | grep -i '^npm_')
+
 t0=$SECONDS
 log() { printf '[setup %3ds] %s\n' $((SECONDS - t0)) "$*"; }
 
