@@ -128,4 +128,37 @@ suite('Multilingual Semantic Search', () => {
     assert.equal(hits.length, 2, `${hits.length} hits with maxResults 2`);
     assert.equal(hits[0].path, DATABASE_DOC);
   });
+
+  test('pauses indexing, and catches up on resume', async () => {
+    const rel = 'docs/paused.md';
+    const query = '메모리 성능 테스트'; // memory, performance, test: only in the new file
+    await vscode.commands.executeCommand('semanticSearch.pauseIndexing');
+    try {
+      await vscode.workspace.fs.writeFile(uri(rel), Buffer.from('# Memory\n\nThe memory performance test.\n'));
+      await new Promise((r) => setTimeout(r, 2000)); // longer than the watcher debounce
+      assert.ok(!paths(await everything(query)).includes(rel), 'indexed while paused');
+    } finally {
+      await vscode.commands.executeCommand('semanticSearch.resumeIndexing');
+    }
+    await eventually(`${rel} found after resume`, async () => ((await api.search(query)).hits[0]?.path === rel ? true : undefined));
+    await vscode.workspace.fs.delete(uri(rel));
+    await eventually(`${rel} gone from the index`, async () => (paths(await everything(query)).includes(rel) ? undefined : true));
+  });
+
+  test('clears the index and builds it again', async () => {
+    await api.whenIndexed();
+    const before = await api.info();
+    await vscode.commands.executeCommand('semanticSearch.clearIndex');
+    await api.whenIndexed();
+    const after = await eventually('the index rebuilt', async () => {
+      const info = await api.info();
+      return info.chunks === before.chunks ? info : undefined;
+    });
+    assert.equal(after.files, before.files);
+    assert.equal((await api.search(DATABASE_QUERY_KO)).hits[0]?.path, DATABASE_DOC);
+  });
+
+  test('shows the index info in the output without failing', async () => {
+    await vscode.commands.executeCommand('semanticSearch.showIndexInfo');
+  });
 });
