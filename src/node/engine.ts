@@ -280,7 +280,7 @@ export class Engine {
     let queryVector: Float32Array | undefined;
     if (mode !== 'fulltext') {
       queryVector = await this.embedder!.embed([query]);
-      for (const h of await this.chunkIndex.vectorSearch(queryVector, k, filter)) scored.set(h.id, { score: h.score, similarity: h.score });
+      for (const h of this.chunkIndex.vectorSearch(queryVector, k, filter)) scored.set(h.id, { score: h.score, similarity: h.score });
     }
     if (mode !== 'vector') {
       const ft = await this.chunkIndex.fullTextSearch(query, k, filter);
@@ -289,7 +289,7 @@ export class Engine {
         const rel = h.score / best;
         if (mode === 'fulltext') { scored.set(h.id, { score: rel }); continue; }
         const prev = scored.get(h.id);
-        const vector = this.vectors.get(this.chunks.get(h.id)?.hash ?? '');
+        const vector = this.chunkIndex.vectorOf(h.id);
         if (!vector) continue;
         const similarity = prev?.similarity ?? dot(queryVector!, vector);
         scored.set(h.id, { score: similarity + HYBRID_WEIGHT * rel, similarity });

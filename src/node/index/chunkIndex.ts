@@ -1,5 +1,6 @@
 import { create, insertMultiple, removeMultiple, search, type AnyOrama } from '@orama/orama';
 import type { ChunkKind } from '../../common/types';
+import { FlatVectorIndex } from './flatVectorIndex';
 import { createFullTextTokenizer } from './fullTextTokenizer';
 
 /** A chunk as the engine keeps it: where it is, what it says, and the hash of its embedded text. */
@@ -31,14 +32,23 @@ export interface IndexFilter {
   kinds?: ChunkKind[];
 }
 
+/** The parts of Orama's database object the index reaches into (its public types leave them opaque). */
+interface OramaData {
+  data: { index: { vectorIndexes: Record<string, { node: unknown }> } };
+  internalDocumentIDStore: { idToInternalId: Map<string, number>; internalIdToId: string[] };
+}
+
 /**
  * The Orama database of chunks: `title` and `text` for full-text search, `embedding` for vector search.
- * Two of Orama's defaults are replaced on purpose: the tokenizer (the default one drops Hangul, Kana and
- * Han) and the vector similarity cut-off (0.8 by default, which hides most cross-language matches).
+ * Orama's defaults are replaced where they do not fit: the tokenizer (the default one drops Hangul, Kana
+ * and Han), the vector similarity cut-off (0.8 by default, which hides most cross-language matches), and
+ * the vector index itself ({@link FlatVectorIndex}: one matrix scan with a bounded top-k instead of a
+ * sort of every document per query).
  */
 export class ChunkIndex {
   private readonly db: AnyOrama;
-  private size = 0;
+  private readonly vectors: FlatVectorIndex | undefined;
+  private readonly kindOf = new Map<number, ChunkKind>();
 
   constructor(readonly dim: number) {
     this.db = create({
@@ -46,37 +56,61 @@ export class ChunkIndex {
       schema: { title: 'string', text: 'string', kind: 'enum', ...(dim ? { embedding: `vector[${dim}]` as const } : {}) },
       components: { tokenizer: createFullTextTokenizer() },
     }) as AnyOrama;
+    if (dim) {
+      this.vectors = new FlatVectorIndex(dim);
+      this.internals.data.index.vectorIndexes.embedding.node = this.vectors;
+    }
+  }
+
+  private get internals(): OramaData {
+    return this.db as unknown as OramaData;
   }
 
   get count(): number {
-    return this.size;
+    return this.kindOf.size;
   }
 
+  /**
+   * Adds chunks. Their vectors go straight into the vector index (as float32 rows) rather than through
+   * Orama's document validation, which wants plain arrays of numbers.
+   */
   async add(records: readonly ChunkRecord[], vectorOf: (r: ChunkRecord) => Float32Array | undefined): Promise<void> {
     if (!records.length) return;
-    // Orama takes vectors as plain arrays and keeps its own Float32Array copy in its vector index; the
-    // array left in the stored document is dropped so it does not hold 384 doubles per chunk.
-    const docs = records.map((r) => ({ id: r.id, title: r.title, text: r.text, kind: r.kind, embedding: this.dim ? Array.from(vectorOf(r)!) as number[] | null : undefined }));
-    await insertMultiple(this.db, docs, 1000);
-    for (const d of docs) d.embedding = null;
-    this.size += records.length;
+    await insertMultiple(this.db, records.map((r) => ({ id: r.id, title: r.title, text: r.text, kind: r.kind })), 1000);
+    const { idToInternalId } = this.internals.internalDocumentIDStore;
+    for (const r of records) {
+      const internalId = idToInternalId.get(r.id)!;
+      this.kindOf.set(internalId, r.kind);
+      const v = this.vectors && vectorOf(r);
+      if (v) this.vectors!.add(internalId, v);
+    }
   }
 
   async remove(ids: readonly string[]): Promise<void> {
     if (!ids.length) return;
-    this.size -= await removeMultiple(this.db, [...ids], 1000);
+    const { idToInternalId } = this.internals.internalDocumentIDStore;
+    for (const id of ids) {
+      const internalId = idToInternalId.get(id);
+      if (internalId === undefined) continue;
+      this.vectors?.remove(internalId);
+      this.kindOf.delete(internalId);
+    }
+    await removeMultiple(this.db, [...ids], 1000);
   }
 
   /** Chunks by cosine similarity to `vector`, best first, with no similarity cut-off. */
-  async vectorSearch(vector: Float32Array, limit: number, filter: IndexFilter = {}): Promise<ScoredId[]> {
-    const res = await search(this.db, {
-      mode: 'vector',
-      vector: { value: vector, property: 'embedding' },
-      similarity: -1,
-      limit,
-      where: whereOf(filter),
-    });
-    return res.hits.map((h) => ({ id: h.id, score: h.score }));
+  vectorSearch(vector: Float32Array, limit: number, filter: IndexFilter = {}): ScoredId[] {
+    if (!this.vectors) return [];
+    const kinds = filter.kinds?.length ? new Set(filter.kinds) : undefined;
+    const accept = kinds && ((internalId: number) => kinds.has(this.kindOf.get(internalId)!));
+    const { internalIdToId } = this.internals.internalDocumentIDStore;
+    return this.vectors.topK(vector, limit, accept).map(([internalId, score]) => ({ id: internalIdToId[internalId - 1], score }));
+  }
+
+  /** The stored vector of a chunk (normalised), for scoring a full-text hit that the vector search did not return. */
+  vectorOf(id: string): Float32Array | undefined {
+    const internalId = this.internals.internalDocumentIDStore.idToInternalId.get(id);
+    return internalId === undefined ? undefined : this.vectors?.vectorOf(internalId);
   }
 
   /** Chunks by BM25 over title and text, best first; any query word may match (prefix matches count). */

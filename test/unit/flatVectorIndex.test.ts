@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { search } from '@orama/orama';
+import { ChunkIndex, type ChunkRecord } from '../../src/node/index/chunkIndex';
+import { FlatVectorIndex } from '../../src/node/index/flatVectorIndex';
+
+/** mulberry32: a seeded generator with a long period (so no two random vectors tie). */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+const randomVector = (r: () => number, dim: number) => Float32Array.from({ length: dim }, r);
+const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let d = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  return d / Math.sqrt(na * nb);
+};
+
+describe('FlatVectorIndex', () => {
+  it('returns the same top k as a full sort, across growth, removals and reused rows', () => {
+    const r = rng(7), dim = 37;
+    const index = new FlatVectorIndex(dim, 4);
+    const all = new Map<number, Float32Array>();
+    for (let id = 1; id <= 3000; id++) {
+      const v = randomVector(r, dim);
+      index.add(id, v);
+      all.set(id, v);
+    }
+    for (let id = 1; id <= 3000; id += 3) { index.remove(id); all.delete(id); }
+    for (let id = 5000; id < 5500; id++) { const v = randomVector(r, dim); index.add(id, v); all.set(id, v); }
+    assert.equal(index.count, all.size);
+    for (let q = 0; q < 5; q++) {
+      const query = randomVector(r, dim);
+      const expected = [...all].map(([id, v]) => [id, cosine(query, v)] as const).sort((a, b) => b[1] - a[1]).slice(0, 25);
+      const got = index.topK(query, 25);
+      assert.deepEqual(got.map(([id]) => id), expected.map(([id]) => id));
+      got.forEach(([, s], i) => assert.ok(Math.abs(s - expected[i][1]) < 1e-5));
+    }
+  });
+
+  it('filters during the scan, answers Orama\'s find with a threshold, and returns fewer than k when there are fewer', () => {
+    const index = new FlatVectorIndex(2);
+    index.add(1, [1, 0]);
+    index.add(2, [0, 1]);
+    index.add(3, [1, 1]);
+    assert.deepEqual(index.topK([1, 0], 10, (id) => id !== 1).map(([id]) => id), [3, 2]);
+    assert.deepEqual(index.find([1, 0], 0.5).map(([id]) => id), [1, 3]);
+    assert.deepEqual(index.find([1, 0], -1, [2]).map(([id]) => id), [2]);
+    index.add(1, [0, -1]); // replaces the row
+    const [[best, score]] = index.topK([1, 0], 1);
+    assert.equal(best, 3);
+    assert.ok(Math.abs(score - Math.SQRT1_2) < 1e-6);
+    assert.equal(index.count, 3);
+  });
+});
+
+describe('ChunkIndex', () => {
+  const record = (id: string, kind: ChunkRecord['kind'], text: string): ChunkRecord => ({
+    id, root: '/r', rel: `${id}.md`, kind, title: '', text, startLine: 1, endLine: 1, lang: 'en', fileLanguage: 'markdown', hash: id,
+  });
+
+  it('finds by vector with a kind filter, keeps Orama\'s own vector search working, and forgets removed chunks', async () => {
+    const index = new ChunkIndex(3);
+    const vectors: Record<string, Float32Array> = { a: Float32Array.of(1, 0, 0), b: Float32Array.of(0.9, 0.1, 0), c: Float32Array.of(0, 0, 1) };
+    await index.add([record('a', 'markdown', 'alpha'), record('b', 'comment', 'beta'), record('c', 'markdown', 'gamma')], (r) => vectors[r.id]);
+    assert.deepEqual(index.vectorSearch(Float32Array.of(1, 0, 0), 3).map((h) => h.id), ['a', 'b', 'c']);
+    assert.deepEqual(index.vectorSearch(Float32Array.of(1, 0, 0), 3, { kinds: ['comment'] }).map((h) => h.id), ['b']);
+    const orama = await search((index as unknown as { db: Parameters<typeof search>[0] }).db, { mode: 'vector', vector: { value: [1, 0, 0], property: 'embedding' }, similarity: 0.5 });
+    assert.deepEqual(orama.hits.map((h) => h.id), ['a', 'b']);
+    await index.remove(['a']);
+    assert.equal(index.count, 2);
+    assert.deepEqual(index.vectorSearch(Float32Array.of(1, 0, 0), 3).map((h) => h.id), ['b', 'c']);
+    assert.deepEqual((await index.fullTextSearch('alpha', 3)).map((h) => h.id), []);
+    assert.ok(Math.abs(index.vectorOf('b')![0] - 0.9 / Math.hypot(0.9, 0.1)) < 1e-6);
+  });
+});
