@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { search } from '@orama/orama';
 import { ChunkIndex, type ChunkRecord } from '../../src/node/index/chunkIndex';
 import { FlatVectorIndex } from '../../src/node/index/flatVectorIndex';
+import { createSimdScanner } from '../../src/node/index/simdScan';
 
 /** mulberry32: a seeded generator with a long period (so no two random vectors tie). */
 function rng(seed: number) {
@@ -22,8 +23,8 @@ const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe('FlatVectorIndex', () => {
-  it('returns the same top k as a full sort, across growth, removals and reused rows', () => {
-    const r = rng(7), dim = 37;
+  for (const dim of [37, 64]) it(`returns the same top k as a full sort, across growth, removals and reused rows (${dim % 8 ? 'JavaScript' : 'SIMD'} scan)`, () => {
+    const r = rng(dim);
     const index = new FlatVectorIndex(dim, 4);
     const all = new Map<number, Float32Array>();
     for (let id = 1; id <= 3000; id++) {
@@ -40,6 +41,20 @@ describe('FlatVectorIndex', () => {
       const got = index.topK(query, 25);
       assert.deepEqual(got.map(([id]) => id), expected.map(([id]) => id));
       got.forEach(([, s], i) => assert.ok(Math.abs(s - expected[i][1]) < 1e-5));
+    }
+  });
+
+  it('has the SIMD kernel on this Node, and it computes the dot products exactly', () => {
+    const scanner = createSimdScanner();
+    assert.ok(scanner, 'WebAssembly SIMD is not available');
+    const f = new Float32Array(scanner.memory.buffer);
+    const dim = 16, rows = 3;
+    for (let i = 0; i < dim * (rows + 1); i++) f[i] = (i % 7) - 3;
+    scanner.scan(0, dim * 4, rows, dim, dim * 4 * (rows + 1));
+    for (let r = 0; r < rows; r++) {
+      let d = 0;
+      for (let j = 0; j < dim; j++) d += f[j] * f[dim * (r + 1) + j];
+      assert.equal(f[dim * (rows + 1) + r], d);
     }
   });
 
