@@ -198,11 +198,17 @@ export class Engine {
       this.files.set(path.join(record.root, record.rel), record);
       await this.chunkIndex.add(chunks, (c) => this.vectors.get(c.hash));
     }
+    // Nothing changed (the usual answer to a rescan): the index on disk is already this one.
+    const unchanged = !changed.length && !dropIds.length && !dropFiles.length && !touched.length && !this.rebuildReason
+      && sameList(absRoots, this.roots) && sameList(skipped.map((k) => `${k.path}\0${k.reason}`), this.skipped.map((k) => `${k.path}\0${k.reason}`))
+      && this.savedAt !== undefined;
     this.roots = absRoots;
     this.skipped = skipped;
-    this.pruneVectors();
-    onProgress?.({ phase: 'saving', done: 0, total: 1 });
-    await this.save();
+    if (!unchanged) {
+      this.pruneVectors();
+      onProgress?.({ phase: 'saving', done: 0, total: 1 });
+      await this.save();
+    }
     const rebuiltBecause = this.rebuildReason;
     this.rebuildReason = undefined;
     return {
@@ -346,6 +352,10 @@ function estimateTokens(text: string): number {
   let cjk = 0;
   for (const ch of text) if (ch.charCodeAt(0) >= 0x1100) cjk++;
   return 2 + cjk + Math.ceil((text.length - cjk) / 3);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function isInside(root: string, p: string): boolean {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { renameSync, rmSync, readdirSync, writeFileSync, utimesSync, appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CancelToken } from '../../src/common/protocol/workerClient';
@@ -90,8 +90,11 @@ describe('Engine with the concept-aligned model', () => {
   });
 
   it('re-reads nothing when nothing changed, and re-embeds nothing for a touched file', async () => {
+    const manifest = path.join(store, 'manifest.json');
+    const savedBefore = readFileSync(manifest, 'utf8');
     const again = await engine.index({ roots: [root] });
     assert.deepEqual([again.read, again.embedded, again.removed], [0, 0, 0]);
+    assert.equal(readFileSync(manifest, 'utf8'), savedBefore, 'an unchanged index is not written again');
     const later = new Date(Date.now() + 5000);
     utimesSync(path.join(root, 'src/setup.ts'), later, later);
     const touched = await engine.index({ roots: [root] });
