@@ -18,9 +18,9 @@ import { splitFile } from './split/splitFile';
 /** Texts per model call. Batches are cut from chunks sorted by length, so padding stays small. */
 const BATCH_SIZE = 32;
 /**
- * In hybrid mode the full-text score (relative to the best full-text hit, 0..1) is added to the cosine
- * similarity with this weight. Small on purpose: a cross-language answer never shares words with the query,
- * so full-text may only re-order near ties, never bury a strong vector match.
+ * In hybrid mode the share of the query's words (weighted by how rare they are) found in a candidate, 0..1,
+ * is added to its cosine similarity with this weight. Small on purpose: a cross-language answer never shares
+ * words with the query, so words may only re-order near ties, never bury a strong vector match.
  */
 export const HYBRID_WEIGHT = 0.05;
 /** Vectors of texts no longer in the index that are kept (a branch switch back re-embeds nothing). */
@@ -288,21 +288,25 @@ export class Engine {
       queryVector = await this.embedder!.embed([query]);
       for (const h of this.chunkIndex.vectorSearch(queryVector, k, filter)) scored.set(h.id, { score: h.score, similarity: h.score });
     }
-    if (mode !== 'vector') {
+    const terms = fullTextTokens(query);
+    if (mode === 'fulltext') {
       const ft = await this.chunkIndex.fullTextSearch(query, k, filter);
       const best = ft[0]?.score || 1;
-      for (const h of ft) {
-        const rel = h.score / best;
-        if (mode === 'fulltext') { scored.set(h.id, { score: rel }); continue; }
-        const prev = scored.get(h.id);
-        const vector = this.chunkIndex.vectorOf(h.id);
-        if (!vector) continue;
-        const similarity = prev?.similarity ?? dot(queryVector!, vector);
-        scored.set(h.id, { score: similarity + HYBRID_WEIGHT * rel, similarity });
+      for (const h of ft) scored.set(h.id, { score: h.score / best });
+    } else if (mode === 'hybrid' && terms.length) {
+      // Only the vector candidates are re-ordered by the query's words: a BM25 pass over the whole index
+      // would cost far more (common words have postings in most chunks) and could only add near ties.
+      const weights = terms.map((t) => this.chunkIndex.inverseDocumentFrequency(t));
+      const total = weights.reduce((a, b) => a + b, 0);
+      for (const [id, s] of scored) {
+        const c = this.chunks.get(id);
+        if (!c) continue;
+        const words = fullTextTokens(`${c.title} ${c.text}`);
+        const matched = terms.reduce((sum, t, i) => sum + (words.some((w) => w.startsWith(t)) ? weights[i] : 0), 0);
+        s.score = s.similarity! + HYBRID_WEIGHT * (matched / total);
       }
     }
 
-    const terms = fullTextTokens(query);
     const hits: SearchHit[] = [];
     const ranked = [...scored.entries()].sort((a, b) => b[1].score - a[1].score);
     for (const [id, s] of ranked) {
@@ -361,10 +365,4 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
   return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }

@@ -175,6 +175,31 @@ describe('Engine with the concept-aligned model', () => {
   });
 });
 
+describe('hybrid ranking', () => {
+  it('orders near ties by the query words, and never lets them bury a closer answer in another language', async () => {
+    const root = tempDir();
+    writeTree(root, {
+      'en.md': '# Configure the database connection\n\nSet the database connection in the configuration.\n',
+      'ko-same.md': '# 데이터베이스 연결 설정\n\n데이터베이스 연결을 설정합니다.\n',
+      'ko-partial.md': '# 데이터베이스\n\n데이터베이스 캐시와 메모리.\n',
+    });
+    const engine = await Engine.open({ modelDir: models.concept, storeDir: tempDir(), threads: 1 });
+    try {
+      await engine.index({ roots: [root] });
+      const query = '데이터베이스 연결 설정';
+      const vector = (await engine.search(query, { mode: 'vector' })).hits;
+      const hybrid = (await engine.search(query, { mode: 'hybrid' })).hits;
+      const sim = Object.fromEntries(vector.map((h) => [h.path, h.similarity!]));
+      assert.ok(Math.abs(sim['en.md'] - sim['ko-same.md']) < 0.01, 'the two full answers tie in meaning');
+      assert.ok(sim['ko-partial.md'] < sim['en.md'] - 0.1, 'the partial one is clearly less close');
+      assert.deepEqual(hybrid.map((h) => h.path), ['ko-same.md', 'en.md', 'ko-partial.md'], 'words break the tie, not the order of meaning');
+      for (const h of hybrid) assert.ok(h.score - h.similarity! <= 0.05 + 1e-9 && h.score >= h.similarity!);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
 describe('Engine store recovery and bad input', () => {
   it('rebuilds an index made with another model, and a damaged one, saying why', async () => {
     const root = tempDir();

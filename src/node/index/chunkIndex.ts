@@ -113,6 +113,17 @@ export class ChunkIndex {
     return internalId === undefined ? undefined : this.vectors?.vectorOf(internalId);
   }
 
+  /**
+   * How rare a word is in the index, as BM25 weighs it: log(1 + (N − n + 0.5) / (n + 0.5)) for a word in n of
+   * N chunks.
+   */
+  inverseDocumentFrequency(term: string): number {
+    const occurrences = (this.db as unknown as { data: { index: { tokenOccurrences: Record<string, Record<string, number>> } } })
+      .data.index.tokenOccurrences.text ?? {};
+    const n = Math.min(this.count, occurrences[term] ?? 0);
+    return Math.log(1 + (this.count - n + 0.5) / (n + 0.5));
+  }
+
   /** Chunks by BM25 over title and text, best first; any query word may match (prefix matches count). */
   async fullTextSearch(term: string, limit: number, filter: IndexFilter = {}): Promise<ScoredId[]> {
     const res = await search(this.db, {
