@@ -7,12 +7,12 @@ import type {
 import type { CancelToken } from '../common/protocol/workerClient';
 import { scriptLanguage } from '../common/language';
 import { buildSnippet } from '../common/snippet';
-import { Embedder } from './embed/embedder';
+import { Embedder, resolveModelFiles } from './embed/embedder';
 import { decodeText } from './files/decode';
 import { discoverFiles, discoverPaths, type Discovery, type FoundFile } from './files/discover';
 import { ChunkIndex, type ChunkRecord } from './index/chunkIndex';
 import { fullTextTokens } from './index/fullTextTokenizer';
-import { deleteSnapshot, loadSnapshot, saveSnapshot, sha256, type FileRecord } from './index/persist';
+import { deleteSnapshot, loadSnapshot, saveSnapshot, sha256, type FileRecord, type LoadResult } from './index/persist';
 import { splitFile } from './split/splitFile';
 
 /** Texts per model call. Batches are cut from chunks sorted by length, so padding stays small. */
@@ -68,14 +68,21 @@ export class Engine {
 
   /** Loads the model, then the stored index if it was built with the same model (otherwise it is rebuilt). */
   static async open(config: EngineConfig): Promise<Engine> {
-    const embedder = config.modelDir ? await Embedder.load(config.modelDir, config.threads) : undefined;
+    // The model and the stored index load side by side; the index is checked against the model after.
+    const modelId = config.modelDir ? resolveModelFiles(config.modelDir).id : 'none';
+    const [embedder, stored] = await Promise.all([
+      config.modelDir ? Embedder.load(config.modelDir, config.threads) : undefined,
+      loadSnapshot(config.storeDir, { modelId }),
+    ]);
     const engine = new Engine(embedder, config);
-    await engine.loadStore();
+    engine.useStore(stored);
     return engine;
   }
 
-  private async loadStore(): Promise<void> {
-    const res = await loadSnapshot(this.config.storeDir, { modelId: this.modelInfo.id, dim: this.modelInfo.dim });
+  private useStore(res: LoadResult): void {
+    if (res.status === 'loaded' && res.snapshot.dim !== this.modelInfo.dim) {
+      res = { status: 'invalid', reason: `the index holds ${res.snapshot.dim}-dimensional vectors, the model makes ${this.modelInfo.dim}` };
+    }
     if (res.status === 'invalid') {
       this.rebuildReason = res.reason;
       this.config.log?.('warn', `The stored index is rebuilt: ${res.reason}.`);
@@ -88,7 +95,7 @@ export class Engine {
     this.vectors = s.vectors;
     for (const f of s.files) this.files.set(path.join(f.root, f.rel), f);
     for (const c of s.chunks) this.chunks.set(c.id, c);
-    await this.chunkIndex.add(s.chunks, (c) => this.vectors.get(c.hash));
+    this.chunkIndex.load(s.chunks, (c) => this.vectors.get(c.hash));
     this.bytesOnDisk = res.bytes;
     this.savedAt = res.savedAt;
   }

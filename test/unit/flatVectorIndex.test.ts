@@ -93,4 +93,19 @@ describe('ChunkIndex', () => {
     assert.deepEqual((await index.fullTextSearch('alpha', 3)).map((h) => h.id), []);
     assert.ok(Math.abs(index.vectorOf('b')![0] - 0.9 / Math.hypot(0.9, 0.1)) < 1e-6);
   });
+
+  it('answers vector searches at once after a load, and full-text searches once the words are indexed', async () => {
+    const index = new ChunkIndex(8);
+    const records = Array.from({ length: 3000 }, (_, i) => record(`c${i}`, 'markdown', `chunk number ${i} about topic${i % 10}`));
+    index.load(records, (r) => Float32Array.from({ length: 8 }, (_, j) => (j === Number(r.id.slice(1)) % 8 ? 1 : 0.01)));
+    let wordsReady = false;
+    void index.fullTextReady.then(() => { wordsReady = true; });
+    const hits = index.vectorSearch(Float32Array.of(0, 0, 1, 0, 0, 0, 0, 0), 5);
+    assert.equal(hits.length, 5);
+    assert.ok(hits.every((h) => Number(h.id.slice(1)) % 8 === 2));
+    assert.equal(wordsReady, false, 'the words are still being indexed');
+    const words = await index.fullTextSearch('topic7', 500);
+    assert.equal(words.length, 300);
+    assert.ok(wordsReady);
+  });
 });

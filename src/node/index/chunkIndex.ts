@@ -76,18 +76,53 @@ export class ChunkIndex {
    */
   async add(records: readonly ChunkRecord[], vectorOf: (r: ChunkRecord) => Float32Array | undefined): Promise<void> {
     if (!records.length) return;
-    await insertMultiple(this.db, records.map((r) => ({ id: r.id, title: r.title, text: r.text, kind: r.kind })), 1000);
-    const { idToInternalId } = this.internals.internalDocumentIDStore;
+    await this.fullTextReady;
+    this.addVectors(records, vectorOf);
+    await insertMultiple(this.db, records.map(fullTextDoc), 1000);
+  }
+
+  /**
+   * Adds a stored index: the vectors at once, so vector search works right away, and the full text in the
+   * background, in slices between which searches are answered (tokenising every chunk again takes seconds
+   * for a large index). Full-text searches and changes wait for it.
+   */
+  load(records: readonly ChunkRecord[], vectorOf: (r: ChunkRecord) => Float32Array | undefined): void {
+    this.addVectors(records, vectorOf);
+    this.fullTextReady = (async () => {
+      for (let i = 0; i < records.length; i += LOAD_SLICE) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await insertMultiple(this.db, records.slice(i, i + LOAD_SLICE).map(fullTextDoc), LOAD_SLICE);
+      }
+    })();
+  }
+
+  /** Resolves when the full-text part of a loaded index is built. */
+  fullTextReady: Promise<void> = Promise.resolve();
+
+  private addVectors(records: readonly ChunkRecord[], vectorOf: (r: ChunkRecord) => Float32Array | undefined): void {
     for (const r of records) {
-      const internalId = idToInternalId.get(r.id)!;
+      const internalId = this.internalIdOf(r.id);
       this.kindOf.set(internalId, r.kind);
       const v = this.vectors && vectorOf(r);
       if (v) this.vectors!.add(internalId, v);
     }
   }
 
+  /** Orama's internal id of a document id, allocated the way Orama does it when it is new. */
+  private internalIdOf(id: string): number {
+    const store = this.internals.internalDocumentIDStore;
+    let internalId = store.idToInternalId.get(id);
+    if (internalId === undefined) {
+      internalId = store.idToInternalId.size + 1;
+      store.idToInternalId.set(id, internalId);
+      store.internalIdToId.push(id);
+    }
+    return internalId;
+  }
+
   async remove(ids: readonly string[]): Promise<void> {
     if (!ids.length) return;
+    await this.fullTextReady;
     const { idToInternalId } = this.internals.internalDocumentIDStore;
     for (const id of ids) {
       const internalId = idToInternalId.get(id);
@@ -126,6 +161,7 @@ export class ChunkIndex {
 
   /** Chunks by BM25 over title and text, best first; any query word may match (prefix matches count). */
   async fullTextSearch(term: string, limit: number, filter: IndexFilter = {}): Promise<ScoredId[]> {
+    await this.fullTextReady;
     const res = await search(this.db, {
       term,
       properties: ['title', 'text'],
@@ -136,6 +172,11 @@ export class ChunkIndex {
     return res.hits.map((h) => ({ id: h.id, score: h.score }));
   }
 }
+
+/** Chunks tokenised per slice while a stored index loads in the background. */
+const LOAD_SLICE = 500;
+
+const fullTextDoc = (r: ChunkRecord) => ({ id: r.id, title: r.title, text: r.text, kind: r.kind });
 
 function whereOf(filter: IndexFilter) {
   return filter.kinds?.length ? { kind: { in: filter.kinds } } : undefined;

@@ -100,7 +100,7 @@ export async function saveSnapshot(dir: string, s: Snapshot): Promise<{ bytes: n
  * dimension, a missing file, a checksum mismatch, unparsable data — gives `invalid` with the reason, and the
  * caller rebuilds.
  */
-export async function loadSnapshot(dir: string, expected: { modelId: string; dim: number }): Promise<LoadResult> {
+export async function loadSnapshot(dir: string, expected: { modelId: string; dim?: number }): Promise<LoadResult> {
   let manifestText: string;
   try {
     manifestText = await fs.readFile(path.join(dir, MANIFEST), 'utf8');
@@ -112,7 +112,7 @@ export async function loadSnapshot(dir: string, expected: { modelId: string; dim
     const m = JSON.parse(manifestText) as Manifest;
     if (m.format !== INDEX_FORMAT) return { status: 'invalid', reason: `the index was written in format ${m.format}, this version reads format ${INDEX_FORMAT}` };
     if (m.modelId !== expected.modelId) return { status: 'invalid', reason: `the index was built with another model (${m.modelId})` };
-    if (m.dim !== expected.dim) return { status: 'invalid', reason: `the index holds ${m.dim}-dimensional vectors, the model makes ${expected.dim}` };
+    if (expected.dim !== undefined && m.dim !== expected.dim) return { status: 'invalid', reason: `the index holds ${m.dim}-dimensional vectors, the model makes ${expected.dim}` };
     const metaBytes = await readVerified(dir, m.meta);
     const vectorBytes = await readVerified(dir, m.vectors);
     const meta = JSON.parse(metaBytes.toString('utf8')) as Meta;
