@@ -1,0 +1,51 @@
+/** One row of issue 5's target table, checked against a measured figure. */
+export interface TargetCheck {
+  figure: string;
+  target: string;
+  value: string;
+  /** null when the figure was not measured in this run (or is measured elsewhere). */
+  pass: boolean | null;
+}
+
+type Num = number | null | undefined;
+
+const fmt = (x: Num, unit: string, digits = 0) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${x.toFixed(digits)}${unit}`);
+const le = (x: Num, limit: number) => (x === null || x === undefined || Number.isNaN(x) ? null : x <= limit);
+const ge = (x: Num, limit: number) => (x === null || x === undefined || Number.isNaN(x) ? null : x >= limit);
+const both = (...xs: (boolean | null)[]) => (xs.some((x) => x === null) ? null : xs.every(Boolean));
+
+/** The figures the target table needs, picked out of the bench result. */
+export interface TargetInputs {
+  q50k?: { vector: { p50Ms: number; p95Ms: number }; hybrid: { p50Ms: number; p95Ms: number } } | null;
+  q200k?: { vector: { p95Ms: number }; hybrid: { p95Ms: number } } | null;
+  ratioToRawOrt?: Num;
+  reindexEmbedded?: Num;
+  reindexMs?: Num;
+  index50k?: { persistMs: number; loadMs: number; bytesPerChunk: number; peakRssSaveMb: number } | null;
+  firstResultMs?: Num;
+  workerMb?: Num;
+}
+
+/** Issue 5's targets (this machine, same-architecture model). */
+export function checkTargets(f: TargetInputs): TargetCheck[] {
+  const q = f.q50k, q2 = f.q200k, ix = f.index50k;
+  return [
+    { figure: 'warm query, 50k chunks, vector', target: 'p50 ≤ 15 ms, p95 ≤ 30 ms', value: q ? `p50 ${fmt(q.vector.p50Ms, ' ms', 1)}, p95 ${fmt(q.vector.p95Ms, ' ms', 1)}` : '—', pass: q ? both(le(q.vector.p50Ms, 15), le(q.vector.p95Ms, 30)) : null },
+    { figure: 'warm query, 50k chunks, hybrid (default)', target: 'p50 ≤ 15 ms, p95 ≤ 30 ms', value: q ? `p50 ${fmt(q.hybrid.p50Ms, ' ms', 1)}, p95 ${fmt(q.hybrid.p95Ms, ' ms', 1)}` : '—', pass: q ? both(le(q.hybrid.p50Ms, 15), le(q.hybrid.p95Ms, 30)) : null },
+    { figure: 'warm query, 200k chunks, vector', target: 'p95 ≤ 60 ms', value: q2 ? `p95 ${fmt(q2.vector.p95Ms, ' ms', 1)}` : '—', pass: q2 ? le(q2.vector.p95Ms, 60) : null },
+    { figure: 'warm query, 200k chunks, hybrid (default)', target: 'p95 ≤ 60 ms', value: q2 ? `p95 ${fmt(q2.hybrid.p95Ms, ' ms', 1)}` : '—', pass: q2 ? le(q2.hybrid.p95Ms, 60) : null },
+    { figure: 'indexing throughput', target: '≥ 90 % of raw onnxruntime', value: fmt(f.ratioToRawOrt === undefined || f.ratioToRawOrt === null ? null : f.ratioToRawOrt * 100, ' %', 1), pass: ge(f.ratioToRawOrt, 0.9) },
+    { figure: 'unchanged re-index (astro corpus)', target: '0 chunks embedded, ≤ 2 s', value: `${f.reindexEmbedded ?? '—'} embedded, ${fmt(f.reindexMs, ' ms')}`, pass: both(f.reindexEmbedded === undefined || f.reindexEmbedded === null ? null : f.reindexEmbedded === 0, le(f.reindexMs, 2000)) },
+    { figure: 'persist, 50k chunks', target: '≤ 1 s', value: fmt(ix?.persistMs, ' ms'), pass: le(ix?.persistMs, 1000) },
+    { figure: 'load, 50k chunks', target: '≤ 1 s', value: fmt(ix?.loadMs, ' ms'), pass: le(ix?.loadMs, 1000) },
+    { figure: 'bytes per chunk on disk, 50k', target: '≤ 2 KB (2,048 B)', value: fmt(ix?.bytesPerChunk, ' B'), pass: le(ix?.bytesPerChunk, 2048) },
+    { figure: 'peak RSS during save, 50k', target: '≤ +200 MB', value: fmt(ix?.peakRssSaveMb, ' MB'), pass: le(ix?.peakRssSaveMb, 200) },
+    { figure: 'first result after start (persisted 50k index)', target: '≤ 2 s incl. model load', value: fmt(f.firstResultMs, ' ms'), pass: le(f.firstResultMs, 2000) },
+    { figure: 'RSS of the worker, 50k chunks', target: '≤ 800 MB', value: fmt(f.workerMb, ' MB'), pass: le(f.workerMb, 800) },
+    { figure: 'extension-host stall while indexing', target: '≤ 50 ms', value: 'measured in the VS Code test host', pass: null },
+  ];
+}
+
+export function mark(pass: boolean | null): string {
+  return pass === null ? ' n/a' : pass ? 'PASS' : 'FAIL';
+}

@@ -1,0 +1,25 @@
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { cacheDir, repoRoot } from './paths';
+
+/**
+ * Bundles the engine worker (src/worker/worker.ts) the way esbuild.mjs does for dist/, into the bench's
+ * own folder, so the bench measures the worker as shipped without touching dist/ (which others rebuild).
+ * The folder is inside the repository so the bundle finds onnxruntime-node in node_modules.
+ */
+export async function buildWorkerBundle(): Promise<string> {
+  const outfile = path.join(cacheDir('bench-build'), 'worker.js');
+  await esbuild.build({
+    entryPoints: [path.join(repoRoot, 'src/worker/worker.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'onnxruntime-node', 'sharp'],
+    conditions: ['node', 'require'],
+    mainFields: ['main', 'module'],
+    logLevel: 'warning',
+  });
+  return outfile;
+}

@@ -1,0 +1,168 @@
+import { defaultThreads } from '../../src/node/embed/embedder';
+import { Engine } from '../../src/node/engine';
+import type { SearchMode } from '../../src/common/protocol/engine';
+import { FlatVectors } from '../lib/flatVectors';
+import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
+import { internalsOf } from '../lib/internals';
+import { OrtScan } from '../lib/ortScan';
+import { note, runPhase } from '../lib/phase';
+import { gc, rssMb, withContamination } from '../lib/proc';
+import { mean, median, percentile, round } from '../lib/stats';
+
+export interface QueryArgs {
+  model: string;
+  store: string;
+  size: number;
+  queries: string[];
+  /** Passes over all queries; p50/p95 are taken per pass, then the median over passes. */
+  passes: number;
+  /** Rounds of 10 queries sent at once. */
+  concurrentRounds: number;
+  /** Also time the parts of a query and the flat-scan prototype. */
+  breakdown: boolean;
+  /** After the first pass, further passes only start while the latency passes took less than this. */
+  budgetMs?: number;
+  /** Modes the prototype is measured in (default both). */
+  protoModes?: SearchMode[];
+}
+
+const MODES: SearchMode[] = ['vector', 'hybrid'];
+const LIMIT = 10;
+
+/**
+ * End-to-end query latency at one index size: Engine.search (embed the query, search Orama, rank, build
+ * snippets) on an index opened from disk by the product, measured from the caller's side.
+ */
+runPhase(async (a: QueryArgs) => {
+  const rss0 = rssMb();
+  const t0 = performance.now();
+  const engine = await Engine.open({ modelDir: a.model, storeDir: a.store, threads: defaultThreads() });
+  const openMs = performance.now() - t0;
+  const chunks = engine.info().chunks;
+  if (chunks !== a.size) throw new Error(`the index in ${a.store} has ${chunks} chunks, expected ${a.size}`);
+  note(`${a.size.toLocaleString('en')} chunks: opened in ${(openMs / 1000).toFixed(1)} s`);
+  for (const q of a.queries.slice(0, 3)) for (const mode of MODES) await engine.search(q, { mode, limit: LIMIT });
+
+  let passesRun = 0;
+  const latency = async (search: (q: string, mode: SearchMode) => Promise<unknown>, modes = MODES) => {
+    const per: Record<string, { p50: number[]; p95: number[]; all: number[] }> = {};
+    for (const mode of modes) per[mode] = { p50: [], p95: [], all: [] };
+    const t0 = performance.now();
+    let p = 0;
+    for (; p < a.passes && (p === 0 || !a.budgetMs || performance.now() - t0 < a.budgetMs); p++) {
+      const times: Record<string, number[]> = { vector: [], hybrid: [] };
+      for (let i = 0; i < a.queries.length; i++) {
+        // Alternate which mode goes first so that neither always meets warmer caches.
+        for (const mode of i % 2 ? [...modes].reverse() : modes) {
+          const t = performance.now();
+          await search(a.queries[i], mode);
+          times[mode].push(performance.now() - t);
+        }
+      }
+      for (const mode of modes) {
+        per[mode].p50.push(percentile(times[mode], 50));
+        per[mode].p95.push(percentile(times[mode], 95));
+        per[mode].all.push(...times[mode]);
+      }
+    }
+    passesRun = p;
+    const out: Record<string, { p50Ms: number; p95Ms: number; maxMs: number }> = {};
+    for (const mode of modes) out[mode] = { p50Ms: round(median(per[mode].p50), 1), p95Ms: round(median(per[mode].p95), 1), maxMs: round(Math.max(...per[mode].all), 1) };
+    return out;
+  };
+
+  const measured = await withContamination(() => latency((q, mode) => engine.search(q, { mode, limit: LIMIT })));
+  const product = measured.value;
+  const passes = passesRun;
+  note(`vector p50 ${product.vector.p50Ms} ms p95 ${product.vector.p95Ms} ms; hybrid p50 ${product.hybrid.p50Ms} ms p95 ${product.hybrid.p95Ms} ms`);
+
+  // Ten queries at once, in the product's default (hybrid) mode: latency of each from the moment all were sent.
+  const roundsMean: number[] = [], roundsP95: number[] = [];
+  for (let r = 0; r < a.concurrentRounds; r++) {
+    const qs = Array.from({ length: 10 }, (_, i) => a.queries[(r * 10 + i) % a.queries.length]);
+    const start = performance.now();
+    const times = await Promise.all(qs.map((q) => engine.search(q, { limit: LIMIT }).then(() => performance.now() - start)));
+    roundsMean.push(mean(times));
+    roundsP95.push(percentile(times, 95));
+  }
+  const concurrent10 = a.concurrentRounds ? { meanMs: round(median(roundsMean), 1), p95Ms: round(median(roundsP95), 1), rounds: a.concurrentRounds } : null;
+
+  gc();
+  const rssAfter = rssMb();
+  let breakdown: Record<string, unknown> | null = null;
+  let prototype: Record<string, unknown> | null = null;
+  const internals = a.breakdown ? internalsOf(engine) : undefined;
+  if (internals) {
+    const { embedder, chunkIndex } = internals;
+    const k = Math.max(LIMIT * 3, 30); // the engine's candidate count for an unfiltered search
+    const tb = performance.now();
+    const flat = FlatVectors.from([...internals.chunks.values()].map((c) => [c.id, internals.vectorOf(c)!] as [string, Float32Array]), chunks, embedder.dim);
+    const flatBuildMs = performance.now() - tb;
+    const tOrt = performance.now();
+    const ortScan = await OrtScan.create(flat.matrix, flat.ids, embedder.dim, k);
+    const ortBuildMs = performance.now() - tOrt;
+    // Full-text prototype: query words found in more than 5 % of the chunks are left out (BM25 gives them
+    // almost no weight, but Orama scores every posting of them: "astro" is in nearly every chunk here).
+    const occurrences = (chunkIndex as unknown as { db?: { data?: { index?: { tokenOccurrences?: Record<string, Record<string, number>> } } } }).db?.data?.index?.tokenOccurrences;
+    const dfCut = (q: string) => {
+      if (!occurrences) return q;
+      const kept = fullTextTokens(q).filter((t) => Math.max(occurrences.text?.[t] ?? 0, occurrences.title?.[t] ?? 0) <= 0.05 * chunks);
+      return kept.join(' ');
+    };
+    const parts: Record<string, number[]> = { embed: [], vectorSearch: [], fullTextSearch: [], jsFlatScan: [], ortScan: [], fullTextDfCut: [] };
+    let agree = 0, ortAgree = 0;
+    for (const q of a.queries) {
+      let t = performance.now();
+      const v = await embedder.embed([q]);
+      parts.embed.push(performance.now() - t);
+      t = performance.now();
+      // The product's ChunkIndex (sync or async, whatever the engine uses today).
+      const ov = await chunkIndex.vectorSearch(v, k);
+      parts.vectorSearch.push(performance.now() - t);
+      t = performance.now();
+      await chunkIndex.fullTextSearch(q, k);
+      parts.fullTextSearch.push(performance.now() - t);
+      t = performance.now();
+      const fv = flat.search(v, k);
+      parts.jsFlatScan.push(performance.now() - t);
+      t = performance.now();
+      const sv = await ortScan.search(v);
+      parts.ortScan.push(performance.now() - t);
+      t = performance.now();
+      const cut = dfCut(q);
+      if (cut) await chunkIndex.fullTextSearch(cut, k);
+      parts.fullTextDfCut.push(performance.now() - t);
+      if (fv[0]?.id === ov[0]?.id) agree++;
+      if (sv[0]?.id === ov[0]?.id) ortAgree++;
+    }
+    breakdown = Object.fromEntries(Object.entries(parts).map(([name, xs]) => [name, { p50Ms: round(percentile(xs, 50), 2), p95Ms: round(percentile(xs, 95), 2) }]));
+    breakdown.k = k;
+
+    // The same end-to-end measurement with the full-text prototype swapped in (this instance, this process
+    // only): Orama's full-text search without the query words found in more than 5 % of the chunks.
+    // The vector search stays the product's.
+    const origText = chunkIndex.fullTextSearch;
+    chunkIndex.fullTextSearch = async (term, limit, filter) => {
+      const cut = dfCut(term);
+      return cut ? origText.call(chunkIndex, cut, limit, filter) : [];
+    };
+    const proto = await latency((q, mode) => engine.search(q, { mode, limit: LIMIT }), a.protoModes ?? MODES);
+    chunkIndex.fullTextSearch = origText;
+    await ortScan.dispose();
+    prototype = {
+      description: 'end-to-end through Engine.search with the full-text search leaving out query words found in > 5 % of the chunks (BM25 gives them almost no weight, but every posting of them is scored); vector search unchanged. Breakdown references: a plain JavaScript scan and an onnxruntime Gemm+TopK scan of the same matrix.',
+      ...proto, ortScanBuildMs: round(ortBuildMs, 0), flatBuildMs: round(flatBuildMs, 0),
+      top1AgreesWithOrama: { jsFlatScan: `${agree}/${a.queries.length}`, ortScan: `${ortAgree}/${a.queries.length}` },
+    };
+    note(`prototype (full-text cut): ${Object.entries(proto).map(([m, x]) => `${m} p50 ${x.p50Ms} ms`).join(', ')}`);
+  }
+  await engine.dispose();
+  return {
+    size: a.size, queries: a.queries.length, passes, openMs: round(openMs, 0),
+    ...product,
+    concurrent10,
+    rssMb: round(rssAfter, 0), rssIndexMb: round(rssAfter - rss0, 0),
+    breakdown, prototype,
+    otherCores: round(measured.otherCores, 2),
+  };
+});
