@@ -13,12 +13,15 @@
 //   HOST_STALL_STAGING  folder whose entries are moved into the workspace before the measurement (required)
 //   HOST_STALL_TRACE=1  also trace worker messages, GC pauses and each late tick (see trace.ts)
 //   HOST_STALL_IDLE_MS  length of the idle window (default 2000)
+//   HOST_STALL_EXPERIMENTS  comma-separated candidate fixes to simulate (see experiments.ts)
 import { readdirSync, renameSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { IndexInfo, IndexSummary } from '../../src/common/protocol/engine';
+import { EXPERIMENTS, Experiments, type ExperimentName } from './experiments';
 import { GcWatch, RESOLUTION_MS, StallProbe, type StallFigures } from './probes';
+import { MainThreadProfile } from './profile';
 import { MainThreadSampler } from './sampler';
 import { WorkerTrace } from './trace';
 
@@ -75,6 +78,9 @@ export async function run(): Promise<void> {
   if (!outFile || !staging) throw new Error('HOST_STALL_OUT and HOST_STALL_STAGING must be set (run bench/hostStall/run.mjs)');
   const tracing = process.env.HOST_STALL_TRACE === '1';
   const idleMs = Number(process.env.HOST_STALL_IDLE_MS) || 2000;
+  const experimentNames = (process.env.HOST_STALL_EXPERIMENTS ?? '').split(',').filter(Boolean) as ExperimentName[];
+  const unknown = experimentNames.filter((e) => !EXPERIMENTS.includes(e));
+  if (unknown.length) throw new Error(`unknown experiment(s) ${unknown.join(', ')}; known: ${EXPERIMENTS.join(', ')}`);
   const log = (m: string) => console.log(`[host-stall] ${m}`);
 
   const extension = vscode.extensions.getExtension<SemanticSearchApi>(EXTENSION_ID);
@@ -102,9 +108,13 @@ export async function run(): Promise<void> {
   const trace = tracing ? new WorkerTrace() : undefined;
   const gc = tracing ? new GcWatch() : undefined;
   const sampler = tracing ? new MainThreadSampler() : undefined;
+  const profile = tracing ? new MainThreadProfile() : undefined;
   trace?.install();
   gc?.start();
   sampler?.start();
+  await profile?.start();
+  const experiments = new Experiments(experimentNames);
+  experiments.install();
   const cpu0 = cpuTimes();
   const ownCpu0 = process.cpuUsage();
   probe.start();
@@ -121,8 +131,11 @@ export async function run(): Promise<void> {
     gc?.stop();
     trace?.finish();
     await sampler?.stop();
+    await profile?.stop();
+    experiments.dispose();
   }
-  const indexMs = performance.now() - t0;
+  const t1 = performance.now();
+  const indexMs = t1 - t0;
   const cpu1 = cpuTimes();
   const ownCpu = process.cpuUsage(ownCpu0);
   const api = extension.exports;
@@ -154,16 +167,18 @@ export async function run(): Promise<void> {
       machineBusyPct: Math.round((100 * (cpu1.busy - cpu0.busy)) / Math.max(1, cpu1.total - cpu0.total)),
       machineStealMs: (cpu1.steal - cpu0.steal) * 10,
     } : {}),
+    ...(experimentNames.length ? { experiments: experimentNames, experimentNotes: experiments.notes } : {}),
     cpus: os.cpus().length,
+    windowEpochMs: [Math.round(performance.timeOrigin + t0), Math.round(performance.timeOrigin + t1)],
     vscode: vscode.version,
     node: process.versions.node,
-    ...(trace && gc && sampler ? { trace: traceReport(t0, probe, trace, gc, sampler) } : {}),
+    ...(trace && gc && sampler && profile ? { trace: traceReport(t0, t1, probe, trace, gc, sampler, profile) } : {}),
   };
   writeFileSync(outFile, JSON.stringify(result, null, 2));
 }
 
 /** The late ticks with what happened during each, the message kinds, and the GC pauses. */
-function traceReport(t0: number, probe: StallProbe, trace: WorkerTrace, gc: GcWatch, sampler: MainThreadSampler) {
+function traceReport(t0: number, t1: number, probe: StallProbe, trace: WorkerTrace, gc: GcWatch, sampler: MainThreadSampler, profile: MainThreadProfile) {
   const rel = (t: number) => Math.round(t - t0);
   const phaseStart: Record<string, number> = {};
   for (const m of trace.messages) {
@@ -187,7 +202,7 @@ function traceReport(t0: number, probe: StallProbe, trace: WorkerTrace, gc: GcWa
     const thread = sampler.between(absFrom, absFrom + (l.at - from));
     return {
       atMs: rel(l.at), lagMs: l.lagMs, cpuMs: l.cpuMs, runQueueMs: l.runQueueMs, stealMs: l.stealMs,
-      thread: thread.states, samplerMaxGapMs: thread.samplerMaxGapMs,
+      thread: thread.states, samplerMaxGapMs: thread.samplerMaxGapMs, cpuProfile: profile.between(from, l.at, 4),
       messages: kinds, ...(big.length ? { bigMessages: big } : {}),
       ...(gcs.length ? { gcMs: round(gcs.reduce((a, g) => a + g.ms, 0), 2) } : {}),
     };
@@ -205,5 +220,7 @@ function traceReport(t0: number, probe: StallProbe, trace: WorkerTrace, gc: GcWa
       longest: [...gc.pauses].sort((a, b) => b.ms - a.ms).slice(0, 5).map((g) => ({ atMs: rel(g.at), ms: g.ms, kind: g.kind })),
     },
     threadSamples: sampler.samples.length,
+    // the whole window: where the main thread's CPU went (0.5 ms samples), and which extension code it was in
+    cpuProfile: profile.between(t0, t1, 12),
   };
 }

@@ -27,7 +27,8 @@ function tick() {
   if (stop) { parentPort.postMessage(samples); return; }
   const stat = read('/proc/self/task/' + tid + '/stat');
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  const sys = state === 'R' ? '' : read('/proc/self/task/' + tid + '/syscall').split(' ')[0];
+  const raw = state === 'R' ? '' : read('/proc/self/task/' + tid + '/syscall').trim().split(' ')[0];
+  const sys = raw === 'running' ? '' : raw;
   samples.push(performance.timeOrigin + performance.now(), state, sys);
   setTimeout(tick, workerData.everyMs);
 }

@@ -79,6 +79,11 @@ export class Engine {
     return engine;
   }
 
+  /** Resolves when a stored index is fully loaded (its full-text part is rebuilt in the background). */
+  whenLoaded(): Promise<void> {
+    return this.chunkIndex.fullTextReady;
+  }
+
   private useStore(res: LoadResult): void {
     if (res.status === 'loaded' && res.snapshot.dim !== this.modelInfo.dim) {
       res = { status: 'invalid', reason: `the index holds ${res.snapshot.dim}-dimensional vectors, the model makes ${this.modelInfo.dim}` };
