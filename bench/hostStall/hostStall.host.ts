@@ -175,6 +175,8 @@ export async function run(): Promise<void> {
     ...(trace && gc && sampler && profile ? { trace: traceReport(t0, t1, probe, trace, gc, sampler, profile) } : {}),
   };
   writeFileSync(outFile, JSON.stringify(result, null, 2));
+  // Everything stays up a moment longer, so run.mjs reads the processes' CPU times after the window too.
+  await sleep(1500);
 }
 
 /** The late ticks with what happened during each, the message kinds, and the GC pauses. */

@@ -32,10 +32,9 @@ function machine() {
   return { busyMs: ((total - idle) * 1000) / HZ, totalMs: (total * 1000) / HZ };
 }
 
-const cmdlines = new Map();
+/** Read every time: a process just forked still shows its parent's command line until it execs. */
 function cmdline(pid) {
-  if (!cmdlines.has(pid)) cmdlines.set(pid, read(`/proc/${pid}/cmdline`).replace(/\0/g, ' '));
-  return cmdlines.get(pid);
+  return read(`/proc/${pid}/cmdline`).replace(/\0/g, ' ');
 }
 
 /** One reading: cumulative CPU ms of each of our processes (ext host: of each thread), by category. */

@@ -198,7 +198,10 @@ async function measureOnce(i, { scratch, corpus, parts, limit, model, hostModule
   try {
     code = await runExtensionTests({
       extensionDevelopmentPath: [repoRoot], extensionTestsPath: hostModule, workspace,
-      settings: { 'semanticSearch.modelPath': model },
+      // The test host is a remote (server) window: its port auto-forwarding scans /proc and spawns processes on
+      // the extension host's thread every few seconds (ExtHostTunnelService.findCandidatePorts), which a
+      // desktop VS Code does not do: both settings are needed to keep that out (code-server has a tunnel provider).
+      settings: { 'semanticSearch.modelPath': model, 'remote.autoForwardPorts': false, 'remote.autoForwardPortsSource': 'output' },
     }, timeoutMs);
   } finally {
     console.log = log;
