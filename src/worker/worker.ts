@@ -27,6 +27,12 @@ class Token implements CancelToken {
   }
 }
 
+/**
+ * Fault injection for the crash tests in a real VS Code (test/integration): a search for exactly this text
+ * ends the worker as a crash would. Unset outside those tests.
+ */
+const CRASH_QUERY = process.env.SEMANTIC_SEARCH_TEST_CRASH_QUERY;
+
 const tokens = new Map<number, Token>();
 let writes: Promise<unknown> = Promise.resolve();
 let shuttingDown = false;
@@ -44,6 +50,7 @@ async function handle(m: RequestMessage, token: Token): Promise<unknown> {
     case 'search': {
       const p = m.params as { query?: unknown; options?: object };
       if (typeof p?.query !== 'string') throw new EngineError('bad-request', 'A search needs a query string.');
+      if (CRASH_QUERY && p.query === CRASH_QUERY) process.exit(70);
       return engine.search(p.query, p.options);
     }
     case 'info':
