@@ -16,15 +16,16 @@ const args = process.argv.slice(2);
 const passThrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 const build = !args.includes('--no-build');
 
-/** Bundles each test/integration/*.test.ts (with what it imports, except vscode and mocha) into out/. */
+/** Bundles each .test.ts under test/integration/ (with what it imports, except vscode and mocha) into out/. */
 async function bundleSuites() {
   const dir = path.join(repoRoot, 'test/integration');
-  const entryPoints = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(dir, f));
+  const entryPoints = readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(dir, f));
   const outdir = path.join(repoRoot, 'out/test/integration');
   rmSync(outdir, { recursive: true, force: true }); // no stale suites of deleted files
   await esbuild.build({
     entryPoints,
     outdir,
+    outbase: dir,
     bundle: true,
     platform: 'node',
     format: 'cjs',

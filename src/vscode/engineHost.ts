@@ -73,6 +73,11 @@ export class EngineHost implements vscode.Disposable {
   /** Stops the worker; the next request starts a new one (another model folder, other threads). */
   async restart(): Promise<void> {
     await this.stop();
+    this.forgetCrashes();
+  }
+
+  /** Lets the next request start a worker again after too many crashes (the user asked to re-index). */
+  forgetCrashes(): void {
     this.exits.length = 0;
   }
 

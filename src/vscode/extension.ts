@@ -10,6 +10,8 @@ import { SEARCH_VIEW_ID, SearchViewProvider } from './searchView';
 import { MODEL_SETTINGS, readSettings, RESCAN_SETTINGS, RESTART_SETTINGS, searchMode } from './settings';
 import { StatusBar } from './statusBar';
 
+const CRASH_RESCAN_DELAY_MS = 2000;
+
 /** What the extension gives other extensions and its integration tests. */
 export interface SemanticSearchApi {
   /** Resolves when indexing has caught up with the workspace, with the last run's summary. */
@@ -83,7 +85,10 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
       const text = sel.isEmpty ? editor.document.lineAt(sel.active.line).text : editor.document.getText(sel);
       if (text.trim()) void view.show(text.trim().slice(0, 2000));
     }),
+    // A crashed worker is started again by the next request: catch up on what the crash interrupted.
+    host.onDidCrash(() => indexer.requestFull(CRASH_RESCAN_DELAY_MS)),
     vscode.commands.registerCommand('semanticSearch.reindex', () => {
+      host.forgetCrashes();
       if (indexer.paused) setPaused(false);
       indexer.resume();
     }),
@@ -142,11 +147,11 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
 
   return {
     whenIndexed: async () => { await indexer.whenIdle(); return indexer.summary; },
-    search: (query, options) => {
+    search: async (query, options) => {
       const s = readSettings();
       return host.client().call('search', { query, options: { limit: s.maxResults, minScore: s.minScore, mode: searchMode(s, false), ...options } });
     },
-    info: () => host.client().call('info', {}),
+    info: async () => host.client().call('info', {}),
   };
 }
 

@@ -14,8 +14,12 @@ export interface Settings {
   useGitignore: boolean;
 }
 
-export function readSettings(): Settings {
-  const c = vscode.workspace.getConfiguration('semanticSearch');
+/**
+ * Reads the settings for `scope` (a workspace folder's own values win there), or, without one, the
+ * values of the workspace as a whole.
+ */
+export function readSettings(scope: vscode.ConfigurationScope | null = null): Settings {
+  const c = vscode.workspace.getConfiguration('semanticSearch', scope);
   return {
     include: c.get<string[]>('include', []),
     exclude: c.get<string[]>('exclude', []),
@@ -37,7 +41,7 @@ export function searchMode(s: Settings, fullTextOnly: boolean): SearchMode {
  * Which files to read in `folder`: the extension's include/exclude settings plus the editor's own
  * `files.exclude` and `search.exclude` (entries set to true; `when` clauses are not evaluated).
  */
-export function indexOptions(folder: vscode.WorkspaceFolder, s: Settings = readSettings()): IndexOptions {
+export function indexOptions(folder: vscode.WorkspaceFolder, s: Settings = readSettings(folder.uri)): IndexOptions {
   const editorExcludes = ['files.exclude', 'search.exclude'].flatMap((key) => {
     const value = vscode.workspace.getConfiguration(undefined, folder.uri).get<Record<string, unknown>>(key) ?? {};
     return Object.entries(value).filter(([, on]) => on === true).map(([glob]) => glob.replace(/^\*\*\//, '**/'));

@@ -11,10 +11,12 @@
 //   src/search.go           Chinese comment: user, search, error
 //   ignored/secret.md       the best match for the database query, but .gitignore'd: must never be found
 //                           (written by prepareWorkspace, since git would not keep an ignored file)
+//   .git/HEAD               the current branch, so a test can switch branches (also written here)
+//   unwatched/              an empty folder the file watcher ignores (files.watcherExclude, testSettings)
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { IGNORED_DOC } from './fixtureFacts';
+import { IGNORED_DOC, NOTES_LICENSE_DOC, UNWATCHED_DIR } from './fixtureFacts';
 import { conceptModel, fixtureWorkspace } from './paths';
 
 const SECRET = `# Secret
@@ -34,10 +36,47 @@ export function prepareWorkspace(parent = mkdtempSync(path.join(os.tmpdir(), 'se
   cpSync(fixtureWorkspace, workspace, { recursive: true });
   mkdirSync(path.join(workspace, 'ignored'), { recursive: true });
   writeFileSync(path.join(workspace, IGNORED_DOC), SECRET);
+  mkdirSync(path.join(workspace, UNWATCHED_DIR)); // made now: creating it later would be an event of its own
+  mkdirSync(path.join(workspace, '.git'));
+  writeFileSync(path.join(workspace, '.git/HEAD'), 'ref: refs/heads/main\n');
   return workspace;
 }
 
-/** User settings of every test host: the concept model instead of the real one (which cannot be downloaded here). */
+/**
+ * A multi-root workspace: the fixture workspace and a second folder, `notes`, with its own .gitignore.
+ * Returns the .code-workspace file. What notes/ answers is in fixtureFacts.ts (NOTES_*).
+ */
+export function prepareMultiRootWorkspace(parent: string): string {
+  const workspace = prepareWorkspace(parent);
+  const notes = path.join(parent, 'notes');
+  rmSync(notes, { recursive: true, force: true });
+  mkdirSync(path.join(notes, 'docs'), { recursive: true });
+  mkdirSync(path.join(notes, 'drafts'), { recursive: true });
+  writeFileSync(path.join(notes, '.gitignore'), 'drafts/\n');
+  writeFileSync(path.join(notes, NOTES_LICENSE_DOC), '# Licenses\n\n## License of every dependency\n\nEach dependency has a license.\n');
+  writeFileSync(path.join(notes, 'drafts/license.md'), '# Draft\n\nThe license of a dependency: a draft.\n');
+  const file = path.join(parent, 'multi-root.code-workspace');
+  writeFileSync(file, JSON.stringify({ folders: [{ path: workspace }, { path: notes }] }, null, 2));
+  return file;
+}
+
+/**
+ * The fixture workspace with its own settings naming a model folder inside it, the kind of setting a
+ * Restricted Mode window must not follow (a model is native code's input). Returns the folder.
+ */
+export function prepareUntrustedWorkspace(parent: string): string {
+  const workspace = prepareWorkspace(parent);
+  mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  mkdirSync(path.join(workspace, 'model'), { recursive: true });
+  writeFileSync(path.join(workspace, 'model/config.json'), '{ "not": "a model" }\n');
+  writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({ 'semanticSearch.modelPath': path.join(workspace, 'model') }, null, 2));
+  return workspace;
+}
+
+/**
+ * User settings of every test host: the concept model instead of the real one (which cannot be downloaded
+ * here), and a folder the file watcher ignores, for the branch-switch test.
+ */
 export function testSettings(): Record<string, unknown> {
-  return { 'semanticSearch.modelPath': conceptModel };
+  return { 'semanticSearch.modelPath': conceptModel, 'files.watcherExclude': { [`**/${UNWATCHED_DIR}/**`]: true } };
 }

@@ -9,3 +9,13 @@ export const DATABASE_SECTION_LINE = 7;
 export const XSS_QUERY = 'browser security';
 export const XSS_DOC = 'docs/xss.md';
 export const IGNORED_DOC = 'ignored/secret.md';
+/**
+ * A search for exactly this text ends the search worker, as a crash would: the extension host of the
+ * integration tests sets SEMANTIC_SEARCH_TEST_CRASH_QUERY to it (see src/worker/worker.ts).
+ */
+export const WORKER_CRASH_QUERY = 'test hook: end the search worker';
+/** A folder the file watcher is told to ignore (files.watcherExclude): only a rescan sees its files. */
+export const UNWATCHED_DIR = 'unwatched';
+/** In the second folder of the multi-root workspace (`notes`): the English answer to NOTES_QUERY_JA. */
+export const NOTES_LICENSE_DOC = 'docs/license.md';
+export const NOTES_QUERY_JA = '依存関係のライセンス'; // "licence of the dependencies"

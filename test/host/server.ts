@@ -27,9 +27,12 @@ export interface HostOptions {
   tag: string;
   /** Folders made beforehand with makeRunDirs (e.g. to put the workspace beside the logs); else new ones. */
   dirs?: RunDirs;
-  /** Folder opened in the workbench. */
+  /** Folder, or `.code-workspace` file of a multi-root workspace, opened in the workbench. */
   workspace: string;
-  /** Settings on top of a quiet, offline profile (no welcome page, telemetry, updates, chat, git). */
+  /**
+   * Settings on top of a quiet, offline profile (no welcome page, telemetry, updates, chat, git). Workspace
+   * trust is off unless they set `security.workspace.trust.enabled`: then the folder opens in Restricted Mode.
+   */
   settings?: Record<string, unknown>;
   /** .vsix files installed into the throwaway extensions folder before the server starts. */
   vsix?: string[];
@@ -134,6 +137,7 @@ export async function startVsCodeHost(options: HostOptions): Promise<VsCodeHost>
   reapStale();
   const dirs = options.dirs ?? makeRunDirs(options.tag);
   writeSettings(dirs, options.settings ?? {});
+  const trust = options.settings?.['security.workspace.trust.enabled'] === true;
   for (const vsix of options.vsix ?? []) await installVsix(dirs, vsix);
 
   const payload: [string, string][] = [];
@@ -149,7 +153,7 @@ export async function startVsCodeHost(options: HostOptions): Promise<VsCodeHost>
     const smokeDriver = payload.length > 0;
     if (smokeDriver) payload.push(['skipWelcome', 'true'], ['extensionEnvironment', JSON.stringify(options.extensionEnv ?? {})]);
     const args = [vscodeServerMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token',
-      '--accept-server-license-terms', '--disable-telemetry', '--disable-workspace-trust', ...commonArgs(dirs),
+      '--accept-server-license-terms', '--disable-telemetry', ...(trust ? [] : ['--disable-workspace-trust']), ...commonArgs(dirs),
       ...(smokeDriver ? ['--enable-smoke-test-driver'] : [])];
     const candidate = spawnGroup('vscode-server', node24, args, { env: serverEnv(dirs), logFile: path.join(dirs.root, 'server.log'), pidDir: dirs.pids });
     try {
@@ -161,7 +165,8 @@ export async function startVsCodeHost(options: HostOptions): Promise<VsCodeHost>
     }
   }
 
-  const query = new URLSearchParams({ folder: path.resolve(options.workspace) });
+  const opened = path.resolve(options.workspace);
+  const query = new URLSearchParams(opened.endsWith('.code-workspace') ? { workspace: opened } : { folder: opened });
   if (payload.length) query.set('payload', JSON.stringify(payload));
   const started = server;
   return { dirs, port, url: `http://127.0.0.1:${port}/?${query}`, server: started, stop: () => stopGroup(started) };

@@ -3,39 +3,13 @@
 // (see test/host/fixture.ts for which file answers which query). Only the public surface is used: the API
 // that activate() returns, the commands and the settings.
 import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import type { IndexInfo, IndexSummary, SearchHit, SearchOptions, SearchResult } from '../../src/common/protocol/engine';
-import { DATABASE_DOC, DATABASE_QUERY_KO, IGNORED_DOC } from '../host/fixtureFacts';
-
-const EXTENSION_ID = 'semantic-search.multilingual-semantic-search';
-
-/** What activate() returns (the contract of src/vscode/extension.ts). */
-interface SemanticSearchApi {
-  whenIndexed(): Promise<IndexSummary | undefined>;
-  search(query: string, options?: SearchOptions): Promise<SearchResult>;
-  info(): Promise<IndexInfo>;
-}
+import { DATABASE_DOC, DATABASE_QUERY_KO, IGNORED_DOC, UNWATCHED_DIR, WORKER_CRASH_QUERY } from '../host/fixtureFacts';
+import { activateAndIndex, EXTENSION_ID, eventually, paths, sleep, type SemanticSearchApi } from './support';
 
 const COMMANDS = ['search', 'findSimilar', 'reindex', 'pauseIndexing', 'resumeIndexing', 'clearIndex', 'showIndexInfo']
   .map((c) => `semanticSearch.${c}`);
-
-/** File changes reach the index through a watcher and a debounce: poll for the outcome instead of sleeping. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`not seen within ${timeoutMs / 1000} s: ${what}${last ? ` (last error: ${last})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const paths = (hits: SearchHit[]) => hits.map((h) => h.path);
 
 suite('Multilingual Semantic Search', () => {
   let api: SemanticSearchApi;
@@ -47,11 +21,8 @@ suite('Multilingual Semantic Search', () => {
 
   suiteSetup(async function () {
     this.timeout(120_000);
-    const extension = vscode.extensions.getExtension<SemanticSearchApi>(EXTENSION_ID);
-    assert.ok(extension, `${EXTENSION_ID} is not installed`);
-    api = await extension.activate();
+    api = await activateAndIndex();
     root = vscode.workspace.workspaceFolders![0].uri;
-    await api.whenIndexed();
   });
 
   suiteTeardown(async () => {
@@ -94,6 +65,22 @@ suite('Multilingual Semantic Search', () => {
     await eventually(`${rel} found first`, async () => ((await api.search(query)).hits[0]?.path === rel ? true : undefined));
     await vscode.workspace.fs.delete(uri(rel));
     await eventually(`${rel} gone from the index`, async () => (paths(await everything(query)).includes(rel) ? undefined : true));
+  });
+
+  test('rescans the workspace after a git branch switch', async () => {
+    // A checkout rewrites many files at once and a file watcher may miss some. Here the watcher is told to
+    // ignore a folder (files.watcherExclude) and git is played by plain file writes (not VS Code's, which
+    // report their own changes), so only the rescan that a change of .git/HEAD starts finds the file.
+    const rel = `${UNWATCHED_DIR}/payments.md`;
+    const query = '결제 마이그레이션'; // payment, migration: only in this file
+    await writeFile(uri(rel).fsPath, '# Payments\n\n## Payment migration\n\nMigrate the payments table.\n');
+    await sleep(2000); // longer than the watcher debounce
+    assert.ok(!paths(await everything(query)).includes(rel), 'a file the watcher ignores was indexed without a rescan');
+    await writeFile(uri('.git/HEAD').fsPath, 'ref: refs/heads/feature\n');
+    await eventually(`${rel} found after the branch switch`, async () => ((await api.search(query)).hits[0]?.path === rel ? true : undefined));
+    await rm(uri(rel).fsPath);
+    await writeFile(uri('.git/HEAD').fsPath, 'ref: refs/heads/main\n');
+    await eventually(`${rel} gone after switching back`, async () => (paths(await everything(query)).includes(rel) ? undefined : true));
   });
 
   test('re-reads a file edited and saved in the editor', async () => {
@@ -160,5 +147,32 @@ suite('Multilingual Semantic Search', () => {
 
   test('shows the index info in the output without failing', async () => {
     await vscode.commands.executeCommand('semanticSearch.showIndexInfo');
+  });
+});
+
+// Last: it stops the worker on purpose (see WORKER_CRASH_QUERY).
+suite('Search worker crashes', () => {
+  let api: SemanticSearchApi;
+
+  suiteSetup(async () => {
+    api = await activateAndIndex();
+  });
+
+  test('a crashed worker answers with an error and a new one takes over with the saved index', async () => {
+    await assert.rejects(api.search(WORKER_CRASH_QUERY), /stopped/);
+    const { hits } = await api.search(DATABASE_QUERY_KO);
+    assert.equal(hits[0]?.path, DATABASE_DOC, `ranking after the restart: ${paths(hits).join(', ')}`);
+    assert.ok((await api.info()).files >= 6, 'the new worker has the saved index');
+  });
+
+  test('after repeated crashes the worker is not started again, until the user re-indexes', async function () {
+    this.timeout(120_000);
+    // One crash happened in the test before: three more within minutes exceed the limit.
+    for (let i = 0; i < 3; i++) await assert.rejects(api.search(WORKER_CRASH_QUERY), /stopped/);
+    await assert.rejects(api.search(DATABASE_QUERY_KO), /not restarted/);
+    await vscode.commands.executeCommand('semanticSearch.reindex');
+    await eventually('search working again', async () => ((await api.search(DATABASE_QUERY_KO)).hits[0]?.path === DATABASE_DOC ? true : undefined), 60_000);
+    const summary = await api.whenIndexed();
+    assert.equal(summary?.embedded, 0, 'the re-index after the restart reused the saved vectors');
   });
 });
