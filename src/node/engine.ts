@@ -176,6 +176,7 @@ export class Engine {
         if (old) dropIds.push(...old.chunkIds);
       }
     }
+    if (toRead.length) onProgress?.({ phase: 'reading', done: toRead.length, total: toRead.length });
 
     // Embed each distinct new text once, shortest first so batches hold similar lengths.
     const need = new Map<string, { text: string; tokens: number }>();
@@ -199,6 +200,7 @@ export class Engine {
       for (const [, v] of batch) { tokens += v.tokens; padded += longest; }
     }
     checkCancel();
+    if (queue.length) onProgress?.({ phase: 'embedding', done: queue.length, total: queue.length });
 
     // Apply: from here on nothing is cancelled, so the index never holds half a run.
     await this.chunkIndex.remove(dropIds);

@@ -200,8 +200,14 @@ export function overallProgress(p: IndexProgress): number {
   }
 }
 
+let numberFormat: Intl.NumberFormat | undefined;
+/** A count in the UI language; one formatter for all (`toLocaleString` sets up ICU's formatter on each call). */
+export function formatCount(x: number): string {
+  return (numberFormat ??= new Intl.NumberFormat(vscode.env.language)).format(x);
+}
+
 export function progressMessage(p: IndexProgress): string {
-  const n = (x: number) => x.toLocaleString(vscode.env.language);
+  const n = formatCount;
   switch (p.phase) {
     case 'scanning': return vscode.l10n.t('Looking for files…');
     case 'reading': return vscode.l10n.t('Reading {0} / {1} files', n(p.done), n(p.total));

@@ -4,6 +4,7 @@ import type { IndexRequest } from '../common/protocol/engine';
 import type { CancelToken } from '../common/protocol/workerClient';
 import type { HostToWorker, RequestMessage, WorkerConfig, WorkerToHost } from '../common/protocol/worker';
 import { Engine } from '../node/engine';
+import { throttleProgress } from '../node/progress';
 
 /**
  * The engine's thread. Reading, splitting, embedding, indexing and saving all happen here; the host only
@@ -61,7 +62,9 @@ async function handle(m: RequestMessage, token: Token): Promise<unknown> {
       if (!strings(p?.roots) || (p.paths !== undefined && !strings(p.paths))) {
         throw new EngineError('bad-request', 'Indexing needs a list of folders (and optionally of files).');
       }
-      const run = () => engine.index(p, (progress) => post({ type: 'progress', id: m.id, progress }), token);
+      // A report per embedding batch would cost the host a status-bar and notification update each.
+      const report = throttleProgress((progress) => post({ type: 'progress', id: m.id, progress }));
+      const run = () => engine.index(p, report, token);
       return serialize(run);
     }
     case 'clear':

@@ -38,7 +38,9 @@ describe('engine worker', () => {
         token,
         onProgress: (p) => {
           seen.push(p);
-          if (p.phase === 'embedding' && p.done >= 64 && !searchedWhileIndexing) {
+          // Reports are throttled, so the first one of the embedding phase (done 0) may be the only one
+          // before the last: search and cancel from there, while the batches are still running.
+          if (p.phase === 'embedding' && !searchedWhileIndexing) {
             searchedWhileIndexing = true;
             void client.call('search', { query: 'database', options: { limit: 1 } }).then(() => token.cancel());
           }
@@ -48,9 +50,17 @@ describe('engine worker', () => {
       assert.ok(searchedWhileIndexing);
       assert.deepEqual([...new Set(seen.map((p) => p.phase))], ['scanning', 'reading', 'embedding']);
       assert.equal((await client.call('info', {})).chunks, 0, 'a cancelled run changes nothing');
-      const summary = await client.call('index', { roots: [root] });
+      const after: IndexProgress[] = [];
+      const t0 = performance.now();
+      const summary = await client.call('index', { roots: [root] }, { onProgress: (p) => after.push(p) });
+      const elapsedMs = performance.now() - t0;
       assert.equal(summary.files, 40);
       assert.ok(summary.reused > 0, 'batches embedded before the cancel are kept');
+      const embedding = after.filter((p) => p.phase === 'embedding');
+      assert.deepEqual(embedding.at(-1), { phase: 'embedding', done: summary.embedded, total: summary.embedded }, 'the final count is reported');
+      assert.deepEqual(after.at(-1)?.phase, 'saving');
+      // Throttled: the first and last report of a phase, and at most one per 250 ms between them.
+      assert.ok(embedding.length <= 2 + elapsedMs / 250, `${embedding.length} embedding reports in ${Math.round(elapsedMs)} ms`);
     } finally {
       await stop();
     }
