@@ -11,17 +11,16 @@ export interface EngineInternals {
   embedder: Embedder;
   chunkIndex: ChunkIndex;
   chunks: Map<string, ChunkRecord>;
-  /** The stored vector of a chunk (from the engine's vectors by text hash, or from the index). */
+  /** The stored vector of a chunk (from the vector index). */
   vectorOf(c: ChunkRecord): Float32Array | undefined;
 }
 
 export function internalsOf(engine: Engine): EngineInternals | undefined {
-  const e = engine as unknown as { embedder?: Embedder; chunkIndex?: ChunkIndex; chunks?: unknown; vectors?: unknown };
+  const e = engine as unknown as { embedder?: Embedder; chunkIndex?: ChunkIndex; chunks?: unknown };
   if (!e.embedder || !e.chunkIndex || !(e.chunks instanceof Map)) return undefined;
-  const byHash = e.vectors instanceof Map ? (e.vectors as Map<string, Float32Array>) : undefined;
   const index = e.chunkIndex as unknown as { vectorOf?: (id: string) => Float32Array | undefined };
   return {
     embedder: e.embedder, chunkIndex: e.chunkIndex, chunks: e.chunks as Map<string, ChunkRecord>,
-    vectorOf: (c) => byHash?.get(c.hash) ?? index.vectorOf?.(c.id),
+    vectorOf: (c) => index.vectorOf?.(c.id),
   };
 }

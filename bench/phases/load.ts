@@ -29,7 +29,7 @@ runPhase(async (a: LoadArgs) => {
   if (res.status !== 'loaded') throw new Error(`cannot read ${a.store}`);
   const t1 = performance.now();
   const index = new ChunkIndex(dim);
-  index.load(res.snapshot.chunks, (c) => res.snapshot.vectors.get(c.hash));
+  index.load(res.snapshot.chunks, res.snapshot.vectors);
   const t2 = performance.now(); // searchable by vector from here
   await index.fullTextReady;
   const t3 = performance.now();

@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resolveModelFiles } from '../../src/node/embed/embedder';
 import type { ChunkRecord } from '../../src/node/index/chunkIndex';
+import { FlatVectorIndex } from '../../src/node/index/flatVectorIndex';
 import { loadSnapshot, saveSnapshot, type FileRecord } from '../../src/node/index/persist';
 import { note, runPhase } from '../lib/phase';
 import { gc, peakRssMb, resetPeakRss, rssMb } from '../lib/proc';
@@ -28,8 +29,9 @@ runPhase(async (a: SaveArgs) => {
   const s = loaded.snapshot;
   const files = new Map<string, FileRecord>(s.files.map((f) => [`${f.root}/${f.rel}`, f]));
   const chunks = new Map<string, ChunkRecord>(s.chunks.map((c) => [c.id, c]));
-  // Vectors as the engine holds them after indexing: one Float32Array each, not views of one buffer.
-  const vectors = new Map<string, Float32Array>([...s.vectors].map(([h, v]) => [h, Float32Array.from(v)]));
+  // Vectors as the engine holds them: the vector index's matrix.
+  const vectors = new FlatVectorIndex(dim, s.vectors.size);
+  s.vectors.forEach((v, h) => vectors.put(h, v));
   const ms: number[] = [], peak: number[] = [];
   let bytes = 0, metaBytes = 0, vectorBytes = 0;
   for (let r = 0; r < a.reps; r++) {

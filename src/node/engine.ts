@@ -50,8 +50,6 @@ export class Engine {
   private chunkIndex: ChunkIndex;
   private files = new Map<string, FileRecord>();
   private chunks = new Map<string, ChunkRecord>();
-  /** Vectors by text hash; Map order doubles as recency for pruning orphans. */
-  private vectors = new Map<string, Float32Array>();
   private roots: string[] = [];
   private skipped: SkippedFile[] = [];
   private bytesOnDisk = 0;
@@ -97,10 +95,9 @@ export class Engine {
     const s = res.snapshot;
     this.roots = s.roots;
     this.skipped = s.skipped;
-    this.vectors = s.vectors;
     for (const f of s.files) this.files.set(path.join(f.root, f.rel), f);
     for (const c of s.chunks) this.chunks.set(c.id, c);
-    this.chunkIndex.load(s.chunks, (c) => this.vectors.get(c.hash));
+    this.chunkIndex.load(s.chunks, s.vectors);
     this.bytesOnDisk = res.bytes;
     this.savedAt = res.savedAt;
   }
@@ -183,7 +180,7 @@ export class Engine {
     let reused = 0;
     for (const { inputs } of this.embedder ? changed : []) {
       for (const input of inputs) {
-        if (this.vectors.has(input.hash) || need.has(input.hash)) reused++;
+        if (this.chunkIndex.hasVector(input.hash) || need.has(input.hash)) reused++;
         else need.set(input.hash, { text: input.embedText, tokens: input.tokens });
       }
     }
@@ -195,7 +192,7 @@ export class Engine {
       const batch = queue.slice(i, i + BATCH_SIZE);
       const data = await this.embedder!.embed(batch.map(([, v]) => v.text));
       const { dim } = this.embedder!;
-      batch.forEach(([hash], j) => this.vectors.set(hash, data.slice(j * dim, (j + 1) * dim)));
+      batch.forEach(([hash], j) => this.chunkIndex.putVector(hash, data.subarray(j * dim, (j + 1) * dim)));
       const longest = Math.max(...batch.map(([, v]) => v.tokens));
       for (const [, v] of batch) { tokens += v.tokens; padded += longest; }
     }
@@ -210,7 +207,7 @@ export class Engine {
     for (const { record, chunks } of changed) {
       for (const c of chunks) this.chunks.set(c.id, c);
       this.files.set(path.join(record.root, record.rel), record);
-      await this.chunkIndex.add(chunks, (c) => this.vectors.get(c.hash));
+      await this.chunkIndex.add(chunks);
     }
     // Nothing changed (the usual answer to a rescan): the index on disk is already this one.
     const unchanged = !changed.length && !dropIds.length && !dropFiles.length && !touched.length && !this.rebuildReason
@@ -263,12 +260,7 @@ export class Engine {
 
   /** Keeps every vector in use and the most recent unused ones, up to a quarter of the index (at least 2,000). */
   private pruneVectors(): void {
-    const used = new Set<string>();
-    for (const c of this.chunks.values()) used.add(c.hash);
-    let orphans = [...this.vectors.keys()].filter((h) => !used.has(h));
-    const keep = Math.max(MIN_ORPHAN_VECTORS, Math.floor(used.size / 4));
-    orphans = orphans.slice(0, Math.max(0, orphans.length - keep));
-    for (const h of orphans) this.vectors.delete(h);
+    this.chunkIndex.pruneVectors((used) => Math.max(MIN_ORPHAN_VECTORS, Math.floor(used / 4)));
   }
 
   private async save(): Promise<void> {
@@ -276,7 +268,7 @@ export class Engine {
     try {
       ({ bytes } = await saveSnapshot(this.config.storeDir, {
         modelId: this.modelInfo.id, dim: this.modelInfo.dim, roots: this.roots,
-        files: [...this.files.values()], chunks: [...this.chunks.values()], vectors: this.vectors, skipped: this.skipped,
+        files: [...this.files.values()], chunks: [...this.chunks.values()], vectors: this.chunkIndex.allVectors, skipped: this.skipped,
       }));
     } catch (e) {
       throw new EngineError('store-unreadable', `The index folder ${this.config.storeDir} cannot be written (${(e as Error).message}).`);
@@ -341,7 +333,7 @@ export class Engine {
 
   info(): IndexInfo {
     return {
-      files: this.files.size, chunks: this.chunks.size, vectors: this.vectors.size, bytesOnDisk: this.bytesOnDisk,
+      files: this.files.size, chunks: this.chunks.size, vectors: this.chunkIndex.vectorCount, bytesOnDisk: this.bytesOnDisk,
       model: this.modelInfo, roots: this.roots, skipped: this.skipped, ...(this.savedAt ? { savedAt: this.savedAt } : {}),
       ...(this.rebuildReason ? { storeProblem: this.rebuildReason } : {}),
     };
@@ -352,7 +344,6 @@ export class Engine {
     this.chunkIndex = new ChunkIndex(this.modelInfo.dim);
     this.files.clear();
     this.chunks.clear();
-    this.vectors.clear();
     this.roots = [];
     this.skipped = [];
     this.bytesOnDisk = 0;

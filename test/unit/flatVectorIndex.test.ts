@@ -58,6 +58,32 @@ describe('FlatVectorIndex', () => {
     }
   });
 
+  it('holds one row per text: documents share it, an unused one stays until pruned, oldest first', () => {
+    const index = new FlatVectorIndex(2);
+    index.put('x', [1, 0]);
+    index.put('y', [0, 1]);
+    index.put('z', [1, 1]);
+    index.put('x', [0, -1]); // a key keeps its vector
+    for (const [doc, key] of [[1, 'x'], [2, 'x'], [3, 'x'], [4, 'y']] as const) assert.ok(index.attach(doc, key));
+    assert.equal(index.attach(5, 'missing'), false);
+    assert.deepEqual([index.count, index.vectorCount], [4, 3]);
+    assert.deepEqual(index.topK([1, 0], 10).map(([id]) => id), [1, 2, 3, 4]);
+    index.remove(1);
+    assert.deepEqual(index.topK([1, 0], 10).map(([id]) => id), [2, 3, 4]);
+    index.remove(3);
+    index.remove(2);
+    index.remove(4);
+    assert.deepEqual(index.topK([1, 0], 10), [], 'an unused vector is no result');
+    assert.deepEqual([index.count, index.vectorCount], [0, 3]);
+    assert.equal(index.prune(() => 2), 0);
+    const kept: string[] = [];
+    index.forEach((v, key) => kept.push(`${key}:${v[0].toFixed(2)}`));
+    assert.deepEqual(kept, ['y:0.00', 'z:0.71'], 'the oldest unused vector goes first');
+    index.put('w', [-1, 0]); // reuses the freed row
+    assert.ok(index.attach(9, 'w'));
+    assert.deepEqual(index.topK([-1, 0], 1), [[9, 1]]);
+  });
+
   it('filters during the scan, answers Orama\'s find with a threshold, and returns fewer than k when there are fewer', () => {
     const index = new FlatVectorIndex(2);
     index.add(1, [1, 0]);
@@ -82,7 +108,8 @@ describe('ChunkIndex', () => {
   it('finds by vector with a kind filter, keeps Orama\'s own vector search working, and forgets removed chunks', async () => {
     const index = new ChunkIndex(3);
     const vectors: Record<string, Float32Array> = { a: Float32Array.of(1, 0, 0), b: Float32Array.of(0.9, 0.1, 0), c: Float32Array.of(0, 0, 1) };
-    await index.add([record('a', 'markdown', 'alpha'), record('b', 'comment', 'beta'), record('c', 'markdown', 'gamma')], (r) => vectors[r.id]);
+    for (const [hash, v] of Object.entries(vectors)) index.putVector(hash, v);
+    await index.add([record('a', 'markdown', 'alpha'), record('b', 'comment', 'beta'), record('c', 'markdown', 'gamma')]);
     assert.deepEqual(index.vectorSearch(Float32Array.of(1, 0, 0), 3).map((h) => h.id), ['a', 'b', 'c']);
     assert.deepEqual(index.vectorSearch(Float32Array.of(1, 0, 0), 3, { kinds: ['comment'] }).map((h) => h.id), ['b']);
     const orama = await search((index as unknown as { db: Parameters<typeof search>[0] }).db, { mode: 'vector', vector: { value: [1, 0, 0], property: 'embedding' }, similarity: 0.5 });
@@ -97,7 +124,8 @@ describe('ChunkIndex', () => {
   it('answers vector searches at once after a load, and full-text searches once the words are indexed', async () => {
     const index = new ChunkIndex(8);
     const records = Array.from({ length: 3000 }, (_, i) => record(`c${i}`, 'markdown', `chunk number ${i} about topic${i % 10}`));
-    index.load(records, (r) => Float32Array.from({ length: 8 }, (_, j) => (j === Number(r.id.slice(1)) % 8 ? 1 : 0.01)));
+    const vectors = new Map(records.map((r) => [r.hash, Float32Array.from({ length: 8 }, (_, j) => (j === Number(r.id.slice(1)) % 8 ? 1 : 0.01))]));
+    index.load(records, vectors);
     let wordsReady = false;
     void index.fullTextReady.then(() => { wordsReady = true; });
     const hits = index.vectorSearch(Float32Array.of(0, 0, 1, 0, 0, 0, 0, 0), 5);

@@ -13,7 +13,7 @@ describe('index persistence', () => {
   it('round-trips chunks and binary vectors', async () => {
     const dir = tempDir();
     const snap = generation(3, 500);
-    snap.vectors.get('h7')![5] = -0.125;
+    (snap.vectors as Map<string, Float32Array>).get('h7')![5] = -0.125;
     await saveSnapshot(dir, snap);
     const res = await loadSnapshot(dir, expected);
     assert.equal(res.status, 'loaded');
@@ -74,7 +74,9 @@ describe('index persistence', () => {
       const text = res.snapshot.chunks[0].text;
       const g = Number(text.slice(4));
       assert.ok(res.snapshot.chunks.every((c) => c.text === text), 'all chunks come from one generation');
-      assert.ok([...res.snapshot.vectors.values()].every((v) => v.every((x) => x === g)), 'vectors come from the same generation');
+      let sameGeneration = true;
+      res.snapshot.vectors.forEach((v) => { sameGeneration &&= v.every((x) => x === g); });
+      assert.ok(sameGeneration, 'vectors come from the same generation');
       seen.add(text);
     }
     assert.ok(seen.size >= 2, `kills landed at different generations (${[...seen].join(', ')})`);

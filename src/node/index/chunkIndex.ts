@@ -1,6 +1,6 @@
 import { create, insertMultiple, removeMultiple, search, type AnyOrama } from '@orama/orama';
 import type { ChunkKind } from '../../common/types';
-import { FlatVectorIndex } from './flatVectorIndex';
+import { FlatVectorIndex, type VectorSource } from './flatVectorIndex';
 import { createFullTextTokenizer } from './fullTextTokenizer';
 
 /** A chunk as the engine keeps it: where it is, what it says, and the hash of its embedded text. */
@@ -70,14 +70,41 @@ export class ChunkIndex {
     return this.kindOf.size;
   }
 
+  /** Whether the vector of a text (by its hash) is held, used by a chunk or not. */
+  hasVector(hash: string): boolean {
+    return !!this.vectors?.has(hash);
+  }
+
+  /** Keeps the vector of a text, for the chunks added with that hash (now or later). */
+  putVector(hash: string, vector: ArrayLike<number>): void {
+    this.vectors?.put(hash, vector);
+  }
+
+  /** Vectors held, used by a chunk or not. */
+  get vectorCount(): number {
+    return this.vectors?.vectorCount ?? 0;
+  }
+
+  /** Every vector held, by text hash (what a save writes). */
+  get allVectors(): VectorSource {
+    return this.vectors ?? { forEach() {} };
+  }
+
   /**
-   * Adds chunks. Their vectors go straight into the vector index (as float32 rows) rather than through
-   * Orama's document validation, which wants plain arrays of numbers.
+   * Drops vectors no chunk uses, oldest first, keeping `keep(used)` of them (used: the texts chunks have).
    */
-  async add(records: readonly ChunkRecord[], vectorOf: (r: ChunkRecord) => Float32Array | undefined): Promise<void> {
+  pruneVectors(keep: (used: number) => number): void {
+    this.vectors?.prune(keep);
+  }
+
+  /**
+   * Adds chunks. Their vectors (put before, by text hash) go straight into the vector index rather than
+   * through Orama's document validation, which wants plain arrays of numbers.
+   */
+  async add(records: readonly ChunkRecord[]): Promise<void> {
     if (!records.length) return;
     await this.fullTextReady;
-    this.addVectors(records, vectorOf);
+    this.addVectors(records);
     await insertMultiple(this.db, records.map(fullTextDoc), 1000);
   }
 
@@ -86,8 +113,9 @@ export class ChunkIndex {
    * background, in slices between which searches are answered (tokenising every chunk again takes seconds
    * for a large index). Full-text searches and changes wait for it.
    */
-  load(records: readonly ChunkRecord[], vectorOf: (r: ChunkRecord) => Float32Array | undefined): void {
-    this.addVectors(records, vectorOf);
+  load(records: readonly ChunkRecord[], vectors: VectorSource): void {
+    vectors.forEach((v, hash) => this.putVector(hash, v));
+    this.addVectors(records);
     this.fullTextReady = (async () => {
       for (let i = 0; i < records.length; i += LOAD_SLICE) {
         await new Promise((resolve) => setImmediate(resolve));
@@ -99,12 +127,11 @@ export class ChunkIndex {
   /** Resolves when the full-text part of a loaded index is built. */
   fullTextReady: Promise<void> = Promise.resolve();
 
-  private addVectors(records: readonly ChunkRecord[], vectorOf: (r: ChunkRecord) => Float32Array | undefined): void {
+  private addVectors(records: readonly ChunkRecord[]): void {
     for (const r of records) {
       const internalId = this.internalIdOf(r.id);
       this.kindOf.set(internalId, r.kind);
-      const v = this.vectors && vectorOf(r);
-      if (v) this.vectors!.add(internalId, v);
+      this.vectors?.attach(internalId, r.hash);
     }
   }
 

@@ -1,7 +1,18 @@
 import { createSimdScanner, type SimdScanner } from './simdScan';
 
+/** Vectors by key (the hash of the embedded text), as a save writes them and a load gives them. */
+export interface VectorSource {
+  /** Calls `fn` for every vector, oldest first; `vector` may be a view that is valid during the call only. */
+  forEach(fn: (vector: Float32Array, key: string) => void): void;
+}
+
 /**
- * The vector index of the Orama database, as one contiguous float32 matrix.
+ * The vector index of the Orama database, as one contiguous float32 matrix, and the only copy of the
+ * engine's vectors.
+ *
+ * A row is the vector of one embedded text, keyed by the text's hash; documents (Orama's internal ids) point
+ * at rows, so chunks with the same text share a row, and a row no document uses any more (a deleted file's
+ * text) stays until it is pruned, so that a branch switch back embeds nothing again.
  *
  * Orama's own vector index keeps a Map of per-document arrays and answers a query by computing every
  * similarity, pushing all of them into an array and sorting it — a full sort per query. This one has the
@@ -10,51 +21,111 @@ import { createSimdScanner, type SimdScanner } from './simdScan';
  * SIMD where available) with a bounded top-k, which is what the engine's queries use. Rows are
  * L2-normalised on the way in, so the dot product is the cosine similarity.
  */
-export class FlatVectorIndex {
+export class FlatVectorIndex implements VectorSource {
   /** Rows × size floats; inside the kernel's memory when SIMD is available (see {@link createSimdScanner}). */
   private matrix: Float32Array;
   private readonly simd: SimdScanner | undefined;
-  /** Row of each Orama internal document id. */
-  private readonly rowOf = new Map<number, number>();
-  /** Internal document id of each row; 0 marks a free row (Orama's ids start at 1). */
-  private idOfRow: Int32Array;
+  /** Row of each key; the Map's order is the order rows were added in (oldest first), for pruning. */
+  private readonly rowOfKey = new Map<string, number>();
+  /** First document of each row; 0: none (an unused vector or a free row; Orama's ids start at 1). */
+  private docOfRow: Int32Array;
+  /** Further documents of the rows that several documents share. */
+  private readonly moreDocs = new Map<number, number[]>();
+  private readonly rowOfDoc = new Map<number, number>();
   private readonly freeRows: number[] = [];
   /** Rows ever used: the scan stops here. */
   private rows = 0;
 
   constructor(readonly size: number, capacity = 1024) {
     this.simd = size % 8 === 0 ? createSimdScanner() : undefined;
-    this.idOfRow = new Int32Array(capacity);
+    this.docOfRow = new Int32Array(capacity);
     this.matrix = this.allocate(capacity);
   }
 
+  /** Documents with a vector. */
   get count(): number {
-    return this.rowOf.size;
+    return this.rowOfDoc.size;
   }
 
-  add(internalId: number, value: ArrayLike<number>): void {
-    this.remove(internalId);
+  /** Vectors held, used or not. */
+  get vectorCount(): number {
+    return this.rowOfKey.size;
+  }
+
+  has(key: string): boolean {
+    return this.rowOfKey.has(key);
+  }
+
+  /** Stores the vector of `key` (normalised); a key already present keeps its vector. */
+  put(key: string, value: ArrayLike<number>): void {
+    if (this.rowOfKey.has(key)) return;
     let row = this.freeRows.pop();
     if (row === undefined) {
-      if (this.rows === this.idOfRow.length) this.grow();
+      if (this.rows === this.docOfRow.length) this.grow();
       row = this.rows++;
     }
-    this.matrix.set(normalised(value, this.size), row * this.size);
-    this.rowOf.set(internalId, row);
-    this.idOfRow[row] = internalId;
+    normaliseInto(value, this.matrix, row * this.size, this.size);
+    this.rowOfKey.set(key, row);
   }
 
+  /** Points document `internalId` at the vector of `key`; false if there is none. */
+  attach(internalId: number, key: string): boolean {
+    this.remove(internalId);
+    const row = this.rowOfKey.get(key);
+    if (row === undefined) return false;
+    this.rowOfDoc.set(internalId, row);
+    if (this.docOfRow[row] === 0) this.docOfRow[row] = internalId;
+    else this.moreDocs.set(row, [...(this.moreDocs.get(row) ?? []), internalId]);
+    return true;
+  }
+
+  /** Orama's interface: the document's own vector (under a key of its own). */
+  add(internalId: number, value: ArrayLike<number>): void {
+    const key = `\0doc:${internalId}`;
+    this.remove(internalId);
+    this.drop(key);
+    this.put(key, value);
+    this.attach(internalId, key);
+  }
+
+  /** The document no longer points at a vector (the vector itself stays until {@link prune}). */
   remove(internalId: number): void {
-    const row = this.rowOf.get(internalId);
+    const row = this.rowOfDoc.get(internalId);
     if (row === undefined) return;
-    this.rowOf.delete(internalId);
-    this.idOfRow[row] = 0;
+    this.rowOfDoc.delete(internalId);
+    const more = this.moreDocs.get(row);
+    if (this.docOfRow[row] === internalId) this.docOfRow[row] = more?.shift() ?? 0;
+    else if (more) more.splice(more.indexOf(internalId), 1);
+    if (more && !more.length) this.moreDocs.delete(row);
+  }
+
+  /**
+   * Removes vectors no document uses, oldest first, keeping the `keep` most recent of them.
+   * Returns how many vectors documents use.
+   */
+  prune(keep: (used: number) => number): number {
+    const unused: string[] = [];
+    for (const [key, row] of this.rowOfKey) if (this.docOfRow[row] === 0) unused.push(key);
+    const used = this.rowOfKey.size - unused.length;
+    for (const key of unused.slice(0, Math.max(0, unused.length - keep(used)))) this.drop(key);
+    return used;
+  }
+
+  /** Frees the row of an unused key. */
+  private drop(key: string): void {
+    const row = this.rowOfKey.get(key);
+    if (row === undefined || this.docOfRow[row] !== 0) return;
+    this.rowOfKey.delete(key);
     this.freeRows.push(row);
+  }
+
+  forEach(fn: (vector: Float32Array, key: string) => void): void {
+    for (const [key, row] of this.rowOfKey) fn(this.matrix.subarray(row * this.size, (row + 1) * this.size), key);
   }
 
   /** The stored (normalised) vector of a document, or undefined. */
   vectorOf(internalId: number): Float32Array | undefined {
-    const row = this.rowOf.get(internalId);
+    const row = this.rowOfDoc.get(internalId);
     return row === undefined ? undefined : this.matrix.slice(row * this.size, (row + 1) * this.size);
   }
 
@@ -63,14 +134,16 @@ export class FlatVectorIndex {
    * `accept` filters by internal id (e.g. by kind).
    */
   topK(query: ArrayLike<number>, k: number, accept?: (internalId: number) => boolean): [number, number][] {
-    const scores = this.scores(normalised(query, this.size));
-    const ids = this.idOfRow;
+    const q = new Float32Array(this.size);
+    normaliseInto(query, q, 0, this.size);
+    const scores = this.scores(q);
+    const docs = this.docOfRow;
+    const shared = this.moreDocs.size ? this.moreDocs : undefined;
     const topScore = new Float64Array(k).fill(-Infinity);
     const topId = new Int32Array(k);
     let worst = -Infinity;
-    for (let row = 0; row < this.rows; row++) {
-      const s = scores[row];
-      if (s <= worst || ids[row] === 0 || (accept && !accept(ids[row]))) continue;
+    const consider = (id: number, s: number) => {
+      if (s <= worst || (accept && !accept(id))) return;
       // Insertion into the sorted top-k: k is small and most rows never get this far.
       let p = k - 1;
       while (p > 0 && topScore[p - 1] < s) {
@@ -79,8 +152,15 @@ export class FlatVectorIndex {
         p--;
       }
       topScore[p] = s;
-      topId[p] = ids[row];
+      topId[p] = id;
       worst = topScore[k - 1];
+    };
+    for (let row = 0; row < this.rows; row++) {
+      const s = scores[row];
+      if (s <= worst || docs[row] === 0) continue;
+      consider(docs[row], s);
+      const more = shared?.get(row);
+      if (more) for (const id of more) consider(id, s);
     }
     const out: [number, number][] = [];
     for (let i = 0; i < k && topScore[i] > -Infinity; i++) out.push([topId[i], topScore[i]]);
@@ -91,7 +171,7 @@ export class FlatVectorIndex {
   private scores(q: Float32Array): Float32Array {
     const dim = this.size, n = this.rows;
     if (this.simd) {
-      const layout = this.layout(this.idOfRow.length);
+      const layout = this.layout(this.docOfRow.length);
       new Float32Array(this.simd.memory.buffer, 0, dim).set(q);
       this.simd.scan(0, layout.matrix, n, dim, layout.scores);
       return new Float32Array(this.simd.memory.buffer, layout.scores, n);
@@ -135,10 +215,10 @@ export class FlatVectorIndex {
   }
 
   private grow(): void {
-    const capacity = this.idOfRow.length * 2;
-    const ids = new Int32Array(capacity);
-    ids.set(this.idOfRow);
-    this.idOfRow = ids;
+    const capacity = this.docOfRow.length * 2;
+    const docs = new Int32Array(capacity);
+    docs.set(this.docOfRow);
+    this.docOfRow = docs;
     this.matrix = this.allocate(capacity);
   }
 
@@ -155,11 +235,9 @@ export class FlatVectorIndex {
 
 }
 
-function normalised(v: ArrayLike<number>, dim: number): Float32Array {
+function normaliseInto(v: ArrayLike<number>, out: Float32Array, offset: number, dim: number): void {
   let norm = 0;
   for (let j = 0; j < dim; j++) norm += v[j] * v[j];
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-  const out = new Float32Array(dim);
-  for (let j = 0; j < dim; j++) out[j] = v[j] * scale;
-  return out;
+  for (let j = 0; j < dim; j++) out[offset + j] = v[j] * scale;
 }

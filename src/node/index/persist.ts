@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SkippedFile } from '../../common/protocol/engine';
 import type { ChunkRecord } from './chunkIndex';
+import type { VectorSource } from './flatVectorIndex';
 
 /** Bumped whenever the files' layout or meaning changes; an index of another format is rebuilt. */
 export const INDEX_FORMAT = 1;
@@ -28,8 +29,32 @@ export interface Snapshot {
   files: FileRecord[];
   chunks: ChunkRecord[];
   /** Vectors by text hash, including some of chunks no longer present (a branch switch back reuses them). */
-  vectors: Map<string, Float32Array>;
+  vectors: VectorSource;
   skipped: SkippedFile[];
+}
+
+/** The vectors of a loaded index: row i of `data` is the vector of the text with hash `hashes[i]`. */
+export class VectorTable implements VectorSource {
+  private index: Map<string, number> | undefined;
+
+  constructor(readonly hashes: readonly string[], readonly data: Float32Array, readonly dim: number) {}
+
+  get size(): number {
+    return this.hashes.length;
+  }
+
+  forEach(fn: (vector: Float32Array, hash: string) => void): void {
+    this.hashes.forEach((h, i) => fn(this.data.subarray(i * this.dim, (i + 1) * this.dim), h));
+  }
+
+  has(hash: string): boolean {
+    return (this.index ??= new Map(this.hashes.map((h, i) => [h, i]))).has(hash);
+  }
+
+  get(hash: string): Float32Array | undefined {
+    const i = (this.index ??= new Map(this.hashes.map((h, j) => [h, j]))).get(hash);
+    return i === undefined ? undefined : this.data.subarray(i * this.dim, (i + 1) * this.dim);
+  }
 }
 
 interface FileEntry {
@@ -59,7 +84,7 @@ interface Meta {
 }
 
 export type LoadResult =
-  | { status: 'loaded'; snapshot: Snapshot; bytes: number; savedAt: string }
+  | { status: 'loaded'; snapshot: Snapshot & { vectors: VectorTable }; bytes: number; savedAt: string }
   | { status: 'empty' }
   | { status: 'invalid'; reason: string };
 
@@ -72,10 +97,12 @@ export type LoadResult =
 export async function saveSnapshot(dir: string, s: Snapshot): Promise<{ bytes: number }> {
   await fs.mkdir(dir, { recursive: true });
   const generation = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const vectorHashes = [...s.vectors.keys()];
+  const vectorHashes: string[] = [];
+  s.vectors.forEach((_, h) => vectorHashes.push(h));
   const vectorBytes = new Uint8Array(vectorHashes.length * s.dim * 4);
   const asFloats = new Float32Array(vectorBytes.buffer);
-  vectorHashes.forEach((h, i) => asFloats.set(s.vectors.get(h)!, i * s.dim));
+  let row = 0;
+  s.vectors.forEach((v) => asFloats.set(v, row++ * s.dim));
   const meta: Meta = { roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, vectorHashes };
   const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
 
@@ -121,8 +148,7 @@ export async function loadSnapshot(dir: string, expected: { modelId: string; dim
     }
     const aligned = vectorBytes.byteOffset % 4 === 0 ? vectorBytes : Buffer.from(vectorBytes);
     const floats = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
-    const vectors = new Map<string, Float32Array>();
-    meta.vectorHashes.forEach((h, i) => vectors.set(h, floats.subarray(i * m.dim, (i + 1) * m.dim)));
+    const vectors = new VectorTable(meta.vectorHashes, floats, m.dim);
     if (m.dim > 0) {
       for (const c of meta.chunks) {
         if (!vectors.has(c.hash)) return { status: 'invalid', reason: 'a chunk of the index has no vector' };
