@@ -23,6 +23,8 @@ let state: ViewState | undefined;
 let requestId = 0;
 let shownRequest = 0;
 let hits: ViewHit[] = [];
+/** The query `hits` answer. */
+let shownQuery = '';
 let selected = -1;
 let timer: number | undefined;
 let lastResult: { count: number; ms: number } | undefined;
@@ -98,9 +100,8 @@ function search(): void {
   const q = query.value.trim();
   requestId++;
   if (!q) {
-    hits = [];
     lastResult = undefined;
-    render();
+    showResults([], '');
     return;
   }
   status.textContent = strings?.searching ?? '';
@@ -180,10 +181,25 @@ function actionButton(label: string, command: ViewCommand): HTMLButtonElement {
   return b;
 }
 
-function render(): void {
+/**
+ * Shows `next` as the results. A refresh of the same query (the index changed) keeps the selected
+ * result selected, so keyboard navigation is not lost.
+ */
+function showResults(next: ViewHit[], forQuery: string): void {
+  const key = (h: ViewHit) => `${h.path}:${h.line}`;
+  const keep = forQuery === shownQuery && selected >= 0 ? key(hits[selected]) : undefined;
+  hits = next;
+  shownQuery = forQuery;
   results.replaceChildren(...hits.map(resultNode));
   selected = -1;
   query.removeAttribute('aria-activedescendant');
+  const again = keep ? hits.findIndex((h) => key(h) === keep) : -1;
+  if (again >= 0) select(again);
+  renderStatus();
+}
+
+/** The progress bar and the status line: what the results are, and the index state when it matters. */
+function renderStatus(): void {
   const s = state;
   const bar = progress.firstElementChild as HTMLElement;
   progress.hidden = s?.progress === undefined;
@@ -192,7 +208,11 @@ function render(): void {
   status.className = s?.phase ?? '';
   const q = query.value.trim();
   if (q && lastResult) {
-    status.append(lastResult.count ? (strings?.resultsCount ?? '').replace('{0}', String(lastResult.count)).replace('{1}', String(Math.round(lastResult.ms))) : (strings?.noResults ?? ''));
+    const { count, ms } = lastResult;
+    const line = count === 1
+      ? (strings?.oneResult ?? '').replace('{0}', String(Math.round(ms)))
+      : (strings?.resultsCount ?? '').replace('{0}', String(count)).replace('{1}', String(Math.round(ms)));
+    status.append(count ? line : (strings?.noResults ?? ''));
   }
   // The index state matters whenever it is not simply "ready": say it even beside results.
   if (s && (s.phase !== 'ready' || !s.hasChunks || s.fullTextOnly || !q)) {
@@ -225,7 +245,7 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       applyStrings(m.strings);
       state = m.state;
       applyFolders(m.state.folders);
-      render();
+      renderStatus();
       if (query.value.trim()) search();
       break;
     case 'state': {
@@ -233,21 +253,19 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       state = m.state;
       applyFolders(m.state.folders);
       if (!wasReady && m.state.phase === 'ready' && query.value.trim()) search(); // fresh results once indexed
-      else render();
+      else renderStatus();
       break;
     }
     case 'results':
       if (m.requestId < requestId) return; // stale: the user typed on
       shownRequest = m.requestId;
-      hits = m.hits;
       lastResult = { count: m.hits.length, ms: m.ms };
-      render();
+      showResults(m.hits, m.query);
       break;
     case 'error':
       if (m.requestId < requestId) return;
-      hits = [];
       lastResult = undefined;
-      render();
+      showResults([], '');
       status.prepend(el('div', { className: 'error', text: m.message }));
       break;
     case 'setQuery':

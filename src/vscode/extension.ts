@@ -11,6 +11,8 @@ import { MODEL_SETTINGS, readSettings, RESCAN_SETTINGS, RESTART_SETTINGS, search
 import { StatusBar } from './statusBar';
 
 const CRASH_RESCAN_DELAY_MS = 2000;
+/** Find Similar searches with at most this much of the selection (the model reads ~128 tokens anyway). */
+const MAX_SIMILAR_QUERY = 2000;
 
 /** What the extension gives other extensions and its integration tests. */
 export interface SemanticSearchApi {
@@ -83,7 +85,12 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
       if (!editor) return;
       const sel = editor.selection;
       const text = sel.isEmpty ? editor.document.lineAt(sel.active.line).text : editor.document.getText(sel);
-      if (text.trim()) void view.show(text.trim().slice(0, 2000));
+      const source = editor.document.uri.scheme === 'file'
+        ? { file: editor.document.uri.fsPath, startLine: sel.start.line + 1, endLine: sel.end.line + 1 }
+        : undefined;
+      // one line, as the panel's query box holds it
+      const query = text.replace(/\s+/g, ' ').trim().slice(0, MAX_SIMILAR_QUERY);
+      if (query) void view.show(query, source);
     }),
     // A crashed worker is started again by the next request: catch up on what the crash interrupted.
     host.onDidCrash(() => indexer.requestFull(CRASH_RESCAN_DELAY_MS)),

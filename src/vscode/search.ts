@@ -12,6 +12,8 @@ export interface SearchRequest {
   /** Name of a workspace folder to search in, or '' / undefined for all. */
   folder?: string;
   limit?: number;
+  /** Hits to ask for beyond the result count (the caller filters some out). */
+  extra?: number;
 }
 
 /** Searches through the worker with the user's settings (result count, minimum score, hybrid ranking). */
@@ -21,7 +23,7 @@ export async function searchWorkspace(host: EngineHost, req: SearchRequest): Pro
   return host.client().call('search', {
     query: req.query,
     options: {
-      limit: req.limit ?? s.maxResults,
+      limit: (req.limit ?? s.maxResults) + (req.extra ?? 0),
       mode: searchMode(s, false),
       minScore: s.minScore,
       ...(req.kinds?.length ? { kinds: req.kinds } : {}),

@@ -1,13 +1,30 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SearchHit } from '../common/protocol/engine';
 import { parseViewMessage, type HostToView, type ViewCommand, type ViewSearch, type ViewStrings } from '../common/protocol/webview';
 import type { EngineHost } from './engineHost';
 import type { Indexer } from './indexer';
 import { openHit, searchWorkspace, toViewHit } from './search';
+import { readSettings } from './settings';
 import { viewStateOf } from './viewState';
 
 export const SEARCH_VIEW_ID = 'semanticSearch.searchView';
+
+/** Where the text of a Find Similar query comes from: a file and its 1-based lines. */
+export interface SimilarSource {
+  file: string;
+  startLine: number;
+  endLine: number;
+}
+
+/** How many more hits a Find Similar search asks for, to make up for the passages of its source. */
+const SIMILAR_SOURCE_HITS = 5;
+
+/** Whether a hit is (part of) the passage a Find Similar query was taken from. */
+function isFrom(hit: SearchHit, source: SimilarSource): boolean {
+  return path.join(hit.root, ...hit.path.split('/')) === source.file && hit.startLine <= source.endLine && hit.endLine >= source.startLine;
+}
 
 /**
  * The sidebar panel. The webview only renders; every search runs here through the worker, every message
@@ -21,6 +38,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   private readonly answers = new Map<number, SearchHit[]>();
   private latestRequest = 0;
   private readonly disposables: vscode.Disposable[] = [];
+  private similar: (SimilarSource & { query: string }) | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -42,10 +60,15 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     view.onDidDispose(() => { this.view = undefined; this.ready = false; }, undefined, this.disposables);
   }
 
-  /** Shows the panel with `query` in its box, searched. */
-  async show(query?: string): Promise<void> {
+  /**
+   * Shows the panel with `query` in its box, searched. With `source` (Find Similar: the query is text of
+   * that file and lines), the passages it came from are left out of that query's results.
+   */
+  async show(query?: string, source?: SimilarSource): Promise<void> {
     await vscode.commands.executeCommand(`${SEARCH_VIEW_ID}.focus`);
-    if (query !== undefined) this.post({ type: 'setQuery', query });
+    if (query === undefined) return;
+    this.similar = source && { ...source, query };
+    this.post({ type: 'setQuery', query });
   }
 
   private post(m: HostToView): void {
@@ -87,8 +110,10 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
       return;
     }
     try {
-      const result = await searchWorkspace(this.host, { query: m.query, kinds: m.kinds, folder: m.folder });
+      const similar = this.similar?.query === m.query ? this.similar : undefined;
+      const result = await searchWorkspace(this.host, { query: m.query, kinds: m.kinds, folder: m.folder, ...(similar ? { extra: SIMILAR_SOURCE_HITS } : {}) });
       if (m.requestId < this.latestRequest) return; // a newer query is on its way
+      if (similar) result.hits = result.hits.filter((h) => !isFrom(h, similar)).slice(0, readSettings().maxResults);
       this.answers.set(m.requestId, result.hits);
       for (const id of this.answers.keys()) if (id < m.requestId - 5) this.answers.delete(id);
       this.post({ type: 'results', requestId: m.requestId, query: m.query, hits: result.hits.map(toViewHit), ms: result.ms });
@@ -136,6 +161,7 @@ function viewStrings(): ViewStrings {
     noResults: vscode.l10n.t('No results. Try other words, a shorter question, or fewer filters.'),
     searching: vscode.l10n.t('Searching…'),
     resultsCount: vscode.l10n.t('{0} results in {1} ms'),
+    oneResult: vscode.l10n.t('1 result in {0} ms'),
     resume: vscode.l10n.t('Resume indexing'),
     reindex: vscode.l10n.t('Re-index'),
     chooseModel: vscode.l10n.t('Choose a model folder…'),

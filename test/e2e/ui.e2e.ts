@@ -1,8 +1,10 @@
 // The extension's UI in a real VS Code, clicked through with headless chromium: the sidebar search view,
-// the quick pick, opening results, and workspace text shown as text. Run it with
+// the quick pick, opening results, workspace text shown as text, Find Similar from the editor's context
+// menu, and the panel in dark and high-contrast themes. Run it with
 // `node scripts/vscodeHost/runE2e.mjs` (which builds first); it reads:
 //   E2E_VSIX   a .vsix to install; otherwise the repository is loaded as the development extension
-// Screenshots go to test-results/ (panel.png, quickpick.png, and e2e-failure-*.png when a step fails).
+// Screenshots go to test-results/ (panel*.png, quickpick.png, markup.png, similar.png, and
+// e2e-failure-*.png when a step fails).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,12 +12,13 @@ import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { firstPage, launchChromium } from '../host/browser';
 import { prepareWorkspace, testSettings } from '../host/fixture';
-import { DATABASE_DOC, DATABASE_QUERY_KO, DATABASE_SECTION_LINE, XSS_DOC, XSS_QUERY } from '../host/fixtureFacts';
+import { backdrop, contrastRatio, parseColor, type Rgba } from '../host/contrast';
+import { DATABASE_DOC, DATABASE_QUERY_KO, DATABASE_SECTION_LINE, DEPLOY_COMMENT, DEPLOY_DOC_KO, DEPLOY_SECTION_LINE, XSS_DOC, XSS_QUERY } from '../host/fixtureFacts';
 import { stopwatch } from '../host/log';
 import { printHostLogs } from '../host/logs';
 import { repoRoot, resultsDir } from '../host/paths';
 import { makeRunDirs, startVsCodeHost, type VsCodeHost } from '../host/server';
-import { activeEditorTitle, cursorLine, openWorkbench, quickInput, quickPickRows, runCommand, until, webview, webviewFrame } from '../host/workbench';
+import { activeEditorTitle, contextMenu, cursorLine, openFile, openWorkbench, quickInput, quickPickRows, runCommand, setColorTheme, until, webview, webviewFrame } from '../host/workbench';
 
 const EXTENSION_ID = 'semantic-search.multilingual-semantic-search';
 const VIEW_CONTAINER_TITLE = 'Semantic Search';
@@ -65,6 +68,49 @@ async function searchInPanel(query: string, firstPath: string): Promise<void> {
     }
     return (await view.locator('#results li.result').first().getAttribute('data-path', { timeout: 500 })) === firstPath;
   }, 60_000);
+}
+
+/** Parts of the panel whose text must be readable in every theme (WCAG AA: contrast of at least 4.5). */
+const TEXT_PARTS = ['#query', '#status', '.result-file', '.result-line', '.result-folder', '.result-title', '.result-snippet', '.result-score', '.result-lang'];
+
+interface PartColors { selector: string; color: string; layers: string[]; outline: string }
+
+/**
+ * The computed text color of each part (in the first result, which is selected) and the backgrounds
+ * beneath it, innermost first, read in the webview's document. Browser code as a string: the tests are
+ * type-checked for Node, without DOM types.
+ */
+async function panelColors(): Promise<PartColors[]> {
+  const frame = await webviewFrame(page);
+  return frame.evaluate<PartColors[]>(`${JSON.stringify(TEXT_PARTS)}.map((selector) => {
+    const scope = selector.startsWith('.result') ? document.querySelector('#results li.result') : document;
+    const el = scope && scope.querySelector(selector);
+    if (!el) return { selector, color: '', layers: [], outline: '' };
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) layers.push(getComputedStyle(e).backgroundColor);
+    const row = el.closest('li.result');
+    const outline = row ? getComputedStyle(row).outlineStyle + ' ' + getComputedStyle(row).outlineColor : '';
+    return { selector, color: getComputedStyle(el).color, layers, outline };
+  })`);
+}
+
+/** What shows through the webview: the side bar's own background. */
+async function sideBarBackground(): Promise<Rgba> {
+  const css = await page.evaluate<string>(`getComputedStyle(document.querySelector('.part.sidebar')).backgroundColor`);
+  const color = parseColor(css);
+  assert.ok(color && color.a === 1, `side bar background: ${css}`);
+  return color;
+}
+
+/** Contrast of each part's text on what lies beneath it. */
+async function panelContrast(): Promise<{ selector: string; color: string; ratio: number; outline: string }[]> {
+  const base = await sideBarBackground();
+  return (await panelColors()).map(({ selector, color, layers, outline }) => {
+    const fg = parseColor(color);
+    assert.ok(fg, `${selector} has no text color (missing from the panel?)`);
+    const bg = backdrop(layers.map((l) => parseColor(l) ?? { r: 0, g: 0, b: 0, a: 0 }), base);
+    return { selector, color, ratio: contrastRatio(fg, bg), outline };
+  });
 }
 
 describe('Semantic Search UI', () => {
@@ -148,5 +194,55 @@ describe('Semantic Search UI', () => {
     assert.notEqual(await page.title(), 'pwned');
     assert.ok(!browserErrors.some((e) => e.startsWith('dialog')), 'no dialog opened');
     await page.screenshot({ path: path.join(resultsDir, 'markup.png') });
+  }));
+
+  test('Find Similar on an editor selection lists passages like it, in other languages, not itself', { timeout: 90_000 }, () => step('find similar', async () => {
+    await runCommand(page, CLOSE_EDITORS_COMMAND);
+    await openFile(page, path.posix.basename(DEPLOY_DOC_KO));
+    const line = page.locator('.part.editor .view-line', { hasText: '이미지를 서버에' }).first();
+    await line.click();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    const selected = (await line.innerText()).replace(/\s+/g, ' ').trim();
+    await contextMenu(page, line, 'Find Similar');
+    const view = webview(page);
+    await until('the selection in the query box', async () => (await view.locator('#query').inputValue({ timeout: 500 })) === selected, 15_000);
+    await until(`${DEPLOY_COMMENT} as the first result`, async () =>
+      (await view.locator('#results li.result').first().getAttribute('data-path', { timeout: 500 })) === DEPLOY_COMMENT, 30_000);
+    const shown = await (await webviewFrame(page)).evaluate<string[]>(`[...document.querySelectorAll('#results li.result')].map((r) => r.dataset.path + ':' + r.dataset.line)`);
+    assert.ok(!shown.includes(`${DEPLOY_DOC_KO}:${DEPLOY_SECTION_LINE}`), `the selected passage itself is not a result: ${shown.join(', ')}`);
+    await page.screenshot({ path: path.join(resultsDir, 'similar.png') });
+  }));
+
+  test('the panel follows the color theme and its text stays readable', { timeout: 120_000 }, () => step('themes', async () => {
+    await runCommand(page, FOCUS_VIEW_COMMAND);
+    await searchInPanel(DATABASE_QUERY_KO, DATABASE_DOC);
+    await webview(page).locator('#query').press('ArrowDown'); // select the first result
+    const colorsOf = async () => Object.fromEntries((await panelContrast()).map((p) => [p.selector, p]));
+    const themes = [
+      { label: 'Dark Modern', workbenchClass: 'vs-dark', shot: 'panel-dark.png', highContrast: false },
+      { label: 'Dark High Contrast', workbenchClass: 'hc-black', shot: 'panel-high-contrast.png', highContrast: true },
+      { label: 'Light High Contrast', workbenchClass: 'hc-light', shot: 'panel-high-contrast-light.png', highContrast: true },
+    ];
+    const seen = [await colorsOf()]; // the default (light) theme
+    for (const theme of themes) {
+      await setColorTheme(page, theme.label, theme.workbenchClass);
+      const previous = seen[seen.length - 1];
+      let colors = previous;
+      // the webview gets the new theme's variables a moment after the workbench
+      await until(`the panel in ${theme.label}`, async () => {
+        colors = await colorsOf();
+        return colors['.result-title'].color !== previous['.result-title'].color;
+      }, 10_000);
+      seen.push(colors);
+      const poor = Object.values(colors).filter((p) => p.ratio < 4.5).map((p) => `${p.selector} ${p.color} ${p.ratio.toFixed(2)}`);
+      assert.deepEqual(poor, [], `text below contrast 4.5 in ${theme.label}`);
+      if (theme.highContrast) {
+        const outline = colors['.result-title'].outline;
+        assert.match(outline, /^solid rgb\(/, `the selected result has a visible outline in ${theme.label}: ${outline}`);
+      }
+      await page.mouse.move(700, 500);
+      await page.screenshot({ path: path.join(resultsDir, theme.shot) });
+    }
   }));
 });

@@ -32,8 +32,35 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     await page.locator('.part.editor').click({ position: { x: 200, y: 200 } }).catch(() => undefined);
   }
   await input.fill(`>${title}`);
-  await quickPickRows(page).filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
+  // the row with this title, which need not be the first (fuzzy matches and recently used come before)
+  await quickPickRows(page).filter({ hasText: title }).first().click({ timeout: 10_000 });
+}
+
+/** Opens a workspace file by name through Go to File (the quick open), e.g. "배포.md". */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await runCommand(page, 'Go to File...');
+  const input = quickInput(page).locator('input.input');
+  await input.fill(name);
+  await quickPickRows(page).filter({ hasText: name }).first().waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
+  await until(`${name} open`, async () => (await activeEditorTitle(page)) === name);
+}
+
+/** Switches the color theme by its label, e.g. "Dark High Contrast", and waits until the window has it. */
+export async function setColorTheme(page: Page, label: string, bodyClass: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = quickInput(page).locator('input.input');
+  await until('the color theme picker', async () => !(await input.inputValue()).startsWith('>'), 10_000);
+  await input.fill(label);
+  await until(`"${label}" as the first theme`, async () => (await quickPickRows(page).first().getAttribute('aria-label', { timeout: 500 }))?.startsWith(label) ?? false);
+  await page.keyboard.press('Enter');
+  await until(`the workbench in ${bodyClass}`, async () => (await page.locator('.monaco-workbench').getAttribute('class'))?.split(' ').includes(bodyClass) ?? false);
+}
+
+/** Right-clicks `target` and chooses `item` in the context menu (a workbench menu, not the browser's). */
+export async function contextMenu(page: Page, target: Locator, item: string): Promise<void> {
+  await target.click({ button: 'right' });
+  await page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first().click({ timeout: 10_000 });
 }
 
 /**

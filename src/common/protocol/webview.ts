@@ -44,6 +44,8 @@ export interface ViewStrings {
   noResults: string;
   searching: string;
   resultsCount: string;
+  /** The count line for exactly one result. */
+  oneResult: string;
   resume: string;
   reindex: string;
   chooseModel: string;
