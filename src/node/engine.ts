@@ -112,7 +112,8 @@ export class Engine {
       if (token?.isCancellationRequested) throw new EngineError('cancelled', 'Indexing was cancelled.');
     };
     const absRoots = request.roots.map((r) => path.resolve(r));
-    const options = request.options ?? {};
+    const rootOptions = new Map(Object.entries(request.rootOptions ?? {}).map(([r, o]) => [path.resolve(r), o]));
+    const optionsOf = (root: string) => rootOptions.get(root) ?? request.options ?? {};
     const label = (root: string, rel: string) => (absRoots.length > 1 ? `${path.basename(root)}/${rel}` : rel);
     const found = new Map<string, FoundFile & { root: string }>();
     const skipped: SkippedFile[] = [];
@@ -129,14 +130,14 @@ export class Engine {
       inScope = (abs, rec) => !absRoots.includes(rec.root) || asked.has(abs) || [...asked].some((p) => isInside(p, abs));
       for (const root of absRoots) {
         const rels = [...asked].filter((p) => isInside(root, p)).map((p) => path.relative(root, p).split(path.sep).join('/'));
-        collectFound(root, await discoverPaths(root, rels, options));
+        collectFound(root, await discoverPaths(root, rels, optionsOf(root)));
       }
       // Keep what the full scan recorded as skipped, minus the paths looked at again now.
       const relooked = new Set([...asked].flatMap((p) => absRoots.filter((r) => isInside(r, p)).map((r) => label(r, path.relative(r, p).split(path.sep).join('/')))));
       skipped.push(...this.skipped.filter((s) => !relooked.has(s.path)));
     } else {
       for (const root of absRoots) {
-        collectFound(root, await discoverFiles(root, options));
+        collectFound(root, await discoverFiles(root, optionsOf(root)));
         checkCancel();
       }
     }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { EngineError } from '../common/errors';
 import type { IndexInfo, IndexProgress, IndexSummary } from '../common/protocol/engine';
 import type { EngineHost } from './engineHost';
-import { indexOptions, readSettings } from './settings';
+import { indexOptions } from './settings';
 
 /** Where indexing stands, for the status bar, the panel and the API. */
 export type IndexerState =
@@ -121,14 +121,13 @@ export class Indexer implements vscode.Disposable {
       this.setState({ kind: 'no-folder' });
       return;
     }
-    const settings = readSettings();
-    const options = folders.map((f) => indexOptions(f, settings)).reduce((a, b) => ({ ...a, exclude: [...new Set([...(a.exclude ?? []), ...(b.exclude ?? [])])] }));
+    const rootOptions = Object.fromEntries(folders.map((f) => [f.uri.fsPath, indexOptions(f)]));
     const cts = (this.cts = new vscode.CancellationTokenSource());
     try {
       const client = this.host.client();
       this.setState({ kind: 'indexing', progress: { phase: 'scanning', done: 0, total: 0 } });
       const before = await client.call('info', {});
-      const request = { roots: folders.map((f) => f.uri.fsPath), options, ...(paths ? { paths } : {}) };
+      const request = { roots: folders.map((f) => f.uri.fsPath), rootOptions, ...(paths ? { paths } : {}) };
       const work = (report?: (p: IndexProgress) => void) => client.call('index', request, {
         token: cts.token,
         onProgress: (progress) => {

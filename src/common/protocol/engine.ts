@@ -27,7 +27,10 @@ export interface IndexOptions {
 export interface IndexRequest {
   /** Every root folder of the workspace: files under other roots leave the index. */
   roots: string[];
+  /** Which files to read in every root… */
   options?: IndexOptions;
+  /** …or in the roots named here (absolute paths): a multi-root workspace's folders have settings of their own. */
+  rootOptions?: Record<string, IndexOptions>;
   /**
    * Only look at these files (absolute paths, e.g. from a file watcher): new or changed ones are read,
    * missing or now-excluded ones leave the index, nothing else is scanned. Omitted: scan every root.

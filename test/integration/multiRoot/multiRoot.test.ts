@@ -1,7 +1,7 @@
 /// <reference types="mocha" />
 // A multi-root workspace (test/host/fixture.ts, prepareMultiRootWorkspace): the fixture folder and `notes`.
-// Both folders are indexed, each with its own .gitignore; hits say which folder they are in; a search can
-// be limited to one folder; a file created in the second folder is found.
+// Both folders are indexed, each with its own .gitignore and settings; hits say which folder they are in; a
+// search can be limited to one folder; a file created in the second folder is found.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { DATABASE_DOC, DATABASE_QUERY_KO, NOTES_LICENSE_DOC, NOTES_QUERY_JA } from '../../host/fixtureFacts';
@@ -43,6 +43,19 @@ suite('Multi-root workspace', () => {
     const hits = (await api.search(DATABASE_QUERY_KO, { root: notes.uri.fsPath, minScore: -1, limit: 100 })).hits;
     assert.ok(hits.length > 0, 'no hits in notes/');
     assert.deepEqual(hits.filter((h) => h.root !== notes.uri.fsPath).map((h) => `${h.root}:${h.path}`), []);
+  });
+
+  test('honours a folder\'s own semanticSearch.exclude in that folder only', async () => {
+    const config = vscode.workspace.getConfiguration('semanticSearch', notes.uri);
+    const inNotes = async () => (await api.search(NOTES_QUERY_JA, { minScore: -1, limit: 100 })).hits.some((h) => h.root === notes.uri.fsPath);
+    await config.update('exclude', ['docs/**'], vscode.ConfigurationTarget.WorkspaceFolder);
+    try {
+      await eventually('notes/docs gone', async () => ((await inNotes()) ? undefined : true));
+      assert.equal((await api.search(DATABASE_QUERY_KO)).hits[0]?.path, DATABASE_DOC, 'docs/ of the other folder stays');
+    } finally {
+      await config.update('exclude', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+    }
+    await eventually('notes/docs back', async () => ((await inNotes()) ? true : undefined));
   });
 
   test('indexes a file created in the second folder', async () => {
