@@ -23,7 +23,24 @@ describe('index persistence', () => {
     assert.equal(res.snapshot.vectors.get('h7')![5], -0.125);
     assert.equal(res.snapshot.vectors.get('h8')![5], 3);
     const vectorsFile = readdirSync(dir).find((n) => n.startsWith('vectors-'))!;
-    assert.equal(readFileSync(path.join(dir, vectorsFile)).length, 500 * 64 * 4, 'vectors are stored as raw float32');
+    assert.equal(readFileSync(path.join(dir, vectorsFile)).length, 500 * 64 * 2, 'vectors are stored as raw float16');
+  });
+
+  it('keeps the vectors no chunk has any more, after those of the chunks, oldest first', async () => {
+    const dir = tempDir();
+    const snap = generation(1, 10, 8);
+    const vectors = snap.vectors as Map<string, Float32Array>;
+    vectors.set('unused-old', new Float32Array(8).fill(-2));
+    vectors.set('unused-new', new Float32Array(8).fill(-4));
+    vectors.delete('h3');
+    vectors.set('h3', new Float32Array(8).fill(1)); // a chunk's vector, last in the map
+    await saveSnapshot(dir, snap);
+    const res = await loadSnapshot(dir, { modelId: 'm', dim: 8 });
+    assert.equal(res.status, 'loaded');
+    if (res.status !== 'loaded') return;
+    const order: string[] = [];
+    res.snapshot.vectors.forEach((v, h) => order.push(`${h}=${v[0]}`));
+    assert.deepEqual(order, [...Array.from({ length: 10 }, (_, i) => `h${i}=1`), 'unused-old=-2', 'unused-new=-4']);
   });
 
   it('reports an empty folder as empty, and keeps one generation of files', async () => {

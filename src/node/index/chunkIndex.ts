@@ -87,7 +87,7 @@ export class ChunkIndex {
 
   /** Every vector held, by text hash (what a save writes). */
   get allVectors(): VectorSource {
-    return this.vectors ?? { forEach() {} };
+    return this.vectors ?? { forEach() {}, get: () => undefined };
   }
 
   /**
@@ -166,7 +166,9 @@ export class ChunkIndex {
     const kinds = filter.kinds?.length ? new Set(filter.kinds) : undefined;
     const accept = kinds && ((internalId: number) => kinds.has(this.kindOf.get(internalId)!));
     const { internalIdToId } = this.internals.internalDocumentIDStore;
-    return this.vectors.topK(vector, limit, accept).map(([internalId, score]) => ({ id: internalIdToId[internalId - 1], score }));
+    // Ties go by chunk id: the same order before and after the index is saved and loaded.
+    const before = (a: number, b: number) => internalIdToId[a - 1] < internalIdToId[b - 1];
+    return this.vectors.topK(vector, limit, accept, before).map(([internalId, score]) => ({ id: internalIdToId[internalId - 1], score }));
   }
 
   /** The stored vector of a chunk (normalised), for scoring a full-text hit that the vector search did not return. */

@@ -4,6 +4,8 @@ import { createSimdScanner, type SimdScanner } from './simdScan';
 export interface VectorSource {
   /** Calls `fn` for every vector, oldest first; `vector` may be a view that is valid during the call only. */
   forEach(fn: (vector: Float32Array, key: string) => void): void;
+  /** The vector of `key`; may be a view that is valid until the source changes. */
+  get(key: string): Float32Array | undefined;
 }
 
 /**
@@ -123,6 +125,11 @@ export class FlatVectorIndex implements VectorSource {
     for (const [key, row] of this.rowOfKey) fn(this.matrix.subarray(row * this.size, (row + 1) * this.size), key);
   }
 
+  get(key: string): Float32Array | undefined {
+    const row = this.rowOfKey.get(key);
+    return row === undefined ? undefined : this.matrix.subarray(row * this.size, (row + 1) * this.size);
+  }
+
   /** The stored (normalised) vector of a document, or undefined. */
   vectorOf(internalId: number): Float32Array | undefined {
     const row = this.rowOfDoc.get(internalId);
@@ -131,9 +138,10 @@ export class FlatVectorIndex implements VectorSource {
 
   /**
    * The `k` documents most similar to `query`, best first, as [internal id, cosine similarity].
-   * `accept` filters by internal id (e.g. by kind).
+   * `accept` filters by internal id (e.g. by kind). Equal similarities (the same text in several places)
+   * are ordered by `before` if given, else by internal id, so the answer does not depend on where rows are.
    */
-  topK(query: ArrayLike<number>, k: number, accept?: (internalId: number) => boolean): [number, number][] {
+  topK(query: ArrayLike<number>, k: number, accept?: (internalId: number) => boolean, before: (a: number, b: number) => boolean = (a, b) => a < b): [number, number][] {
     const q = new Float32Array(this.size);
     normaliseInto(query, q, 0, this.size);
     const scores = this.scores(q);
@@ -143,10 +151,10 @@ export class FlatVectorIndex implements VectorSource {
     const topId = new Int32Array(k);
     let worst = -Infinity;
     const consider = (id: number, s: number) => {
-      if (s <= worst || (accept && !accept(id))) return;
+      if (s < worst || (s === worst && !before(id, topId[k - 1])) || (accept && !accept(id))) return;
       // Insertion into the sorted top-k: k is small and most rows never get this far.
       let p = k - 1;
-      while (p > 0 && topScore[p - 1] < s) {
+      while (p > 0 && (topScore[p - 1] < s || (topScore[p - 1] === s && before(id, topId[p - 1])))) {
         topScore[p] = topScore[p - 1];
         topId[p] = topId[p - 1];
         p--;
@@ -157,7 +165,7 @@ export class FlatVectorIndex implements VectorSource {
     };
     for (let row = 0; row < this.rows; row++) {
       const s = scores[row];
-      if (s <= worst || docs[row] === 0) continue;
+      if (s < worst || docs[row] === 0) continue;
       consider(docs[row], s);
       const more = shared?.get(row);
       if (more) for (const id of more) consider(id, s);

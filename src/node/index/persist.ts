@@ -3,10 +3,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SkippedFile } from '../../common/protocol/engine';
 import type { ChunkRecord } from './chunkIndex';
+import { decodeHalf, encodeHalf } from './float16';
 import type { VectorSource } from './flatVectorIndex';
 
-/** Bumped whenever the files' layout or meaning changes; an index of another format is rebuilt. */
-export const INDEX_FORMAT = 1;
+/**
+ * Bumped whenever the files' layout or meaning changes; an index of another format is rebuilt.
+ * 1: float32 vectors, a hash per row. 2: float16 vectors, rows in the order of the chunks' texts.
+ */
+export const INDEX_FORMAT = 2;
 const MANIFEST = 'manifest.json';
 
 /** What the engine knows of a file, to tell later whether it changed. */
@@ -33,27 +37,31 @@ export interface Snapshot {
   skipped: SkippedFile[];
 }
 
-/** The vectors of a loaded index: row i of `data` is the vector of the text with hash `hashes[i]`. */
+/** The vectors of a loaded index, as stored (float16); row i is the vector of the text with hash `hashes[i]`. */
 export class VectorTable implements VectorSource {
   private index: Map<string, number> | undefined;
 
-  constructor(readonly hashes: readonly string[], readonly data: Float32Array, readonly dim: number) {}
+  constructor(readonly hashes: readonly string[], private readonly halves: Uint16Array, readonly dim: number) {}
 
   get size(): number {
     return this.hashes.length;
   }
 
+  /** Every vector, decoded into one reused array: copy it to keep it. */
   forEach(fn: (vector: Float32Array, hash: string) => void): void {
-    this.hashes.forEach((h, i) => fn(this.data.subarray(i * this.dim, (i + 1) * this.dim), h));
-  }
-
-  has(hash: string): boolean {
-    return (this.index ??= new Map(this.hashes.map((h, i) => [h, i]))).has(hash);
+    const row = new Float32Array(this.dim);
+    this.hashes.forEach((h, i) => {
+      decodeHalf(this.halves, i * this.dim, row);
+      fn(row, h);
+    });
   }
 
   get(hash: string): Float32Array | undefined {
     const i = (this.index ??= new Map(this.hashes.map((h, j) => [h, j]))).get(hash);
-    return i === undefined ? undefined : this.data.subarray(i * this.dim, (i + 1) * this.dim);
+    if (i === undefined) return undefined;
+    const row = new Float32Array(this.dim);
+    decodeHalf(this.halves, i * this.dim, row);
+    return row;
   }
 }
 
@@ -79,8 +87,11 @@ interface Meta {
   files: FileRecord[];
   chunks: ChunkRecord[];
   skipped: SkippedFile[];
-  /** Row i of the vectors file is the vector of the text with hash vectorHashes[i]. */
-  vectorHashes: string[];
+  /**
+   * The rows of the vectors file are the vectors of the chunks' texts, each text once in the order the chunks
+   * first have it, then those of these texts, which no chunk has any more (kept for reuse).
+   */
+  unusedHashes: string[];
 }
 
 export type LoadResult =
@@ -92,25 +103,30 @@ export type LoadResult =
  * Writes the snapshot into `dir` so that a crash at any moment leaves the previous index loadable:
  * the data files get names of their own (a new generation), are flushed to disk, and only then does a
  * new manifest replace the old one by rename. Files of older generations are removed last.
- * Vectors are one binary float32 file (row-major, little-endian), not JSON numbers.
+ * Vectors are one binary float16 file (row-major, little-endian), not JSON numbers.
  */
 export async function saveSnapshot(dir: string, s: Snapshot): Promise<{ bytes: number }> {
   await fs.mkdir(dir, { recursive: true });
   const generation = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const vectorHashes: string[] = [];
-  s.vectors.forEach((_, h) => vectorHashes.push(h));
-  const vectorBytes = new Uint8Array(vectorHashes.length * s.dim * 4);
-  const asFloats = new Float32Array(vectorBytes.buffer);
-  let row = 0;
-  s.vectors.forEach((v) => asFloats.set(v, row++ * s.dim));
-  const meta: Meta = { roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, vectorHashes };
+  const { hashes, unusedHashes } = vectorRows(s);
+  const vectorBytes = new Uint8Array(s.dim ? hashes.length * s.dim * 2 : 0);
+  const halves = new Uint16Array(vectorBytes.buffer);
+  if (s.dim) {
+    let row = 0;
+    for (const h of hashes) {
+      const v = s.vectors.get(h);
+      if (!v) throw new Error(`no vector for the text ${h}`);
+      encodeHalf(v, halves, row++ * s.dim);
+    }
+  }
+  const meta: Meta = { roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, unusedHashes };
   const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
 
   const metaEntry = await writeDurably(dir, `meta-${generation}.json`, metaBytes);
-  const vectorsEntry = await writeDurably(dir, `vectors-${generation}.f32`, vectorBytes);
+  const vectorsEntry = await writeDurably(dir, `vectors-${generation}.f16`, vectorBytes);
   const manifest: Manifest = {
     format: INDEX_FORMAT, modelId: s.modelId, dim: s.dim, chunkCount: s.chunks.length,
-    vectorCount: vectorHashes.length, savedAt: new Date().toISOString(), meta: metaEntry, vectors: vectorsEntry,
+    vectorCount: s.dim ? hashes.length : 0, savedAt: new Date().toISOString(), meta: metaEntry, vectors: vectorsEntry,
   };
   await writeDurably(dir, MANIFEST, Buffer.from(JSON.stringify(manifest, null, 2)));
   await syncDir(dir);
@@ -143,17 +159,12 @@ export async function loadSnapshot(dir: string, expected: { modelId: string; dim
     const metaBytes = await readVerified(dir, m.meta);
     const vectorBytes = await readVerified(dir, m.vectors);
     const meta = JSON.parse(metaBytes.toString('utf8')) as Meta;
-    if (vectorBytes.length !== meta.vectorHashes.length * m.dim * 4 || meta.chunks.length !== m.chunkCount) {
+    const hashes = m.dim ? vectorRows({ chunks: meta.chunks, unusedHashes: meta.unusedHashes }).hashes : [];
+    if (vectorBytes.length !== hashes.length * m.dim * 2 || meta.chunks.length !== m.chunkCount || hashes.length !== m.vectorCount) {
       return { status: 'invalid', reason: 'the index files disagree with their manifest' };
     }
-    const aligned = vectorBytes.byteOffset % 4 === 0 ? vectorBytes : Buffer.from(vectorBytes);
-    const floats = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
-    const vectors = new VectorTable(meta.vectorHashes, floats, m.dim);
-    if (m.dim > 0) {
-      for (const c of meta.chunks) {
-        if (!vectors.has(c.hash)) return { status: 'invalid', reason: 'a chunk of the index has no vector' };
-      }
-    }
+    const aligned = vectorBytes.byteOffset % 2 === 0 ? vectorBytes : Buffer.from(vectorBytes);
+    const vectors = new VectorTable(hashes, new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2), m.dim);
     return {
       status: 'loaded',
       snapshot: { modelId: m.modelId, dim: m.dim, roots: meta.roots, files: meta.files, chunks: meta.chunks, vectors, skipped: meta.skipped },
@@ -163,6 +174,22 @@ export async function loadSnapshot(dir: string, expected: { modelId: string; dim
   } catch (e) {
     return { status: 'invalid', reason: `the index is damaged (${(e as Error).message})` };
   }
+}
+
+/**
+ * The texts whose vectors are stored, in file order: the chunks' texts (each once, in chunk order), then the
+ * other vectors held (no chunk has their text any more).
+ */
+function vectorRows(s: { chunks: readonly ChunkRecord[]; vectors?: VectorSource; unusedHashes?: string[] }): { hashes: string[]; unusedHashes: string[] } {
+  const seen = new Set<string>();
+  const hashes: string[] = [];
+  for (const c of s.chunks) if (!seen.has(c.hash)) { seen.add(c.hash); hashes.push(c.hash); }
+  let unusedHashes = s.unusedHashes ?? [];
+  if (s.vectors) {
+    unusedHashes = [];
+    s.vectors.forEach((_, h) => { if (!seen.has(h)) unusedHashes.push(h); });
+  }
+  return { hashes: [...hashes, ...unusedHashes], unusedHashes };
 }
 
 /** Removes the index files from `dir` (the folder itself stays). */
