@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { firstPage, launchChromium } from '../host/browser';
 import { prepareWorkspace, testSettings } from '../host/fixture';
 import { backdrop, contrastRatio, parseColor, type Rgba } from '../host/contrast';
-import { DATABASE_DOC, DATABASE_QUERY_KO, DATABASE_SECTION_LINE, DEPLOY_COMMENT, DEPLOY_DOC_KO, DEPLOY_SECTION_LINE, XSS_DOC, XSS_QUERY } from '../host/fixtureFacts';
+import { DATABASE_DOC, DATABASE_QUERY_KO, DATABASE_SECTION_LINE, DEPLOY_COMMENT, DEPLOY_DOC_KO, DEPLOY_QUERY_EN, DEPLOY_SECTION_LINE, XSS_DOC, XSS_QUERY } from '../host/fixtureFacts';
 import { stopwatch } from '../host/log';
 import { printHostLogs } from '../host/logs';
 import { repoRoot, resultsDir } from '../host/paths';
@@ -159,19 +159,37 @@ describe('Semantic Search UI', () => {
       (await activeEditorTitle(page)) === 'database.md' && (await cursorLine(page)) === DATABASE_SECTION_LINE);
   }));
 
-  test('the quick pick lists the English section first and opens it', { timeout: 60_000 }, () => step('quick pick', async () => {
+  test('the search view finds the Korean section for an English question', { timeout: 60_000 }, () => step('panel search en→ko', async () => {
+    await searchInPanel(DEPLOY_QUERY_EN, DEPLOY_DOC_KO);
+    const first = webview(page).locator('#results li.result').first();
+    assert.equal(await first.getAttribute('data-line'), String(DEPLOY_SECTION_LINE));
+    assert.equal(await first.locator('.result-lang').innerText(), 'KO');
+  }));
+
+  /** Searches in the quick pick, waits for `firstRow` as the first item, and accepts it. */
+  async function quickPickSearch(query: string, firstRow: RegExp, shot?: string): Promise<void> {
     await runCommand(page, CLOSE_EDITORS_COMMAND);
     await until('no editor open', async () => (await page.locator('.part.editor .tab').count()) === 0);
     await runCommand(page, SEARCH_COMMAND);
     const input = quickInput(page).locator('input.input');
     await until('the search quick pick', async () => !(await input.inputValue()).startsWith('>'), 10_000);
-    await input.fill(DATABASE_QUERY_KO);
-    await until('the English section as the first quick pick item', async () =>
-      /Configure the database connection/.test(await quickPickRows(page).first().innerText({ timeout: 500 })), 30_000);
-    await page.screenshot({ path: path.join(resultsDir, 'quickpick.png') });
+    await input.fill(query);
+    await until(`${firstRow} as the first quick pick item`, async () => firstRow.test(await quickPickRows(page).first().innerText({ timeout: 500 })), 30_000);
+    if (shot) await page.screenshot({ path: path.join(resultsDir, shot) });
     await page.keyboard.press('Enter');
+  }
+
+  test('the quick pick lists the English section first and opens it', { timeout: 60_000 }, () => step('quick pick', async () => {
+    await quickPickSearch(DATABASE_QUERY_KO, /Configure the database connection/, 'quickpick.png');
     await until(`database.md active at line ${DATABASE_SECTION_LINE}`, async () =>
       !(await quickInput(page).isVisible()) && (await activeEditorTitle(page)) === 'database.md' && (await cursorLine(page)) === DATABASE_SECTION_LINE);
+  }));
+
+  test('the quick pick finds the Korean section for an English question and opens it', { timeout: 60_000 }, () => step('quick pick en→ko', async () => {
+    const name = path.posix.basename(DEPLOY_DOC_KO);
+    await quickPickSearch(DEPLOY_QUERY_EN, /서버에 이미지 배포/);
+    await until(`${name} active at line ${DEPLOY_SECTION_LINE}`, async () =>
+      !(await quickInput(page).isVisible()) && (await activeEditorTitle(page)) === name && (await cursorLine(page)) === DEPLOY_SECTION_LINE);
   }));
 
   test('workspace markup is shown as text and never runs', { timeout: 60_000 }, () => step('markup as text', async () => {

@@ -9,7 +9,7 @@
 //   docs/xss.md             English  browser, security; markup that must be shown as text, never run
 //   src/cache.py            Korean comments: password, cache
 //   src/search.go           Chinese comment: user, search, error
-//   src/deploy.ts           English comment: deploy, server, image (the same as docs/ko/배포.md)
+//   src/deploy.ts           Japanese comment: deploy, server (as docs/ko/배포.md), container, version
 //   ignored/secret.md       the best match for the database query, but .gitignore'd: must never be found
 //                           (written by prepareWorkspace, since git would not keep an ignored file)
 //   .git/HEAD               the current branch, so a test can switch branches (also written here)

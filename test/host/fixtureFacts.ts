@@ -19,7 +19,9 @@ export const UNWATCHED_DIR = 'unwatched';
 /** In the second folder of the multi-root workspace (`notes`): the English answer to NOTES_QUERY_JA. */
 export const NOTES_LICENSE_DOC = 'docs/license.md';
 export const NOTES_QUERY_JA = '依存関係のライセンス'; // "licence of the dependencies"
-/** Find Similar on the Korean deployment paragraph finds the English comment, not its own section. */
+/** An English question whose answer is the Korean section "## 서버에 이미지 배포". */
+export const DEPLOY_QUERY_EN = 'How do I deploy the image to the server?';
+/** Find Similar on the Korean deployment paragraph finds the Japanese comment, not its own section. */
 export const DEPLOY_DOC_KO = 'docs/ko/배포.md';
 /** First line (the heading) of the section with that paragraph. */
 export const DEPLOY_SECTION_LINE = 3;
