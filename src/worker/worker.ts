@@ -35,6 +35,7 @@ class Token implements CancelToken {
 const CRASH_QUERY = process.env.SEMANTIC_SEARCH_TEST_CRASH_QUERY;
 
 const tokens = new Map<number, Token>();
+const inFlight = new Set<Promise<void>>();
 let writes: Promise<unknown> = Promise.resolve();
 let shuttingDown = false;
 
@@ -83,7 +84,9 @@ function serialize<T>(fn: () => Promise<T>): Promise<T> {
 async function shutdown(id: number): Promise<void> {
   shuttingDown = true;
   for (const t of tokens.values()) t.cancel();
-  await writes;
+  // Every request in flight ends first (writes stop at their next check, searches finish), so the model
+  // is never released under a running search.
+  await Promise.allSettled(inFlight);
   try {
     await (await engineReady).dispose();
   } catch {
@@ -109,8 +112,12 @@ port.on('message', (m: HostToWorker) => {
   }
   const token = new Token();
   tokens.set(m.id, token);
-  handle(m, token).then(
+  const answered = handle(m, token).then(
     (result) => post({ type: 'response', id: m.id, result }),
     (e) => post({ type: 'response', id: m.id, error: toErrorPayload(e) }),
-  ).finally(() => tokens.delete(m.id));
+  ).finally(() => {
+    tokens.delete(m.id);
+    inFlight.delete(answered);
+  });
+  inFlight.add(answered);
 });

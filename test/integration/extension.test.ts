@@ -145,6 +145,28 @@ suite('Multilingual Semantic Search', () => {
     assert.equal((await api.search(DATABASE_QUERY_KO)).hits[0]?.path, DATABASE_DOC);
   });
 
+  test('without a model it searches by words, and by meaning again once the model is back', async function () {
+    this.timeout(90_000);
+    await config().update('modelPath', vscode.Uri.joinPath(root, 'no-model-here').fsPath, vscode.ConfigurationTarget.Workspace);
+    try {
+      const hit = await eventually('a words-only answer', async () => {
+        const first = (await api.search('database connection')).hits[0];
+        return first?.path === DATABASE_DOC && first.similarity === undefined ? first : undefined;
+      }, 30_000);
+      assert.match(hit.title, /Configure the database connection/);
+      const info = await api.info();
+      assert.ok(!info.model || info.model.dim === 0, `no vectors without a model: ${JSON.stringify(info.model)}`);
+    } finally {
+      await config().update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    const back = await eventually('ranking by meaning again', async () => {
+      const first = (await api.search(DATABASE_QUERY_KO)).hits[0];
+      return first?.similarity !== undefined ? first : undefined;
+    }, 30_000);
+    assert.equal(back.path, DATABASE_DOC);
+    assert.equal((await api.whenIndexed())?.embedded, 0, 'the index with vectors was kept while the model was missing');
+  });
+
   test('shows the index info in the output without failing', async () => {
     await vscode.commands.executeCommand('semanticSearch.showIndexInfo');
   });

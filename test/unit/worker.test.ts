@@ -81,6 +81,20 @@ describe('engine worker', () => {
     await assert.rejects(client.call('info', {}), (e: Error & { code?: string }) => e.code === 'worker-exited');
   });
 
+  it('lets searches in flight finish before it releases the model on shutdown', async () => {
+    const root = tempDir();
+    writeTree(root, { 'a.md': '# Database\n\nThe database connection.\n' });
+    const { client, stop } = startWorker({ modelDir: models.concept, storeDir: tempDir(), threads: 1 }, { workerFile: workerPath });
+    await client.ready;
+    await client.call('index', { roots: [root] });
+    const searches = Array.from({ length: 8 }, () => client.call('search', { query: 'database connection', options: { limit: 1 } }));
+    await stop(); // sent right behind the searches
+    for (const r of await Promise.allSettled(searches)) {
+      assert.equal(r.status, 'fulfilled', r.status === 'rejected' ? String(r.reason) : '');
+      assert.equal(r.value.hits[0]?.path, 'a.md');
+    }
+  });
+
   it('answers every request with the load error when the model folder is wrong', async () => {
     const { client, stop } = startWorker({ modelDir: path.join(tempDir(), 'missing'), storeDir: tempDir() }, { workerFile: workerPath });
     await assert.rejects(client.ready, /Model folder not found/);
