@@ -85,7 +85,10 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     if (!m) return;
     switch (m.type) {
       case 'ready':
+        // A new document (the view was hidden and shown again reloads it) numbers its requests from 1 again.
         this.ready = true;
+        this.latestRequest = 0;
+        this.answers.clear();
         void this.view?.webview.postMessage({ type: 'init', strings: viewStrings(), state: viewStateOf(this.indexer.state, this.modelNote()) } satisfies HostToView);
         for (const q of this.queue.splice(0)) this.post(q);
         break;

@@ -166,6 +166,29 @@ describe('Semantic Search UI', () => {
     assert.equal(await first.locator('.result-lang').innerText(), 'KO');
   }));
 
+  test('a question nothing answers says so and suggests what to try', { timeout: 60_000 }, () => step('no results', async () => {
+    const view = webview(page);
+    await view.locator('#query').fill('xylophone quartz');
+    await until('the no-results hint', async () => /No results\. Try other words/.test(await view.locator('#status').innerText({ timeout: 500 })));
+    assert.equal(await view.locator('#results li.result').count(), 0);
+  }));
+
+  test('the status bar item shows the index and opens the panel', { timeout: 60_000 }, () => step('status bar', async () => {
+    await runCommand(page, 'View: Show Explorer');
+    await until('the search view hidden', async () => !(await webview(page).locator('#query').isVisible({ timeout: 200 }).catch(() => false)));
+    const item = page.locator('.part.statusbar .statusbar-item', { hasText: 'Semantic' }).first();
+    await item.hover();
+    // (the tooltip is Markdown: its spaces arrive as no-break spaces)
+    await page.getByText(/\d+\sfiles\s·\s\d+\spassages\s·\s\d+\sKB\son\sdisk/).first().waitFor({ timeout: 15_000 });
+    await item.click();
+    const view = webview(page);
+    await until('the search view shown', async () => view.locator('#query').isVisible({ timeout: 500 }));
+    // Shown again, the panel is a new document whose requests count from 1 again: they must be answered.
+    await view.locator('#query').fill(DATABASE_QUERY_KO);
+    await until('an answer in the panel shown again', async () =>
+      (await view.locator('#results li.result').first().getAttribute('data-path', { timeout: 500 })) === DATABASE_DOC, 10_000);
+  }));
+
   /** Searches in the quick pick, waits for `firstRow` as the first item, and accepts it. */
   async function quickPickSearch(query: string, firstRow: RegExp, shot?: string): Promise<void> {
     await runCommand(page, CLOSE_EDITORS_COMMAND);

@@ -59,8 +59,17 @@ export async function setColorTheme(page: Page, label: string, bodyClass: string
 
 /** Right-clicks `target` and chooses `item` in the context menu (a workbench menu, not the browser's). */
 export async function contextMenu(page: Page, target: Locator, item: string): Promise<void> {
+  const menu = page.locator('.context-view .monaco-menu');
   await target.click({ button: 'right' });
-  await page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first().click({ timeout: 10_000 });
+  const entry = menu.locator('.action-item', { hasText: item }).first();
+  await entry.hover({ timeout: 10_000 });
+  await entry.click({ timeout: 10_000 });
+  // A click that lands while the menu is still settling is dropped: the item is focused by the hover, so
+  // Enter chooses it then.
+  if (!(await menu.waitFor({ state: 'hidden', timeout: 2000 }).then(() => true, () => false))) {
+    await page.keyboard.press('Enter');
+    await menu.waitFor({ state: 'hidden', timeout: 5000 });
+  }
 }
 
 /**
@@ -68,7 +77,7 @@ export async function contextMenu(page: Page, target: Locator, item: string): Pr
  * holding another iframe, `#active-frame`, with the extension's HTML.
  */
 export function webview(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  return page.frameLocator('iframe.webview.ready:visible').frameLocator('#active-frame');
 }
 
 /** The frame of the visible webview's content, to evaluate scripts in its document. */
