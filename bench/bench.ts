@@ -156,7 +156,7 @@ async function main(): Promise<number> {
   const startEmpty = await phase<Start>('start with an empty index (model only)', 'start', { model, store: emptyStore, workerFile, query: queries[1], warmQueries: [] });
 
   type ModelPart = { loadMs: number; rssMb: number };
-  const parts: Record<string, ModelPart[]> = { embedder: [], session: [], tokenizer: [] };
+  const parts: Record<string, ModelPart[]> = { embedder: [], session: [], tokenizer: [], tokenizerStock: [] };
   for (let r = 0; r < plan.modelReps; r++) {
     for (const part of Object.keys(parts)) parts[part].push(await phase<ModelPart>(`model load: ${part} (${r + 1}/${plan.modelReps})`, 'model', { model, part }));
   }
@@ -321,8 +321,8 @@ function report(r: any): string {
   out.push('', 'Start (worker thread, as the extension starts it)');
   out.push(table(['figure', 'value', 'detail'], [
     [`first result, ${Number(s.indexChunks).toLocaleString('en')}-chunk index`, n(s.firstResultMs, 0, ' ms'), `worker ready ${n(s.readyMs, 0, ' ms')} (engine open ${n(s.engineOpenMs, 0, ' ms')}), first search ${n(s.firstSearchMs, 0, ' ms')}`],
-    ['first result, empty index (model only)', n(s.modelOnlyFirstResultMs, 0, ' ms'), `model parts: embedder ${n(r.modelLoad.embedder.loadMs, 0, ' ms')} = session ${n(r.modelLoad.session.loadMs, 0, ' ms')} + tokenizer ${n(r.modelLoad.tokenizer.loadMs, 0, ' ms')} + probe`],
-    [`worker RSS, ${Number(r.rss.indexChunks).toLocaleString('en')}-chunk index`, n(r.rss.workerMb, 0, ' MB'), `model only ${n(r.rss.modelOnlyWorkerMb, 0, ' MB')}: session ${n(r.modelLoad.session.rssMb, 0, ' MB')}, tokenizer ${n(r.modelLoad.tokenizer.rssMb, 0, ' MB')}`],
+    ['first result, empty index (model only)', n(s.modelOnlyFirstResultMs, 0, ' ms'), `model parts: embedder ${n(r.modelLoad.embedder.loadMs, 0, ' ms')} = session ${n(r.modelLoad.session.loadMs, 0, ' ms')} + tokenizer ${n(r.modelLoad.tokenizer.loadMs, 0, ' ms')} + probe; transformers.js's own tokenizer ${n(r.modelLoad.tokenizerStock.loadMs, 0, ' ms')}`],
+    [`worker RSS, ${Number(r.rss.indexChunks).toLocaleString('en')}-chunk index`, n(r.rss.workerMb, 0, ' MB'), `model only ${n(r.rss.modelOnlyWorkerMb, 0, ' MB')}: session ${n(r.modelLoad.session.rssMb, 0, ' MB')}, tokenizer ${n(r.modelLoad.tokenizer.rssMb, 0, ' MB')} (transformers.js's own ${n(r.modelLoad.tokenizerStock.rssMb, 0, ' MB')})`],
     ['warm query through the worker (p50)', n(s.warmViaWorkerP50Ms, 1, ' ms'), 'hybrid, right after start'],
     ['extension-host stall while indexing', '—', r.extensionHostNote],
   ]));

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
-import { resolveModelFiles } from '../../src/node/embed/embedder';
+import { loadTokenizer, resolveModelFiles } from '../../src/node/embed/embedder';
 
 /**
  * The reference for the indexing figure: the same model file run directly on onnxruntime-node with the
@@ -18,7 +18,7 @@ export class RawOrtEmbedder {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
     });
-    const tokenizer = await AutoTokenizer.from_pretrained(files.dir, { local_files_only: true });
+    const tokenizer = await loadTokenizer(files.dir);
     const raw = new RawOrtEmbedder(session, tokenizer, 0);
     const probe = await raw.embedWithTimes(['probe']);
     return new RawOrtEmbedder(session, tokenizer, probe.vectors.length);

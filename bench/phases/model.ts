@@ -1,17 +1,18 @@
 import path from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
-import { Embedder, defaultThreads, resolveModelFiles } from '../../src/node/embed/embedder';
+import { Embedder, defaultThreads, loadTokenizer, resolveModelFiles } from '../../src/node/embed/embedder';
 import { runPhase } from '../lib/phase';
 import { gc, peakRssMb, resetPeakRss, rssMb } from '../lib/proc';
 import { round } from '../lib/stats';
 
-export type ModelPart = 'embedder' | 'session' | 'sessionNoArena' | 'tokenizer';
+export type ModelPart = 'embedder' | 'session' | 'sessionNoArena' | 'tokenizer' | 'tokenizerStock';
 
 /**
  * Where model loading spends its time and memory, one part per process: the product's Embedder.load
  * (transformers.js pipeline: session + tokenizer + a probe), or its parts alone — the onnxruntime session
- * (with the product's options, or with the CPU memory arena off), and the tokenizer.
+ * (with the product's options, or with the CPU memory arena off), and the tokenizer (the product's
+ * loadTokenizer, and transformers.js's AutoTokenizer as the reference).
  */
 runPhase(async (a: { model: string; part: ModelPart }) => {
   const files = resolveModelFiles(a.model);
@@ -27,6 +28,8 @@ runPhase(async (a: { model: string; part: ModelPart }) => {
     await e.embed(['데이터베이스 연결은 어떻게 설정하나요?']);
     firstEmbedMs = performance.now() - t;
   } else if (a.part === 'tokenizer') {
+    await loadTokenizer(files.dir);
+  } else if (a.part === 'tokenizerStock') {
     env.allowRemoteModels = false;
     await AutoTokenizer.from_pretrained(files.dir, { local_files_only: true });
   } else {

@@ -25,3 +25,6 @@ export declare function generateModels(opts: {
   force?: boolean;
   log?: (line: string) => void;
 }): ModelResult[];
+
+/** Writes only the tokenizer files of the full model (250,002 pieces) into `dir`. */
+export declare function writeFullSizeTokenizer(dir: string): void;

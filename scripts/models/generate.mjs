@@ -69,13 +69,27 @@ const RECIPES = {
     build(dir, { layers, hidden, heads, ffn, maxPositions, padTo, seed }) {
       // the concept vocabulary covers Hangul/kana/CJK/ASCII, so token counts on real documents are
       // plausible; padding brings it to the real 250,002 pieces
-      const tokenizer = buildTokenizerFiles(conceptVocabulary(CONCEPTS).vocab, { padTo });
+      const tokenizer = fullSizeTokenizer(padTo);
       const shape = { layers, hidden, heads, ffn, maxPositions, vocabSize: tokenizer.pieces.length };
       writeJsonFiles(dir, tokenizer.files);
       writeBert(dir, shape, randomBertWeights(shape, seed));
     },
   },
 };
+
+/** @param {number} padTo */
+function fullSizeTokenizer(padTo) {
+  return buildTokenizerFiles(conceptVocabulary(CONCEPTS).vocab, { padTo });
+}
+
+/**
+ * Writes only the tokenizer files of the full model (250,002 pieces) into `dir`: the tokenizer at its
+ * real size, for tests that do not need the 590 MB of weights.
+ * @param {string} dir
+ */
+export function writeFullSizeTokenizer(dir) {
+  writeJsonFiles(dir, fullSizeTokenizer(RECIPES.full.options.padTo).files);
+}
 
 /**
  * @param {string} dir

@@ -1,0 +1,224 @@
+/**
+ * A faster, smaller lookup for SentencePiece Unigram vocabularies (XLM-R's 250,002 pieces), installed
+ * into a transformers.js tokenizer.
+ *
+ * transformers.js builds its Unigram model with a character trie of one object and one Map per node, and
+ * tokenises with a lattice of node objects that are cloned at every step. For XLM-R that costs ~1.2 s and
+ * ~370 MB at load — more than the whole start-up budget and half the worker's memory — and makes every
+ * token count of the chunker slow. Here the same vocabulary goes into a trie held in typed arrays
+ * (an open-addressing table of (node, code point) → child), and the best segmentation is found by the same
+ * Viterbi search written over flat arrays.
+ *
+ * The result must be the same as transformers.js's, token for token (the unit tests compare both on real
+ * text): pieces are matched by code point from every position, a position no single-character piece
+ * covers gets the unknown token with the minimum score − 10, and of equally good ways to reach a position
+ * the one found first (the one starting earliest) wins, as with transformers.js's strict `>`. Only the
+ * model's `tokenize` is replaced; normalisation, pre-tokenisation, unknown-token fusing, special tokens and
+ * decoding stay transformers.js's own.
+ */
+
+/** The fields of transformers.js's Unigram model that this module reads and writes. */
+export interface UnigramModel {
+  vocab: string[];
+  scores: ArrayLike<number>;
+  tokens_to_ids: Map<string, number>;
+  unk_token_id: number;
+  unk_token: string;
+  unk_score: number;
+  min_score: number;
+  bos_token: string;
+  bos_token_id: number | undefined;
+  eos_token: unknown;
+  eos_token_id: number | undefined;
+  trie: unknown;
+  tokenize(normalized: string): string[];
+}
+
+/** An added token as transformers.js's Tokenizer keeps it. */
+interface AddedToken {
+  id: number;
+  content: string;
+}
+
+const EMPTY = 0;
+/** Keys are node × CODE_POINTS + code point + 1 (below 2^53 for any node count a vocabulary can give). */
+const CODE_POINTS = 0x110000;
+
+/** A trie over code points: nodes are numbers (0 is the root), each may end a piece (its token id). */
+export class CodePointTrie {
+  private keys: Float64Array;
+  private children: Int32Array;
+  private mask: number;
+  private used = 0;
+  /** Token id of the piece ending at each node, -1 if none. */
+  private tokens: Int32Array;
+  private nodes = 1;
+
+  constructor(expectedNodes = 1024) {
+    let capacity = 1024;
+    while (capacity < expectedNodes * 2) capacity *= 2;
+    this.keys = new Float64Array(capacity);
+    this.children = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.tokens = new Int32Array(Math.max(16, expectedNodes)).fill(-1);
+  }
+
+  get size(): number {
+    return this.nodes;
+  }
+
+  /** The child of `node` along code point `cp`, or -1. */
+  child(node: number, cp: number): number {
+    const key = node * CODE_POINTS + cp + 1;
+    for (let slot = slotOf(node, cp) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const k = this.keys[slot];
+      if (k === key) return this.children[slot];
+      if (k === EMPTY) return -1;
+    }
+  }
+
+  /** Token id of the piece that ends at `node`, or -1. */
+  tokenAt(node: number): number {
+    return this.tokens[node];
+  }
+
+  /** Adds `piece` (a sequence of code points) with its token id; a piece added again takes the new id. */
+  insert(piece: string, id: number): void {
+    let node = 0;
+    let fresh = false; // below a node made now there is nothing to look up
+    for (let i = 0; i < piece.length; ) {
+      const cp = piece.codePointAt(i)!;
+      i += cp > 0xffff ? 2 : 1;
+      const next = fresh ? -1 : this.child(node, cp);
+      if (next < 0) {
+        node = this.addChild(node, cp);
+        fresh = true;
+      } else {
+        node = next;
+      }
+    }
+    if (node > 0) this.tokens[node] = id;
+  }
+
+  private addChild(node: number, cp: number): number {
+    if ((this.used + 1) * 2 > this.keys.length) this.rehash();
+    const id = this.nodes++;
+    if (id >= this.tokens.length) {
+      const grown = new Int32Array(this.tokens.length * 2).fill(-1);
+      grown.set(this.tokens);
+      this.tokens = grown;
+    }
+    this.place(node * CODE_POINTS + cp + 1, slotOf(node, cp), id);
+    this.used++;
+    return id;
+  }
+
+  private place(key: number, hash: number, child: number): void {
+    let slot = hash & this.mask;
+    while (this.keys[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+    this.keys[slot] = key;
+    this.children[slot] = child;
+  }
+
+  private rehash(): void {
+    const { keys, children } = this;
+    this.keys = new Float64Array(keys.length * 2);
+    this.children = new Int32Array(keys.length * 2);
+    this.mask = this.keys.length - 1;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key === EMPTY) continue;
+      const node = Math.floor((key - 1) / CODE_POINTS);
+      this.place(key, slotOf(node, key - 1 - node * CODE_POINTS), children[i]);
+    }
+  }
+}
+
+function slotOf(node: number, cp: number): number {
+  return (Math.imul(node, 0x9e3779b1) ^ Math.imul(cp + 1, 0x85ebca77)) >>> 0;
+}
+
+/**
+ * Gives a transformers.js Unigram model, built on a stub vocabulary, the full `vocab` ([piece, score]
+ * pairs as in tokenizer.json) — the same fields its constructor and the Tokenizer's added tokens would
+ * have set — and the compact lookup and search in place of its trie and lattice.
+ */
+export function installUnigram(model: UnigramModel, vocab: readonly (readonly [string, number])[], unkId: number, addedTokens: readonly AddedToken[]): void {
+  const pieces = vocab.map(([piece]) => piece);
+  const scores = new Float64Array(vocab.length);
+  let min = Infinity;
+  for (let i = 0; i < vocab.length; i++) {
+    scores[i] = vocab[i][1];
+    if (scores[i] < min) min = scores[i];
+  }
+  const ids = new Map(pieces.map((p, i) => [p, i]));
+  // The order of the Unigram constructor, then the Tokenizer constructor's added tokens.
+  model.vocab = pieces;
+  model.unk_token_id = unkId;
+  model.unk_token = pieces[unkId];
+  model.tokens_to_ids = ids;
+  model.bos_token_id = ids.get(model.bos_token);
+  model.eos_token_id = typeof model.eos_token === 'string' ? ids.get(model.eos_token) : undefined;
+  model.min_score = min;
+  model.unk_score = min - 10;
+  scores[unkId] = model.unk_score;
+  model.scores = scores;
+  for (const t of addedTokens) {
+    ids.set(t.content, t.id);
+    pieces[t.id] = t.content;
+  }
+
+  // The trie holds the vocabulary's own pieces; a piece's id is looked up after the added tokens, as
+  // transformers.js does when it meets the piece.
+  let chars = 0;
+  for (const [piece] of vocab) chars += piece.length;
+  const trie = new CodePointTrie(Math.ceil(chars * 0.6));
+  for (const [piece] of vocab) if (piece) trie.insert(piece, ids.get(piece)!);
+  model.trie = trie;
+  model.tokenize = (normalized) => tokenize(normalized, trie, scores, model.unk_score);
+}
+
+/** Reused between calls: the worker tokenises one text at a time. */
+let work = { starts: new Int32Array(256), cps: new Int32Array(256), best: new Float64Array(257), from: new Int32Array(257) };
+
+/**
+ * The highest-scoring segmentation of `text` into pieces, as strings (unknown characters as themselves),
+ * the same as transformers.js's TokenLattice Viterbi search.
+ */
+function tokenize(text: string, trie: CodePointTrie, scores: Float64Array, unkScore: number): string[] {
+  let n = 0;
+  if (work.cps.length < text.length + 1) {
+    const size = text.length * 2 + 1;
+    work = { starts: new Int32Array(size), cps: new Int32Array(size), best: new Float64Array(size + 1), from: new Int32Array(size + 1) };
+  }
+  const { starts, cps, best, from } = work;
+  for (let i = 0; i < text.length; n++) {
+    const cp = text.codePointAt(i)!;
+    starts[n] = i;
+    cps[n] = cp;
+    i += cp > 0xffff ? 2 : 1;
+  }
+  starts[n] = text.length;
+  // best[p]: score of the best segmentation of the first p code points; from[p]: where its last piece starts.
+  best[0] = 0;
+  for (let p = 1; p <= n; p++) best[p] = -Infinity;
+  for (let begin = 0; begin < n; begin++) {
+    const base = best[begin];
+    let node = 0;
+    let single = false;
+    for (let end = begin; end < n; end++) {
+      node = trie.child(node, cps[end]);
+      if (node < 0) break;
+      const id = trie.tokenAt(node);
+      if (id < 0) continue;
+      if (end === begin) single = true;
+      const s = base + scores[id];
+      // Strictly better only: of equal scores the earlier-found way (the earlier start) stays.
+      if (s > best[end + 1]) { best[end + 1] = s; from[end + 1] = begin; }
+    }
+    if (!single && base + unkScore > best[begin + 1]) { best[begin + 1] = base + unkScore; from[begin + 1] = begin; }
+  }
+  const out: string[] = [];
+  for (let p = n; p > 0; p = from[p]) out.push(text.slice(starts[from[p]], starts[p]));
+  return out.reverse();
+}
