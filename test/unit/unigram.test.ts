@@ -4,7 +4,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { loadTokenizer } from '../../src/node/embed/embedder';
-import { CodePointTrie } from '../../src/node/embed/unigram';
+import { CodePointTrie, LazyPieceTrie } from '../../src/node/embed/unigram';
 import { PARALLEL_SENTENCES } from '../../scripts/models/concepts.mjs';
 import { writeFullSizeTokenizer } from '../../scripts/models/generate.mjs';
 import { models, repoRoot, tempDir } from './helpers';
@@ -84,13 +84,24 @@ describe('loadTokenizer', () => {
     it(`gives the ${name} tokenizer's exact tokens, ids, padding and decoding`, async () => {
       const [ours, stock] = await Promise.all([loadTokenizer(dir), AutoTokenizer.from_pretrained(dir, { local_files_only: true })]);
       const model = (ours as unknown as { _tokenizer: { model: { trie: unknown } } })._tokenizer.model;
-      assert.ok(model.trie instanceof CodePointTrie, 'the compact vocabulary is installed');
+      assert.ok(model.trie instanceof LazyPieceTrie, 'the compact vocabulary is installed');
       for (const key of ['pad_token_id', 'unk_token_id', 'bos_token_id', 'eos_token_id', 'sep_token_id', 'mask_token_id', 'model_max_length'] as const) {
         assert.equal(ours[key], stock[key], key);
       }
       assertSameTokens(ours, stock, [...fixtureTexts(), ...randomTexts(vocabOf(dir), 400, 17), '', ' ', '\u3000', '▁▁', '<s> </s> <mask>']);
     });
   }
+
+  it('fills the trie only with the pieces a text can start with', async () => {
+    const tokenizer = await loadTokenizer(full);
+    const { trie } = (tokenizer as unknown as { _tokenizer: { model: { trie: LazyPieceTrie } } })._tokenizer.model.trie;
+    assert.equal(trie.size, 1, 'nothing before the first text');
+    tokenizer.encode('데이터베이스 연결');
+    const afterQuery = trie.size;
+    assert.ok(afterQuery > 1 && afterQuery < 20_000, `a short query builds little of the ~1.6 million nodes: ${afterQuery}`);
+    tokenizer.encode('데이터베이스 연결');
+    assert.equal(trie.size, afterQuery, 'the same text needs nothing more');
+  });
 
   it('agrees where the unknown token\'s score decides between a long piece and single characters', async () => {
     // "▁abc" can be one piece (-7) or "▁a" + unknown "b" + "c" (10 + (min - 10) + 10 = -10 with min -20): the

@@ -44,7 +44,10 @@ const EMPTY = 0;
 /** Keys are node × CODE_POINTS + code point + 1 (below 2^53 for any node count a vocabulary can give). */
 const CODE_POINTS = 0x110000;
 
-/** A trie over code points: nodes are numbers (0 is the root), each may end a piece (its token id). */
+/**
+ * A trie over code points: nodes are numbers (0 is the root), each may end a piece (its token id). The
+ * edges live in one open-addressing table of `capacity` slots (a power of two), doubled as it fills.
+ */
 export class CodePointTrie {
   private keys: Float64Array;
   private children: Int32Array;
@@ -54,13 +57,11 @@ export class CodePointTrie {
   private tokens: Int32Array;
   private nodes = 1;
 
-  constructor(expectedNodes = 1024) {
-    let capacity = 1024;
-    while (capacity < expectedNodes * 2) capacity *= 2;
+  constructor(capacity = 1 << 16) {
     this.keys = new Float64Array(capacity);
     this.children = new Int32Array(capacity);
     this.mask = capacity - 1;
-    this.tokens = new Int32Array(Math.max(16, expectedNodes)).fill(-1);
+    this.tokens = new Int32Array(capacity / 2).fill(-1);
   }
 
   get size(): number {
@@ -170,12 +171,47 @@ export function installUnigram(model: UnigramModel, vocab: readonly (readonly [s
 
   // The trie holds the vocabulary's own pieces; a piece's id is looked up after the added tokens, as
   // transformers.js does when it meets the piece.
-  let chars = 0;
-  for (const [piece] of vocab) chars += piece.length;
-  const trie = new CodePointTrie(Math.ceil(chars * 0.6));
-  for (const [piece] of vocab) if (piece) trie.insert(piece, ids.get(piece)!);
+  const trie = new LazyPieceTrie(vocab.map(([piece]) => piece), ids);
   model.trie = trie;
   model.tokenize = (normalized) => tokenize(normalized, trie, scores, model.unk_score);
+}
+
+/** SentencePiece's word-start mark (U+2581): most of a vocabulary's pieces begin with it. */
+const WORD_START = 0x2581;
+
+/**
+ * The trie of a vocabulary, filled one group of pieces at a time when text first needs the group: the
+ * pieces that begin with a given character, or — for the word-start mark most pieces begin with — with the
+ * mark and a given character. A query touches a few dozen groups, so a model is ready to embed without
+ * building the trie of all 250,002 pieces (~0.3 s); indexing fills the rest as the text needs it.
+ */
+export class LazyPieceTrie {
+  readonly trie = new CodePointTrie();
+  /** Group key → indices of the pieces not in the trie yet. */
+  private readonly pending = new Map<number, number[]>();
+  /** 1 for the group keys already filled: the check at every text position is an array read. */
+  readonly done = new Uint8Array(2 * CODE_POINTS);
+
+  constructor(private readonly pieces: readonly string[], private readonly ids: ReadonlyMap<string, number>) {
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i];
+      if (!piece) continue;
+      const first = piece.codePointAt(0)!;
+      const key = first === WORD_START && piece.length > 1 ? CODE_POINTS + piece.codePointAt(1)! : first;
+      const group = this.pending.get(key);
+      if (group) group.push(i);
+      else this.pending.set(key, [i]);
+    }
+  }
+
+  /** Puts the pieces of group `key` into the trie (a code point, or CODE_POINTS + the code point after ▁). */
+  fill(key: number): void {
+    this.done[key] = 1;
+    const group = this.pending.get(key);
+    if (!group) return;
+    this.pending.delete(key);
+    for (const i of group) this.trie.insert(this.pieces[i], this.ids.get(this.pieces[i])!);
+  }
 }
 
 /** Reused between calls: the worker tokenises one text at a time. */
@@ -185,7 +221,7 @@ let work = { starts: new Int32Array(256), cps: new Int32Array(256), best: new Fl
  * The highest-scoring segmentation of `text` into pieces, as strings (unknown characters as themselves),
  * the same as transformers.js's TokenLattice Viterbi search.
  */
-function tokenize(text: string, trie: CodePointTrie, scores: Float64Array, unkScore: number): string[] {
+function tokenize(text: string, pieces: LazyPieceTrie, scores: Float64Array, unkScore: number): string[] {
   let n = 0;
   if (work.cps.length < text.length + 1) {
     const size = text.length * 2 + 1;
@@ -202,7 +238,12 @@ function tokenize(text: string, trie: CodePointTrie, scores: Float64Array, unkSc
   // best[p]: score of the best segmentation of the first p code points; from[p]: where its last piece starts.
   best[0] = 0;
   for (let p = 1; p <= n; p++) best[p] = -Infinity;
+  const { trie, done } = pieces;
   for (let begin = 0; begin < n; begin++) {
+    // The pieces that can start here: those beginning with this character, or with ▁ and the next one.
+    const cp = cps[begin];
+    if (!done[cp]) pieces.fill(cp);
+    if (cp === WORD_START && begin + 1 < n && !done[CODE_POINTS + cps[begin + 1]]) pieces.fill(CODE_POINTS + cps[begin + 1]);
     const base = best[begin];
     let node = 0;
     let single = false;

@@ -1,6 +1,6 @@
 import { create, insertMultiple, removeMultiple, search, type AnyOrama } from '@orama/orama';
 import type { ChunkKind } from '../../common/types';
-import { FlatVectorIndex, type VectorSource } from './flatVectorIndex';
+import { FlatVectorIndex, type StoredVectors, type VectorSource } from './flatVectorIndex';
 import { createFullTextTokenizer } from './fullTextTokenizer';
 
 /** A chunk as the engine keeps it: where it is, what it says, and the hash of its embedded text. */
@@ -113,8 +113,9 @@ export class ChunkIndex {
    * background, in slices between which searches are answered (tokenising every chunk again takes seconds
    * for a large index). Full-text searches and changes wait for it.
    */
-  load(records: readonly ChunkRecord[], vectors: VectorSource): void {
-    vectors.forEach((v, hash) => this.putVector(hash, v));
+  load(records: readonly ChunkRecord[], vectors: VectorSource | StoredVectors): void {
+    if ('readRow' in vectors) this.vectors?.putStored(vectors);
+    else vectors.forEach((v, hash) => this.putVector(hash, v));
     this.addVectors(records);
     this.fullTextReady = (async () => {
       for (let i = 0; i < records.length; i += LOAD_SLICE) {

@@ -9,6 +9,15 @@ export interface VectorSource {
 }
 
 /**
+ * Vectors as a saved index holds them: of unit length already, row `i` the vector of `hashes[i]`, and
+ * written straight into the matrix on load (one pass, no second normalisation).
+ */
+export interface StoredVectors extends VectorSource {
+  readonly hashes: readonly string[];
+  readRow(i: number, into: Float32Array, offset: number): void;
+}
+
+/**
  * The vector index of the Orama database, as one contiguous float32 matrix, and the only copy of the
  * engine's vectors.
  *
@@ -61,13 +70,26 @@ export class FlatVectorIndex implements VectorSource {
   /** Stores the vector of `key` (normalised); a key already present keeps its vector. */
   put(key: string, value: ArrayLike<number>): void {
     if (this.rowOfKey.has(key)) return;
-    let row = this.freeRows.pop();
-    if (row === undefined) {
-      if (this.rows === this.docOfRow.length) this.grow();
-      row = this.rows++;
-    }
+    const row = this.freeRow();
     normaliseInto(value, this.matrix, row * this.size, this.size);
     this.rowOfKey.set(key, row);
+  }
+
+  /** Adds every vector of a saved index that is not held yet. */
+  putStored(source: StoredVectors): void {
+    source.hashes.forEach((key, i) => {
+      if (this.rowOfKey.has(key)) return;
+      const row = this.freeRow();
+      source.readRow(i, this.matrix, row * this.size);
+      this.rowOfKey.set(key, row);
+    });
+  }
+
+  private freeRow(): number {
+    const row = this.freeRows.pop();
+    if (row !== undefined) return row;
+    if (this.rows === this.docOfRow.length) this.grow();
+    return this.rows++;
   }
 
   /** Points document `internalId` at the vector of `key`; false if there is none. */

@@ -54,8 +54,8 @@ export function encodeHalf(from: ArrayLike<number>, to: Uint16Array, offset = 0)
   for (let i = 0; i < from.length; i++) to[offset + i] = toHalf(from[i]);
 }
 
-/** Decodes `to.length` halves of `from`, starting at `offset`, into `to`. */
-export function decodeHalf(from: Uint16Array, offset: number, to: Float32Array): void {
+/** Decodes `count` halves of `from`, starting at `offset`, into `to` from `toOffset` (by default all of `to`). */
+export function decodeHalf(from: Uint16Array, offset: number, to: Float32Array, toOffset = 0, count = to.length - toOffset): void {
   const t = halfTable();
-  for (let i = 0; i < to.length; i++) to[i] = t[from[offset + i]];
+  for (let i = 0; i < count; i++) to[toOffset + i] = t[from[offset + i]];
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SkippedFile } from '../../common/protocol/engine';
 import type { ChunkRecord } from './chunkIndex';
 import { decodeHalf, encodeHalf } from './float16';
-import type { VectorSource } from './flatVectorIndex';
+import type { StoredVectors, VectorSource } from './flatVectorIndex';
 
 /**
  * Bumped whenever the files' layout or meaning changes; an index of another format is rebuilt.
@@ -38,7 +38,7 @@ export interface Snapshot {
 }
 
 /** The vectors of a loaded index, as stored (float16); row i is the vector of the text with hash `hashes[i]`. */
-export class VectorTable implements VectorSource {
+export class VectorTable implements StoredVectors {
   private index: Map<string, number> | undefined;
 
   constructor(readonly hashes: readonly string[], private readonly halves: Uint16Array, readonly dim: number) {}
@@ -54,6 +54,10 @@ export class VectorTable implements VectorSource {
       decodeHalf(this.halves, i * this.dim, row);
       fn(row, h);
     });
+  }
+
+  readRow(i: number, into: Float32Array, offset: number): void {
+    decodeHalf(this.halves, i * this.dim, into, offset, this.dim);
   }
 
   get(hash: string): Float32Array | undefined {
