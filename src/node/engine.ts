@@ -11,18 +11,25 @@ import { Embedder, resolveModelFiles } from './embed/embedder';
 import { decodeText } from './files/decode';
 import { discoverFiles, discoverPaths, type Discovery, type FoundFile } from './files/discover';
 import { ChunkIndex, type ChunkRecord } from './index/chunkIndex';
-import { fullTextTokens } from './index/fullTextTokenizer';
+import { fullTextTokens, typedPrefix } from './index/fullTextTokenizer';
 import { deleteSnapshot, loadSnapshot, saveSnapshot, sha256, type FileRecord, type LoadResult } from './index/persist';
 import { splitFile } from './split/splitFile';
 
 /** Texts per model call. Batches are cut from chunks sorted by length, so padding stays small. */
 const BATCH_SIZE = 32;
 /**
- * In hybrid mode the share of the query's words (weighted by how rare they are) found in a candidate, 0..1,
- * is added to its cosine similarity with this weight. Small on purpose: a cross-language answer never shares
- * words with the query, so words may only re-order near ties, never bury a strong vector match.
+ * In hybrid mode a candidate's BM25 score by the query's words, relative to the best candidate's (0..1), is
+ * added to its cosine similarity with this weight. Small on purpose: a cross-language answer shares no words
+ * with the query, so words may only re-order near ties, never bury a strong vector match.
  */
 export const HYBRID_WEIGHT = 0.05;
+/**
+ * Hybrid candidates beyond the vector search's: chunks holding a query word found in at most this share of
+ * the chunks (and at least RARE_WORD_MIN). Rare words point at few chunks, and reading their postings is
+ * cheap; a common word's can hold most of the index.
+ */
+const RARE_WORD_SHARE = 0.02;
+const RARE_WORD_MIN = 100;
 /** Vectors of texts no longer in the index that are kept (a branch switch back re-embeds nothing). */
 const MIN_ORPHAN_VECTORS = 2000;
 
@@ -301,16 +308,21 @@ export class Engine {
       const best = ft[0]?.score || 1;
       for (const h of ft) scored.set(h.id, { score: h.score / best });
     } else if (mode === 'hybrid' && terms.length) {
-      // Only the vector candidates are re-ordered by the query's words: a BM25 pass over the whole index
-      // would cost far more (common words have postings in most chunks) and could only add near ties.
-      const weights = terms.map((t) => this.chunkIndex.inverseDocumentFrequency(t));
-      const total = weights.reduce((a, b) => a + b, 0);
-      for (const [id, s] of scored) {
-        const c = this.chunks.get(id);
-        if (!c) continue;
-        const words = fullTextTokens(`${c.title} ${c.text}`);
-        const matched = terms.reduce((sum, t, i) => sum + (words.some((w) => w.startsWith(t)) ? weights[i] : 0), 0);
-        s.score = s.similarity! + HYBRID_WEIGHT * (matched / total);
+      // The vector candidates, and as many chunks that hold the query's rare words, are ranked by their
+      // similarity plus their BM25 score (relative to the best candidate's) × HYBRID_WEIGHT.
+      const words = this.chunkIndex.wordScores(terms, typedPrefix(query), [...scored.keys()], k, Math.max(RARE_WORD_MIN, RARE_WORD_SHARE * this.chunks.size));
+      const best = Math.max(0, ...words.values());
+      const kinds = options.kinds?.length ? new Set(options.kinds) : undefined;
+      for (const [id, w] of words) {
+        let s = scored.get(id);
+        if (!s) {
+          const v = this.chunkIndex.vectorOf(id);
+          if (!v || (kinds && !kinds.has(this.chunkIndex.kindOfChunk(id)!))) continue;
+          let similarity = 0;
+          for (let i = 0; i < v.length; i++) similarity += v[i] * queryVector![i];
+          scored.set(id, (s = { score: similarity, similarity }));
+        }
+        if (best > 0) s.score = s.similarity! + HYBRID_WEIGHT * (w / best);
       }
     }
 

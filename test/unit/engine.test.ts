@@ -3,7 +3,7 @@ import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, utimesSy
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CancelToken } from '../../src/common/protocol/workerClient';
-import { Engine } from '../../src/node/engine';
+import { Engine, HYBRID_WEIGHT } from '../../src/node/engine';
 import { models, tempDir, writeTree } from './helpers';
 
 /**
@@ -213,6 +213,31 @@ describe('hybrid ranking', () => {
       assert.ok(sim['ko-partial.md'] < sim['en.md'] - 0.1, 'the partial one is clearly less close');
       assert.deepEqual(hybrid.map((h) => h.path), ['ko-same.md', 'en.md', 'ko-partial.md'], 'words break the tie, not the order of meaning');
       for (const h of hybrid) assert.ok(h.score - h.similarity! <= 0.05 + 1e-9 && h.score >= h.similarity!);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describe('hybrid candidates', () => {
+  it('finds a chunk that only a rare word of the query points at, beyond the vector search\'s candidates', async () => {
+    // With the concept model a text's vector is the mean of its concept words: 80 chunks of "database
+    // connection server" have cosine 0.817 with the query; the target, 6 × database, 6 × connection and
+    // 7 × server, has 0.772 — last by meaning, but the only chunk with the rare word "zephyrine".
+    const root = tempDir();
+    const files: Record<string, string> = { 'target.md': `# Notes\n\nZephyrine ${'database '.repeat(6)}${'connection '.repeat(6)}${'server '.repeat(7)}\n` };
+    for (let i = 0; i < 80; i++) files[`db${i}.md`] = '# Notes\n\nThe database connection server.\n';
+    writeTree(root, files);
+    const engine = await Engine.open({ modelDir: models.concept, storeDir: tempDir(), threads: 1 });
+    try {
+      await engine.index({ roots: [root] });
+      const query = 'zephyrine database connection';
+      const vector = (await engine.search(query, { mode: 'vector', limit: 80 })).hits;
+      assert.ok(!vector.some((h) => h.path === 'target.md'), 'by meaning alone it is not among the first 80');
+      const [first] = (await engine.search(query, { mode: 'hybrid', limit: 10 })).hits;
+      assert.equal(first.path, 'target.md');
+      assert.ok(first.similarity! < vector[0].similarity!, 'its similarity is its own, lower than the others\'');
+      assert.ok(Math.abs(first.score - first.similarity! - HYBRID_WEIGHT) < 1e-9, 'it has the best word score');
     } finally {
       await engine.dispose();
     }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { search } from '@orama/orama';
 import { ChunkIndex, type ChunkRecord } from '../../src/node/index/chunkIndex';
 import { FlatVectorIndex } from '../../src/node/index/flatVectorIndex';
+import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 import { createSimdScanner } from '../../src/node/index/simdScan';
 
 /** mulberry32: a seeded generator with a long period (so no two random vectors tie). */
@@ -135,5 +136,62 @@ describe('ChunkIndex', () => {
     const words = await index.fullTextSearch('topic7', 500);
     assert.equal(words.length, 300);
     assert.ok(wordsReady);
+  });
+});
+
+describe('ChunkIndex.wordScores', () => {
+  const record = (id: string, title: string, text: string): ChunkRecord => ({
+    id, root: '/w', rel: `${id}.md`, kind: 'markdown', title, text, startLine: 1, endLine: 1, lang: 'en', fileLanguage: 'markdown', hash: `h-${id}`,
+  });
+  const r = rng(5);
+  const WORDS = ['deploy', 'deployment', 'server', 'image', 'database', 'connection', 'cache', '데이터베이스', '연결을', '서버에', '数据库连接', 'config'];
+  const pick = () => WORDS[Math.floor((r() + 0.5) * WORDS.length)];
+  const records = Array.from({ length: 300 }, (_, i) => record(`c${i}`, `${pick()} ${pick()}`, `common words ${Array.from({ length: 3 + (i % 17) }, pick).join(' ')}${i % 100 === 7 ? ' zephyrine' : ''}`));
+
+  const indexed = async () => {
+    const index = new ChunkIndex(4);
+    for (const c of records) index.putVector(c.hash, [1, 0, 0, 0]);
+    await index.add(records);
+    return index;
+  };
+  /** Orama's own full-text search (it matches query words as prefixes; these are the start of no other word). */
+  const oramaScores = async (index: ChunkIndex, query: string) => new Map((await index.fullTextSearch(query, 1000)).map((h) => [h.id, h.score]));
+
+  it('scores chunks by whole query words exactly as Orama\'s full-text search does', async () => {
+    const index = await indexed();
+    for (const query of ['the server image', 'common cache config', 'zephyrine database connection', 'words']) {
+      const orama = await oramaScores(index, query);
+      assert.ok(orama.size > 0, query);
+      const ours = index.wordScores(fullTextTokens(query), undefined, [...orama.keys()], 0, 0);
+      for (const [id, score] of orama) assert.ok(Math.abs(ours.get(id)! - score) < 1e-9 * score, `${query}: ${id} ${ours.get(id)} vs ${score}`);
+      // With every word counted as rare, the extra candidates are the chunks holding a query word.
+      const extra = index.wordScores(fullTextTokens(query), undefined, [], 1000, Infinity);
+      assert.deepEqual([...extra.keys()].sort(), [...orama.keys()].sort(), query);
+      for (const [id, score] of extra) assert.ok(Math.abs(score - orama.get(id)!) < 1e-9 * score, `${query}: ${id}`);
+    }
+  });
+
+  it('lets the word being typed match the words it begins, unless it begins too many', async () => {
+    const index = await indexed();
+    await index.add(Array.from({ length: 70 }, (_, i) => record(`z${i}`, '', `item zz${i}`)));
+    const typed = index.wordScores(fullTextTokens('image zeph'), 'zeph', ['c7', 'c8'], 0, 0);
+    const whole = index.wordScores(fullTextTokens('image zephyrine'), undefined, ['c7', 'c8'], 0, 0);
+    assert.ok(Math.abs(typed.get('c7')! - whole.get('c7')!) < 1e-9, '"zeph" counts as "zephyrine"');
+    assert.equal(typed.get('c8'), whole.get('c8'));
+    const ids = Array.from({ length: 70 }, (_, i) => `z${i}`);
+    const zz1 = index.wordScores(['zz1'], 'zz1', ids, 0, 0);
+    assert.deepEqual(ids.filter((id) => zz1.get(id)! > 0), ['z1', 'z10', 'z11', 'z12', 'z13', 'z14', 'z15', 'z16', 'z17', 'z18', 'z19'], '"zz1" and the ten words it begins');
+    const zz = index.wordScores(['zz'], 'zz', ids, 0, 0);
+    assert.ok([...zz.values()].every((x) => x === 0), '"zz" begins 70 words: too many to count');
+  });
+
+  it('adds the chunks of the rare query words only, and scores them by all the words', async () => {
+    const index = await indexed();
+    const terms = fullTextTokens('common zephyrine');
+    const found = index.wordScores(terms, undefined, [], 10, 10);
+    assert.deepEqual([...found.keys()].sort(), ['c107', 'c207', 'c7'], '"common" is in every chunk, "zephyrine" in three');
+    const full = index.wordScores(terms, undefined, ['c7'], 0, 0).get('c7')!;
+    assert.equal(found.get('c7'), full, 'the score counts "common" too');
+    assert.ok(full > index.wordScores(fullTextTokens('zephyrine'), undefined, ['c7'], 0, 0).get('c7')!);
   });
 });

@@ -32,11 +32,83 @@ export interface IndexFilter {
   kinds?: ChunkKind[];
 }
 
+/** A node of Orama's radix tree: the edge label `s` that leads to it, its children by first character, and at a word's end (`e`) the word `w` and its documents `d`. */
+interface RadixNode {
+  s: string;
+  c: Map<string, RadixNode>;
+  e: boolean;
+  w: string;
+  d: Set<number>;
+}
+
+/**
+ * Up to `max` indexed words that start with `prefix` (other than `prefix` itself); none when there are more,
+ * as a prefix of one or two letters would match too many words to tell anything.
+ */
+function wordsUnder(root: RadixNode, prefix: string, max: number): string[] {
+  let node = root;
+  for (let i = 0; i < prefix.length; ) {
+    const child = node.c.get(prefix[i]);
+    if (!child) return [];
+    const label = child.s;
+    // The prefix may end inside an edge's label ("datab" on the edge to "database").
+    if (prefix.length - i < label.length) {
+      if (!label.startsWith(prefix.slice(i))) return [];
+    } else if (!prefix.startsWith(label, i)) {
+      return [];
+    }
+    i += label.length;
+    node = child;
+  }
+  const out: string[] = [];
+  const stack = [node];
+  while (stack.length) {
+    const next = stack.pop()!;
+    if (next.e && next.w !== prefix) {
+      if (out.length === max) return [];
+      out.push(next.w);
+    }
+    for (const child of next.c.values()) stack.push(child);
+  }
+  return out;
+}
+
+/** The documents of exactly `word` (Orama's own find collects every word under a prefix first). */
+function postingsOf(root: RadixNode, word: string): Set<number> | undefined {
+  let node = root;
+  for (let i = 0; i < word.length; ) {
+    const child = node.c.get(word[i]);
+    if (!child || !word.startsWith(child.s, i)) return undefined;
+    i += child.s.length;
+    node = child;
+  }
+  return node.e && node.w === word ? node.d : undefined;
+}
+
 /** The parts of Orama's database object the index reaches into (its public types leave them opaque). */
 interface OramaData {
-  data: { index: { vectorIndexes: Record<string, { node: unknown }> } };
+  data: {
+    index: {
+      vectorIndexes: Record<string, { node: unknown }>;
+      indexes: Record<string, { node: RadixNode }>;
+      /** Per property: in how many documents each word occurs. */
+      tokenOccurrences: Record<string, Record<string, number>>;
+      /** Per property and document: each word's share of the document's words. */
+      frequencies: Record<string, Record<number, Record<string, number> | undefined>>;
+      fieldLengths: Record<string, Record<number, number>>;
+      avgFieldLength: Record<string, number>;
+    };
+  };
   internalDocumentIDStore: { idToInternalId: Map<string, number>; internalIdToId: string[] };
 }
+
+/** The searched properties and their boosts, the same for Orama's full-text search and {@link ChunkIndex.wordScores}. */
+const FULL_TEXT_BOOST = { title: 1.5, text: 1 } as const;
+const FULL_TEXT_PROPERTIES = Object.keys(FULL_TEXT_BOOST) as (keyof typeof FULL_TEXT_BOOST)[];
+/** Orama's BM25 parameters (its defaults). */
+const BM25 = { k: 1.2, b: 0.75, d: 0.5 };
+/** A word still being typed matches the indexed words it begins, when there are at most this many. */
+const MAX_PREFIX_WORDS = 64;
 
 /**
  * The Orama database of chunks: `title` and `text` for full-text search, `embedding` for vector search.
@@ -179,14 +251,83 @@ export class ChunkIndex {
   }
 
   /**
-   * How rare a word is in the index, as BM25 weighs it: log(1 + (N − n + 0.5) / (n + 0.5)) for a word in n of
-   * N chunks.
+   * BM25 scores (Orama's formula, over title and text with the same boosts as its full-text search) by the
+   * query's `words` — matched as whole words, and `prefix` (the word still being typed, if any) as the start
+   * of up to {@link MAX_PREFIX_WORDS} words — for:
+   * - `ids`: these chunks (e.g. the vector search's candidates);
+   * - plus up to `more` other chunks that hold one of the words found in at most `rare` chunks, so that a
+   *   chunk the query's rare words point at is a candidate even when its vector is not close.
+   * Only the postings of rare words are read, and each chunk's score is looked up word by word: a common
+   * word can have postings in most of the index, and a chunk a hundred words.
    */
-  inverseDocumentFrequency(term: string): number {
-    const occurrences = (this.db as unknown as { data: { index: { tokenOccurrences: Record<string, Record<string, number>> } } })
-      .data.index.tokenOccurrences.text ?? {};
-    const n = Math.min(this.count, occurrences[term] ?? 0);
-    return Math.log(1 + (this.count - n + 0.5) / (n + 0.5));
+  wordScores(words: readonly string[], prefix: string | undefined, ids: readonly string[], more: number, rare: number): Map<string, number> {
+    const { index } = this.internals.data;
+    const store = this.internals.internalDocumentIDStore;
+    const n = this.count;
+    const out = new Map<string, number>();
+    if (!n) return out;
+    // Per property, the indexed words to look for, each with how many query words it counts for and its IDF.
+    const lookups = FULL_TEXT_PROPERTIES.map((prop) => {
+      const counts = new Map<string, number>();
+      const add = (w: string) => counts.set(w, (counts.get(w) ?? 0) + 1);
+      for (const w of words) if (index.tokenOccurrences[prop][w]) add(w);
+      if (prefix) for (const w of wordsUnder(index.indexes[prop].node, prefix, MAX_PREFIX_WORDS)) add(w);
+      const avgLength = index.avgFieldLength[prop];
+      return {
+        prop, boost: FULL_TEXT_BOOST[prop], lengths: index.fieldLengths[prop], frequencies: index.frequencies[prop], avgLength,
+        words: [...counts].map(([word, times]) => {
+          const df = index.tokenOccurrences[prop][word] ?? 0;
+          return { word, times, df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
+        }),
+      };
+    });
+    /** Orama's BM25 of a word in a chunk: `tf` is the word's share of the chunk's words. */
+    const bm25 = (idf: number, tf: number, length: number, avgLength: number) =>
+      (idf * (BM25.d + tf * (BM25.k + 1))) / (tf + BM25.k * (1 - BM25.b + (BM25.b * length) / avgLength));
+    const scoreOf = (doc: number) => {
+      let score = 0;
+      for (const l of lookups) {
+        const tfs = l.frequencies[doc];
+        if (!tfs) continue;
+        for (const w of l.words) {
+          const tf = tfs[w.word];
+          if (tf !== undefined) score += w.times * bm25(w.idf, tf, l.lengths[doc], l.avgLength) * l.boost;
+        }
+      }
+      return score;
+    };
+    for (const id of ids) {
+      const doc = store.idToInternalId.get(id);
+      if (doc !== undefined) out.set(id, scoreOf(doc));
+    }
+    if (more <= 0) return out;
+    // Chunks holding a rare word, ranked by what the rare words alone give them.
+    const found = new Map<number, number>();
+    for (const l of lookups) {
+      for (const w of l.words) {
+        if (w.df > rare) continue;
+        for (const doc of postingsOf(index.indexes[l.prop].node, w.word) ?? []) {
+          const tf = l.frequencies[doc]?.[w.word] ?? 0;
+          found.set(doc, (found.get(doc) ?? 0) + w.times * bm25(w.idf, tf, l.lengths[doc], l.avgLength) * l.boost);
+        }
+      }
+    }
+    const ranked = [...found].sort((a, b) => b[1] - a[1]);
+    let added = 0;
+    for (const [doc] of ranked) {
+      if (added >= more) break;
+      const id = store.internalIdToId[doc - 1];
+      if (id === undefined || out.has(id) || !this.kindOf.has(doc)) continue;
+      out.set(id, scoreOf(doc));
+      added++;
+    }
+    return out;
+  }
+
+  /** The kind of a chunk, for filtering candidates that did not come from a filtered search. */
+  kindOfChunk(id: string): ChunkKind | undefined {
+    const doc = this.internals.internalDocumentIDStore.idToInternalId.get(id);
+    return doc === undefined ? undefined : this.kindOf.get(doc);
   }
 
   /** Chunks by BM25 over title and text, best first; any query word may match (prefix matches count). */
@@ -194,8 +335,8 @@ export class ChunkIndex {
     await this.fullTextReady;
     const res = await search(this.db, {
       term,
-      properties: ['title', 'text'],
-      boost: { title: 1.5 },
+      properties: FULL_TEXT_PROPERTIES,
+      boost: FULL_TEXT_BOOST,
       limit,
       where: whereOf(filter),
     });

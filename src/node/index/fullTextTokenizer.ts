@@ -26,6 +26,19 @@ export function fullTextTokens(raw: string): string[] {
   return [...out];
 }
 
+/**
+ * The query's last word when the query ends inside it — the word may still be being typed — normalised as
+ * {@link fullTextTokens} does; undefined after a space or punctuation, and for CJK words, whose character
+ * bigrams already meet the longer word.
+ */
+export function typedPrefix(query: string): string | undefined {
+  let last: { segment: string; isWordLike?: boolean; index: number } | undefined;
+  const text = query.normalize('NFKC').toLowerCase();
+  for (const s of segmenter.segment(text)) last = s;
+  if (!last?.isWordLike || last.index + last.segment.length !== text.length || CJK.test(last.segment)) return undefined;
+  return last.segment;
+}
+
 /** An Orama tokenizer component using {@link fullTextTokens}. */
 export function createFullTextTokenizer(): Tokenizer {
   return {
