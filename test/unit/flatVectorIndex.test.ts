@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { search } from '@orama/orama';
 import { ChunkIndex, type ChunkRecord } from '../../src/node/index/chunkIndex';
 import { FlatVectorIndex } from '../../src/node/index/flatVectorIndex';
+import { decodeHalf, encodeHalf } from '../../src/node/index/float16';
 import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 import { createSimdScanner } from '../../src/node/index/simdScan';
 
@@ -24,7 +25,22 @@ const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe('FlatVectorIndex', () => {
-  for (const dim of [37, 64]) it(`returns the same top k as a full sort, across growth, removals and reused rows (${dim % 8 ? 'JavaScript' : 'SIMD'} scan)`, () => {
+  /** The similarity the index gives: the unit query's dot product with the stored vector. */
+  const similarity = (query: Float32Array, v: Float32Array) => {
+    const n = Math.hypot(...query);
+    return query.reduce((acc, x, i) => acc + (x / n) * v[i], 0);
+  };
+  /** A vector as the index keeps it: normalised, then in half precision. */
+  const stored = (v: Float32Array) => {
+    const unit = v.map((x) => x / Math.hypot(...v));
+    const h = new Uint16Array(v.length);
+    encodeHalf(unit, h);
+    const out = new Float32Array(v.length);
+    decodeHalf(h, 0, out);
+    return out;
+  };
+
+  for (const dim of [37, 64]) it(`returns the same top k as a full sort of the stored vectors, across growth, removals and reused rows (${dim % 16 ? 'JavaScript' : 'SIMD'} scan)`, () => {
     const r = rng(dim);
     const index = new FlatVectorIndex(dim, 4);
     const all = new Map<number, Float32Array>();
@@ -38,25 +54,50 @@ describe('FlatVectorIndex', () => {
     assert.equal(index.count, all.size);
     for (let q = 0; q < 5; q++) {
       const query = randomVector(r, dim);
-      const expected = [...all].map(([id, v]) => [id, cosine(query, v)] as const).sort((a, b) => b[1] - a[1]).slice(0, 25);
+      const expected = [...all].map(([id, v]) => [id, similarity(query, stored(v))] as const).sort((a, b) => b[1] - a[1]).slice(0, 25);
       const got = index.topK(query, 25);
       assert.deepEqual(got.map(([id]) => id), expected.map(([id]) => id));
       got.forEach(([, s], i) => assert.ok(Math.abs(s - expected[i][1]) < 1e-5));
+      assert.ok(Math.abs(got[0][1] - cosine(query, all.get(got[0][0])!)) < 1e-3, 'half precision moves a similarity by far less than 0.001');
     }
   });
 
-  it('has the SIMD kernel on this Node, and it computes the dot products exactly', () => {
+  it('has the SIMD kernel on this Node, and it computes the int8 × int16 dot products exactly', () => {
     const scanner = createSimdScanner();
     assert.ok(scanner, 'WebAssembly SIMD is not available');
-    const f = new Float32Array(scanner.memory.buffer);
-    const dim = 16, rows = 3;
-    for (let i = 0; i < dim * (rows + 1); i++) f[i] = (i % 7) - 3;
-    scanner.scan(0, dim * 4, rows, dim, dim * 4 * (rows + 1));
+    const dim = 32, rows = 5, m = 64, out = m + dim * rows;
+    const q = new Int16Array(scanner.memory.buffer, 0, dim);
+    const codes = new Int8Array(scanner.memory.buffer, m, dim * rows);
+    for (let j = 0; j < dim; j++) q[j] = j % 2 ? 127 - j : -127 + 3 * j;
+    for (let i = 0; i < codes.length; i++) codes[i] = ((i * 37) % 255) - 127; // the extremes included
+    scanner.scan(0, m, rows, dim, out);
+    const scores = new Int32Array(scanner.memory.buffer, out, rows);
     for (let r = 0; r < rows; r++) {
       let d = 0;
-      for (let j = 0; j < dim; j++) d += f[j] * f[dim * (r + 1) + j];
-      assert.equal(f[dim * (rows + 1) + r], d);
+      for (let j = 0; j < dim; j++) d += q[j] * codes[r * dim + j];
+      assert.equal(scores[r], d);
     }
+  });
+
+  it('ranks many close vectors exactly: the int8 scan only picks the candidates', () => {
+    const r = rng(9);
+    const dim = 64;
+    const index = new FlatVectorIndex(dim);
+    const base = randomVector(r, dim);
+    const all = new Map<number, Float32Array>();
+    // 2,000 vectors whose similarities to the query lie within 0.01: the first hundred within 0.002, a few
+    // int8 steps
+    for (let id = 1; id <= 2000; id++) {
+      const v = base.map((x) => x + 0.1 * r());
+      index.add(id, v);
+      all.set(id, stored(v));
+    }
+    const query = base.map((x) => x + 0.1 * r());
+    const expected = [...all].map(([id, v]) => [id, similarity(query, v)] as const).sort((a, b) => b[1] - a[1]).slice(0, 10);
+    assert.ok(expected[0][1] - expected[9][1] < 0.002);
+    const got = index.topK(query, 10);
+    assert.deepEqual(got.map(([id]) => id), expected.map(([id]) => id));
+    got.forEach(([, s], i) => assert.ok(Math.abs(s - expected[i][1]) < 1e-6));
   });
 
   it('holds one row per text: documents share it, an unused one stays until pruned, oldest first', () => {
@@ -96,7 +137,7 @@ describe('FlatVectorIndex', () => {
     index.add(1, [0, -1]); // replaces the row
     const [[best, score]] = index.topK([1, 0], 1);
     assert.equal(best, 3);
-    assert.ok(Math.abs(score - Math.SQRT1_2) < 1e-6);
+    assert.ok(Math.abs(score - Math.SQRT1_2) < 1e-3); // half precision
     assert.equal(index.count, 3);
   });
 });
@@ -119,7 +160,7 @@ describe('ChunkIndex', () => {
     assert.equal(index.count, 2);
     assert.deepEqual(index.vectorSearch(Float32Array.of(1, 0, 0), 3).map((h) => h.id), ['b', 'c']);
     assert.deepEqual((await index.fullTextSearch('alpha', 3)).map((h) => h.id), []);
-    assert.ok(Math.abs(index.vectorOf('b')![0] - 0.9 / Math.hypot(0.9, 0.1)) < 1e-6);
+    assert.ok(Math.abs(index.vectorOf('b')![0] - 0.9 / Math.hypot(0.9, 0.1)) < 1e-3); // half precision
   });
 
   it('answers vector searches at once after a load, and full-text searches once the words are indexed', async () => {

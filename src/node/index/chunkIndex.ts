@@ -186,7 +186,7 @@ export class ChunkIndex {
    * for a large index). Full-text searches and changes wait for it.
    */
   load(records: readonly ChunkRecord[], vectors: VectorSource | StoredVectors): void {
-    if ('readRow' in vectors) this.vectors?.putStored(vectors);
+    if ('halves' in vectors) this.vectors?.putStored(vectors);
     else vectors.forEach((v, hash) => this.putVector(hash, v));
     this.addVectors(records);
     this.fullTextReady = (async () => {

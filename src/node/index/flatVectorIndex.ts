@@ -1,3 +1,4 @@
+import { decodeHalf, dotHalf, encodeHalf, halfTable } from './float16';
 import { createSimdScanner, type SimdScanner } from './simdScan';
 
 /** Vectors by key (the hash of the embedded text), as a save writes them and a load gives them. */
@@ -9,32 +10,48 @@ export interface VectorSource {
 }
 
 /**
- * Vectors as a saved index holds them: of unit length already, row `i` the vector of `hashes[i]`, and
- * written straight into the matrix on load (one pass, no second normalisation).
+ * Vectors as a saved index holds them: unit vectors in half precision, row `i` (`dim` values from `i · dim`)
+ * the vector of `hashes[i]`, copied into the index as they are on load.
  */
 export interface StoredVectors extends VectorSource {
   readonly hashes: readonly string[];
-  readRow(i: number, into: Float32Array, offset: number): void;
+  readonly halves: Uint16Array;
+  readonly dim: number;
 }
 
 /**
- * The vector index of the Orama database, as one contiguous float32 matrix, and the only copy of the
- * engine's vectors.
+ * How many rows the approximate scan hands to the exact one, for a top `k`: int8 quantisation moves a
+ * cosine by about 0.001, so the true top k is all but certainly among the first 4k (or k + 64) by the
+ * approximation.
+ */
+const candidateRows = (k: number) => Math.max(4 * k, k + 64);
+
+/**
+ * The vector index of the Orama database, and the only copy of the engine's vectors.
  *
  * A row is the vector of one embedded text, keyed by the text's hash; documents (Orama's internal ids) point
  * at rows, so chunks with the same text share a row, and a row no document uses any more (a deleted file's
  * text) stays until it is pruned, so that a branch switch back embeds nothing again.
  *
+ * Each row is held twice: in half precision (the exact value, as it is saved, so a similarity is the same
+ * before and after a reload) and quantised to int8 with a scale of its own. A query scans the int8 matrix —
+ * a quarter of the bytes of float32, which is what bounds a scan over tens of thousands of rows — in
+ * WebAssembly SIMD where available, keeps the best rows by that approximation, and ranks them by their
+ * exact similarity (see {@link candidateRows}). Rows are L2-normalised on the way in, so the dot product is
+ * the cosine similarity.
+ *
  * Orama's own vector index keeps a Map of per-document arrays and answers a query by computing every
  * similarity, pushing all of them into an array and sorting it — a full sort per query. This one has the
  * same surface (size, add, remove, find, toJSON), so it is installed in Orama's place and Orama's own
- * vector search still works over it, and adds {@link topK}: one pass over the matrix (in WebAssembly
- * SIMD where available) with a bounded top-k, which is what the engine's queries use. Rows are
- * L2-normalised on the way in, so the dot product is the cosine similarity.
+ * vector search still works over it, and adds {@link topK}, which is what the engine's queries use.
  */
 export class FlatVectorIndex implements VectorSource {
-  /** Rows × size floats; inside the kernel's memory when SIMD is available (see {@link createSimdScanner}). */
-  private matrix: Float32Array;
+  /** Rows × size half-precision values: the vectors. */
+  private halves: Uint16Array;
+  /** Rows × size int8 codes, inside the kernel's memory when SIMD is available (see {@link createSimdScanner}). */
+  private codes: Int8Array;
+  /** The value of one int8 step in each row. */
+  private scales: Float32Array;
   private readonly simd: SimdScanner | undefined;
   /** Row of each key; the Map's order is the order rows were added in (oldest first), for pruning. */
   private readonly rowOfKey = new Map<string, number>();
@@ -46,11 +63,15 @@ export class FlatVectorIndex implements VectorSource {
   private readonly freeRows: number[] = [];
   /** Rows ever used: the scan stops here. */
   private rows = 0;
+  private readonly unit: Float32Array;
 
   constructor(readonly size: number, capacity = 1024) {
-    this.simd = size % 8 === 0 ? createSimdScanner() : undefined;
+    this.simd = size % 16 === 0 ? createSimdScanner() : undefined;
+    this.unit = new Float32Array(size);
     this.docOfRow = new Int32Array(capacity);
-    this.matrix = this.allocate(capacity);
+    this.halves = new Uint16Array(capacity * size);
+    this.scales = new Float32Array(capacity);
+    this.codes = this.allocateCodes(capacity);
   }
 
   /** Documents with a vector. */
@@ -71,18 +92,37 @@ export class FlatVectorIndex implements VectorSource {
   put(key: string, value: ArrayLike<number>): void {
     if (this.rowOfKey.has(key)) return;
     const row = this.freeRow();
-    normaliseInto(value, this.matrix, row * this.size, this.size);
+    normaliseInto(value, this.unit);
+    encodeHalf(this.unit, this.halves, row * this.size);
+    this.storeRow(row, this.halves, row * this.size);
     this.rowOfKey.set(key, row);
   }
 
   /** Adds every vector of a saved index that is not held yet. */
   putStored(source: StoredVectors): void {
-    source.hashes.forEach((key, i) => {
-      if (this.rowOfKey.has(key)) return;
+    const { hashes, halves } = source;
+    for (let i = 0; i < hashes.length; i++) {
+      if (this.rowOfKey.has(hashes[i])) continue;
       const row = this.freeRow();
-      source.readRow(i, this.matrix, row * this.size);
-      this.rowOfKey.set(key, row);
-    });
+      this.storeRow(row, halves, i * this.size);
+      this.rowOfKey.set(hashes[i], row);
+    }
+  }
+
+  /** Writes the half-precision vector at `from[offset…]` into `row`, and its int8 codes. */
+  private storeRow(row: number, from: Uint16Array, offset: number): void {
+    const t = halfTable(), halves = this.halves, codes = this.codes, size = this.size, at = row * size;
+    let max = 0;
+    for (let j = 0; j < size; j++) {
+      const h = from[offset + j];
+      halves[at + j] = h;
+      const a = t[h & 0x7fff]; // the magnitude: the same bits without the sign
+      if (a > max) max = a;
+    }
+    this.scales[row] = max / 127;
+    const inv = max ? 127 / max : 0;
+    // Math.floor(x + 0.5) is Math.round, and here about twice as fast for the negative half of the values.
+    for (let j = 0; j < size; j++) codes[at + j] = Math.floor(t[halves[at + j]] * inv + 0.5);
   }
 
   private freeRow(): number {
@@ -144,18 +184,28 @@ export class FlatVectorIndex implements VectorSource {
   }
 
   forEach(fn: (vector: Float32Array, key: string) => void): void {
-    for (const [key, row] of this.rowOfKey) fn(this.matrix.subarray(row * this.size, (row + 1) * this.size), key);
+    const v = new Float32Array(this.size);
+    for (const [key, row] of this.rowOfKey) {
+      decodeHalf(this.halves, row * this.size, v);
+      fn(v, key);
+    }
   }
 
   get(key: string): Float32Array | undefined {
     const row = this.rowOfKey.get(key);
-    return row === undefined ? undefined : this.matrix.subarray(row * this.size, (row + 1) * this.size);
+    return row === undefined ? undefined : this.rowVector(row);
   }
 
   /** The stored (normalised) vector of a document, or undefined. */
   vectorOf(internalId: number): Float32Array | undefined {
     const row = this.rowOfDoc.get(internalId);
-    return row === undefined ? undefined : this.matrix.slice(row * this.size, (row + 1) * this.size);
+    return row === undefined ? undefined : this.rowVector(row);
+  }
+
+  private rowVector(row: number): Float32Array {
+    const v = new Float32Array(this.size);
+    decodeHalf(this.halves, row * this.size, v);
+    return v;
   }
 
   /**
@@ -165,16 +215,40 @@ export class FlatVectorIndex implements VectorSource {
    */
   topK(query: ArrayLike<number>, k: number, accept?: (internalId: number) => boolean, before: (a: number, b: number) => boolean = (a, b) => a < b): [number, number][] {
     const q = new Float32Array(this.size);
-    normaliseInto(query, q, 0, this.size);
-    const scores = this.scores(q);
+    normaliseInto(query, q);
     const docs = this.docOfRow;
     const shared = this.moreDocs.size ? this.moreDocs : undefined;
+    const usable = (row: number) => {
+      if (docs[row] === 0) return false;
+      if (!accept || accept(docs[row])) return true;
+      return shared?.get(row)?.some(accept) ?? false;
+    };
+
+    // 1. The best rows by the int8 approximation.
+    const approx = this.approximate(q);
+    const r = Math.min(this.rows, candidateRows(k));
+    const rowScore = new Float64Array(r).fill(-Infinity);
+    const rowId = new Int32Array(r);
+    let floor = -Infinity;
+    for (let row = 0; row < this.rows; row++) {
+      const s = approx(row);
+      if (s <= floor || !usable(row)) continue;
+      let p = r - 1;
+      while (p > 0 && rowScore[p - 1] < s) {
+        rowScore[p] = rowScore[p - 1];
+        rowId[p] = rowId[p - 1];
+        p--;
+      }
+      rowScore[p] = s;
+      rowId[p] = row;
+      floor = rowScore[r - 1];
+    }
+
+    // 2. Their documents by exact similarity.
     const topScore = new Float64Array(k).fill(-Infinity);
     const topId = new Int32Array(k);
-    let worst = -Infinity;
     const consider = (id: number, s: number) => {
-      if (s < worst || (s === worst && !before(id, topId[k - 1])) || (accept && !accept(id))) return;
-      // Insertion into the sorted top-k: k is small and most rows never get this far.
+      if (s < topScore[k - 1] || (s === topScore[k - 1] && !before(id, topId[k - 1])) || (accept && !accept(id))) return;
       let p = k - 1;
       while (p > 0 && (topScore[p - 1] < s || (topScore[p - 1] === s && before(id, topId[p - 1])))) {
         topScore[p] = topScore[p - 1];
@@ -183,73 +257,76 @@ export class FlatVectorIndex implements VectorSource {
       }
       topScore[p] = s;
       topId[p] = id;
-      worst = topScore[k - 1];
     };
-    for (let row = 0; row < this.rows; row++) {
-      const s = scores[row];
-      if (s < worst || docs[row] === 0) continue;
+    for (let i = 0; i < r && rowScore[i] > -Infinity; i++) {
+      const row = rowId[i];
+      const s = dotHalf(q, this.halves, row * this.size);
       consider(docs[row], s);
-      const more = shared?.get(row);
-      if (more) for (const id of more) consider(id, s);
+      for (const id of shared?.get(row) ?? []) consider(id, s);
     }
     const out: [number, number][] = [];
     for (let i = 0; i < k && topScore[i] > -Infinity; i++) out.push([topId[i], topScore[i]]);
     return out;
   }
 
-  /** The dot product of `q` with every row (free rows included; the caller skips them). */
-  private scores(q: Float32Array): Float32Array {
+  /** The int8 dot product of the quantised `q` with every row (free rows included), as a similarity. */
+  private approximate(q: Float32Array): (row: number) => number {
     const dim = this.size, n = this.rows;
+    let max = 0;
+    for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(q[j]));
+    const step = max / 127 || 1;
+    const scales = this.scales;
     if (this.simd) {
       const layout = this.layout(this.docOfRow.length);
-      new Float32Array(this.simd.memory.buffer, 0, dim).set(q);
-      this.simd.scan(0, layout.matrix, n, dim, layout.scores);
-      return new Float32Array(this.simd.memory.buffer, layout.scores, n);
+      const qi = new Int16Array(this.simd.memory.buffer, 0, dim);
+      for (let j = 0; j < dim; j++) qi[j] = Math.round(q[j] / step);
+      this.simd.scan(0, layout.codes, n, dim, layout.scores);
+      const raw = new Int32Array(this.simd.memory.buffer, layout.scores, n);
+      return (row) => raw[row] * step * scales[row];
     }
-    const m = this.matrix, out = new Float32Array(n);
-    const dim4 = dim - (dim % 4);
+    const qi = new Int16Array(dim);
+    for (let j = 0; j < dim; j++) qi[j] = Math.round(q[j] / step);
+    const codes = this.codes, raw = new Int32Array(n);
     for (let row = 0, off = 0; row < n; row++, off += dim) {
-      // Four running sums: independent additions the CPU can overlap.
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let j = 0; j < dim4; j += 4) {
-        s0 += q[j] * m[off + j];
-        s1 += q[j + 1] * m[off + j + 1];
-        s2 += q[j + 2] * m[off + j + 2];
-        s3 += q[j + 3] * m[off + j + 3];
-      }
-      for (let j = dim4; j < dim; j++) s0 += q[j] * m[off + j];
-      out[row] = s0 + s1 + s2 + s3;
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += qi[j] * codes[off + j];
+      raw[row] = s;
     }
-    return out;
+    return (row) => raw[row] * step * scales[row];
   }
 
-  /** Byte offsets in the kernel's memory: the query, then the matrix, then one score per row. */
+  /** Byte offsets in the kernel's memory: the int16 query, then the int8 codes, then one int32 score per row. */
   private layout(capacity: number) {
-    const matrix = Math.ceil((this.size * 4) / 16) * 16;
-    return { matrix, scores: matrix + capacity * this.size * 4, end: matrix + capacity * (this.size + 1) * 4 };
+    const codes = Math.ceil((this.size * 2) / 16) * 16;
+    return { codes, scores: codes + capacity * this.size, end: codes + capacity * (this.size + 4) };
   }
 
-  /** A matrix of `capacity` rows holding the current rows. */
-  private allocate(capacity: number): Float32Array {
+  /** The int8 matrix for `capacity` rows, holding the current rows. */
+  private allocateCodes(capacity: number): Int8Array {
     if (!this.simd) {
-      const m = new Float32Array(capacity * this.size);
-      if (this.matrix) m.set(this.matrix);
-      return m;
+      const codes = new Int8Array(capacity * this.size);
+      if (this.codes) codes.set(this.codes);
+      return codes;
     }
     // Growing the kernel's memory keeps its bytes in place, so the rows stay where they are.
     const { memory } = this.simd;
-    const { matrix, end } = this.layout(capacity);
+    const { codes, end } = this.layout(capacity);
     const pages = Math.ceil((end - memory.buffer.byteLength) / 65536);
     if (pages > 0) memory.grow(pages);
-    return new Float32Array(memory.buffer, matrix, capacity * this.size);
+    return new Int8Array(memory.buffer, codes, capacity * this.size);
   }
 
   private grow(): void {
     const capacity = this.docOfRow.length * 2;
-    const docs = new Int32Array(capacity);
-    docs.set(this.docOfRow);
-    this.docOfRow = docs;
-    this.matrix = this.allocate(capacity);
+    const grown = <T extends Int32Array | Uint16Array | Float32Array>(a: T, make: (n: number) => T, per: number) => {
+      const b = make(capacity * per);
+      b.set(a);
+      return b;
+    };
+    this.docOfRow = grown(this.docOfRow, (n) => new Int32Array(n), 1);
+    this.scales = grown(this.scales, (n) => new Float32Array(n), 1);
+    this.halves = grown(this.halves, (n) => new Uint16Array(n), this.size);
+    this.codes = this.allocateCodes(capacity);
   }
 
   /** Orama's interface: every document at or above `threshold`, optionally among `filter` ids (unsorted). */
@@ -262,12 +339,11 @@ export class FlatVectorIndex implements VectorSource {
   toJSON(): { size: number; vectors: [] } {
     return { size: this.size, vectors: [] };
   }
-
 }
 
-function normaliseInto(v: ArrayLike<number>, out: Float32Array, offset: number, dim: number): void {
+function normaliseInto(v: ArrayLike<number>, out: Float32Array): void {
   let norm = 0;
-  for (let j = 0; j < dim; j++) norm += v[j] * v[j];
+  for (let j = 0; j < out.length; j++) norm += v[j] * v[j];
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-  for (let j = 0; j < dim; j++) out[offset + j] = v[j] * scale;
+  for (let j = 0; j < out.length; j++) out[j] = v[j] * scale;
 }

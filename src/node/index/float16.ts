@@ -35,7 +35,7 @@ export function toHalf(value: number): number {
 let table: Float32Array | undefined;
 
 /** The value of every half-precision bit pattern. */
-function halfTable(): Float32Array {
+export function halfTable(): Float32Array {
   if (table) return table;
   table = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {
@@ -54,8 +54,16 @@ export function encodeHalf(from: ArrayLike<number>, to: Uint16Array, offset = 0)
   for (let i = 0; i < from.length; i++) to[offset + i] = toHalf(from[i]);
 }
 
-/** Decodes `count` halves of `from`, starting at `offset`, into `to` from `toOffset` (by default all of `to`). */
-export function decodeHalf(from: Uint16Array, offset: number, to: Float32Array, toOffset = 0, count = to.length - toOffset): void {
+/** Decodes `to.length` halves of `from`, starting at `offset`, into `to`. */
+export function decodeHalf(from: Uint16Array, offset: number, to: Float32Array): void {
   const t = halfTable();
-  for (let i = 0; i < count; i++) to[toOffset + i] = t[from[offset + i]];
+  for (let i = 0; i < to.length; i++) to[i] = t[from[offset + i]];
+}
+
+/** The dot product of `q` with the `q.length` halves of `from` that start at `offset`. */
+export function dotHalf(q: Float32Array, from: Uint16Array, offset: number): number {
+  const t = halfTable();
+  let s = 0;
+  for (let i = 0; i < q.length; i++) s += q[i] * t[from[offset + i]];
+  return s;
 }

@@ -41,7 +41,7 @@ export interface Snapshot {
 export class VectorTable implements StoredVectors {
   private index: Map<string, number> | undefined;
 
-  constructor(readonly hashes: readonly string[], private readonly halves: Uint16Array, readonly dim: number) {}
+  constructor(readonly hashes: readonly string[], readonly halves: Uint16Array, readonly dim: number) {}
 
   get size(): number {
     return this.hashes.length;
@@ -54,10 +54,6 @@ export class VectorTable implements StoredVectors {
       decodeHalf(this.halves, i * this.dim, row);
       fn(row, h);
     });
-  }
-
-  readRow(i: number, into: Float32Array, offset: number): void {
-    decodeHalf(this.halves, i * this.dim, into, offset, this.dim);
   }
 
   get(hash: string): Float32Array | undefined {
