@@ -9,6 +9,7 @@ import { searchQuickPick } from './quickPick';
 import { SEARCH_VIEW_ID, SearchViewProvider } from './searchView';
 import { MODEL_SETTINGS, readSettings, RESCAN_SETTINGS, RESTART_SETTINGS, searchMode } from './settings';
 import { StatusBar } from './statusBar';
+import { viewStateOf } from './viewState';
 
 const CRASH_RESCAN_DELAY_MS = 2000;
 /** Find Similar searches with at most this much of the selection (the model reads ~128 tokens anyway). */
@@ -78,7 +79,13 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
       else indexer.refresh();
     }),
     vscode.window.registerWebviewViewProvider(SEARCH_VIEW_ID, view),
-    vscode.commands.registerCommand('semanticSearch.search', () => searchQuickPick(host)),
+    vscode.commands.registerCommand('semanticSearch.search', () => searchQuickPick(host, {
+      current: () => {
+        const s = viewStateOf(indexer.state, modelNote());
+        return s.phase === 'ready' && s.hasChunks && !s.fullTextOnly ? undefined : s.message;
+      },
+      onDidChange: indexer.onDidChange,
+    })),
     vscode.commands.registerCommand('semanticSearch.focus', () => view.show()),
     vscode.commands.registerCommand('semanticSearch.findSimilar', () => {
       const editor = vscode.window.activeTextEditor;

@@ -9,13 +9,25 @@ interface HitItem extends vscode.QuickPickItem {
 
 const DEBOUNCE_MS = 150;
 
+/** What the quick pick says beside its title while the index is not simply ready ("Indexing 120 / 340 files"). */
+export interface IndexNote {
+  current(): string | undefined;
+  onDidChange: vscode.Event<unknown>;
+}
+
 /**
  * "Semantic Search: Search Workspace…": live results while typing, a preview of the focused result in
  * the editor, and the file opened at the passage on Enter.
  */
-export async function searchQuickPick(host: EngineHost, initialQuery = ''): Promise<void> {
+export async function searchQuickPick(host: EngineHost, note: IndexNote, initialQuery = ''): Promise<void> {
   const qp = vscode.window.createQuickPick<HitItem>();
-  qp.title = vscode.l10n.t('Semantic Search');
+  const title = vscode.l10n.t('Semantic Search');
+  const showNote = () => {
+    const n = note.current();
+    qp.title = n ? `${title} — ${n}` : title;
+  };
+  showNote();
+  const noteListener = note.onDidChange(showNote);
   qp.placeholder = vscode.l10n.t('Ask in any language — results in every language');
   qp.matchOnDescription = false;
   qp.matchOnDetail = false;
@@ -71,6 +83,7 @@ export async function searchQuickPick(host: EngineHost, initialQuery = ''): Prom
   });
   qp.onDidHide(() => {
     if (timer) clearTimeout(timer);
+    noteListener.dispose();
     qp.dispose();
     // Closing without choosing returns to where the user was before the previews.
     if (!accepted && previewed) void vscode.window.showTextDocument(previewed.document, { selection: previewed.selection, viewColumn: previewed.viewColumn });

@@ -1,35 +1,24 @@
 import * as vscode from 'vscode';
 import type { IndexOptions, SearchMode } from '../common/protocol/engine';
 
-/** The extension's settings (`semanticSearch.*`), read fresh each time. */
+/** The extension's settings (`semanticSearch.*`) for the workspace as a whole, read fresh each time. */
 export interface Settings {
-  include: string[];
-  exclude: string[];
-  maxFileSize: number;
   maxResults: number;
   minScore: number;
   hybrid: boolean;
   threads: number;
   modelPath: string;
-  useGitignore: boolean;
 }
 
-/**
- * Reads the settings for `scope` (a workspace folder's own values win there), or, without one, the
- * values of the workspace as a whole.
- */
-export function readSettings(scope: vscode.ConfigurationScope | null = null): Settings {
-  const c = vscode.workspace.getConfiguration('semanticSearch', scope);
+/** Reads the settings of the workspace as a whole (a folder's own file settings: {@link indexOptions}). */
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('semanticSearch');
   return {
-    include: c.get<string[]>('include', []),
-    exclude: c.get<string[]>('exclude', []),
-    maxFileSize: c.get<number>('maxFileSize', 1024 * 1024),
     maxResults: c.get<number>('maxResults', 20),
     minScore: c.get<number>('minScore', 0.2),
     hybrid: c.get<boolean>('hybrid', true),
     threads: c.get<number>('threads', 0),
     modelPath: c.get<string>('modelPath', ''),
-    useGitignore: c.get<boolean>('useGitignore', true),
   };
 }
 
@@ -38,19 +27,21 @@ export function searchMode(s: Settings, fullTextOnly: boolean): SearchMode {
 }
 
 /**
- * Which files to read in `folder`: the extension's include/exclude settings plus the editor's own
+ * Which files to read in `folder`, by the settings that may differ per folder (a folder's own values win
+ * there): the extension's include/exclude, size limit and .gitignore choice, plus the editor's own
  * `files.exclude` and `search.exclude` (entries set to true; `when` clauses are not evaluated).
  */
-export function indexOptions(folder: vscode.WorkspaceFolder, s: Settings = readSettings(folder.uri)): IndexOptions {
+export function indexOptions(folder: vscode.WorkspaceFolder): IndexOptions {
+  const c = vscode.workspace.getConfiguration('semanticSearch', folder.uri);
   const editorExcludes = ['files.exclude', 'search.exclude'].flatMap((key) => {
     const value = vscode.workspace.getConfiguration(undefined, folder.uri).get<Record<string, unknown>>(key) ?? {};
     return Object.entries(value).filter(([, on]) => on === true).map(([glob]) => glob.replace(/^\*\*\//, '**/'));
   });
   return {
-    include: s.include,
-    exclude: [...s.exclude, ...editorExcludes],
-    maxFileSize: s.maxFileSize,
-    useGitignore: s.useGitignore,
+    include: c.get<string[]>('include', []),
+    exclude: [...c.get<string[]>('exclude', []), ...editorExcludes],
+    maxFileSize: c.get<number>('maxFileSize', 1024 * 1024),
+    useGitignore: c.get<boolean>('useGitignore', true),
   };
 }
 

@@ -190,7 +190,7 @@ describe('Semantic Search UI', () => {
   }));
 
   /** Searches in the quick pick, waits for `firstRow` as the first item, and accepts it. */
-  async function quickPickSearch(query: string, firstRow: RegExp, shot?: string): Promise<void> {
+  async function quickPickSearch(query: string, firstRow: RegExp, previewFile: string, shot?: string): Promise<void> {
     await runCommand(page, CLOSE_EDITORS_COMMAND);
     await until('no editor open', async () => (await page.locator('.part.editor .tab').count()) === 0);
     await runCommand(page, SEARCH_COMMAND);
@@ -199,18 +199,20 @@ describe('Semantic Search UI', () => {
     await input.fill(query);
     await until(`${firstRow} as the first quick pick item`, async () => firstRow.test(await quickPickRows(page).first().innerText({ timeout: 500 })), 30_000);
     if (shot) await page.screenshot({ path: path.join(resultsDir, shot) });
+    // The focused result is previewed in the editor while the quick pick stays open.
+    await until(`${previewFile} previewed`, async () => (await quickInput(page).isVisible()) && (await activeEditorTitle(page)) === previewFile);
     await page.keyboard.press('Enter');
   }
 
   test('the quick pick lists the English section first and opens it', { timeout: 60_000 }, () => step('quick pick', async () => {
-    await quickPickSearch(DATABASE_QUERY_KO, /Configure the database connection/, 'quickpick.png');
+    await quickPickSearch(DATABASE_QUERY_KO, /Configure the database connection/, 'database.md', 'quickpick.png');
     await until(`database.md active at line ${DATABASE_SECTION_LINE}`, async () =>
       !(await quickInput(page).isVisible()) && (await activeEditorTitle(page)) === 'database.md' && (await cursorLine(page)) === DATABASE_SECTION_LINE);
   }));
 
   test('the quick pick finds the Korean section for an English question and opens it', { timeout: 60_000 }, () => step('quick pick en→ko', async () => {
     const name = path.posix.basename(DEPLOY_DOC_KO);
-    await quickPickSearch(DEPLOY_QUERY_EN, /서버에 이미지 배포/);
+    await quickPickSearch(DEPLOY_QUERY_EN, /서버에 이미지 배포/, name);
     await until(`${name} active at line ${DEPLOY_SECTION_LINE}`, async () =>
       !(await quickInput(page).isVisible()) && (await activeEditorTitle(page)) === name && (await cursorLine(page)) === DEPLOY_SECTION_LINE);
   }));
