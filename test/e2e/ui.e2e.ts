@@ -166,6 +166,19 @@ describe('Semantic Search UI', () => {
     assert.equal(await first.locator('.result-lang').innerText(), 'KO');
   }));
 
+  test('the Markdown and Comments filters narrow the results to one kind', { timeout: 60_000 }, () => step('filters', async () => {
+    const view = webview(page);
+    const paths = async () => (await webviewFrame(page)).evaluate<string[]>(`[...document.querySelectorAll('#results li.result')].map((r) => r.dataset.path)`);
+    await view.locator('#kind-markdown').uncheck();
+    await until(`${DEPLOY_COMMENT} first with comments only`, async () => (await paths())[0] === DEPLOY_COMMENT);
+    assert.ok((await paths()).every((p) => !p.endsWith('.md')), `only comments: ${(await paths()).join(', ')}`);
+    await view.locator('#kind-markdown').check();
+    await view.locator('#kind-comment').uncheck();
+    await until(`${DEPLOY_DOC_KO} first with Markdown only`, async () => (await paths())[0] === DEPLOY_DOC_KO);
+    assert.ok((await paths()).every((p) => p.endsWith('.md')), `only Markdown: ${(await paths()).join(', ')}`);
+    await view.locator('#kind-comment').check();
+  }));
+
   test('a question nothing answers says so and suggests what to try', { timeout: 60_000 }, () => step('no results', async () => {
     const view = webview(page);
     await view.locator('#query').fill('xylophone quartz');
