@@ -1,6 +1,6 @@
 /**
  * Prototype (not product code): vector search as one scan over a row-major Float32Array matrix with a
- * bounded top-k, which is what the persisted `vectors-*.f32` file already is. Measured beside Orama's
+ * bounded top-k, over the stored vectors decoded to float32. Measured beside Orama's
  * vector search (a Map of per-document Float32Arrays, every similarity pushed to an array, the whole array
  * sorted) to show what the query-latency targets need.
  */

@@ -25,11 +25,12 @@ const BATCH_SIZE = 32;
 export const HYBRID_WEIGHT = 0.05;
 /**
  * Hybrid candidates beyond the vector search's: chunks holding a query word found in at most this share of
- * the chunks (and at least RARE_WORD_MIN). Rare words point at few chunks, and reading their postings is
- * cheap; a common word's can hold most of the index.
+ * the chunks, and in at most RARE_WORD_MAX (at least RARE_WORD_MIN). Rare words point at few chunks, and
+ * reading their postings is cheap; a common word's can hold most of the index.
  */
 const RARE_WORD_SHARE = 0.02;
 const RARE_WORD_MIN = 100;
+const RARE_WORD_MAX = 1000;
 /** Vectors of texts no longer in the index that are kept (a branch switch back re-embeds nothing). */
 const MIN_ORPHAN_VECTORS = 2000;
 
@@ -310,20 +311,21 @@ export class Engine {
     } else if (mode === 'hybrid' && terms.length) {
       // The vector candidates, and as many chunks that hold the query's rare words, are ranked by their
       // similarity plus their BM25 score (relative to the best candidate's) × HYBRID_WEIGHT.
-      const words = this.chunkIndex.wordScores(terms, typedPrefix(query), [...scored.keys()], k, Math.max(RARE_WORD_MIN, RARE_WORD_SHARE * this.chunks.size));
-      const best = Math.max(0, ...words.values());
+      const words = this.chunkIndex.wordScores(terms, typedPrefix(query), [...scored.keys()], k, Math.min(RARE_WORD_MAX, Math.max(RARE_WORD_MIN, RARE_WORD_SHARE * this.chunks.size)));
       const kinds = options.kinds?.length ? new Set(options.kinds) : undefined;
-      for (const [id, w] of words) {
-        let s = scored.get(id);
-        if (!s) {
-          const v = this.chunkIndex.vectorOf(id);
-          if (!v || (kinds && !kinds.has(this.chunkIndex.kindOfChunk(id)!))) continue;
-          let similarity = 0;
-          for (let i = 0; i < v.length; i++) similarity += v[i] * queryVector![i];
-          scored.set(id, (s = { score: similarity, similarity }));
+      for (const id of words.keys()) {
+        if (scored.has(id)) continue;
+        const v = this.chunkIndex.vectorOf(id);
+        if (!v || (kinds && !kinds.has(this.chunkIndex.kindOfChunk(id)!))) {
+          words.delete(id);
+          continue;
         }
-        if (best > 0) s.score = s.similarity! + HYBRID_WEIGHT * (w / best);
+        let similarity = 0;
+        for (let i = 0; i < v.length; i++) similarity += v[i] * queryVector![i];
+        scored.set(id, { score: similarity, similarity });
       }
+      const best = Math.max(0, ...words.values());
+      if (best > 0) for (const [id, w] of words) scored.get(id)!.score += HYBRID_WEIGHT * (w / best);
     }
 
     const hits: SearchHit[] = [];

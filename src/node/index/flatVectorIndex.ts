@@ -7,6 +7,8 @@ export interface VectorSource {
   forEach(fn: (vector: Float32Array, key: string) => void): void;
   /** The vector of `key`; may be a view that is valid until the source changes. */
   get(key: string): Float32Array | undefined;
+  /** The vector of `key` in half precision, when the source holds it so (a view valid until it changes). */
+  halvesOf?(key: string): Uint16Array | undefined;
 }
 
 /**
@@ -196,6 +198,11 @@ export class FlatVectorIndex implements VectorSource {
     return row === undefined ? undefined : this.rowVector(row);
   }
 
+  halvesOf(key: string): Uint16Array | undefined {
+    const row = this.rowOfKey.get(key);
+    return row === undefined ? undefined : this.halves.subarray(row * this.size, (row + 1) * this.size);
+  }
+
   /** The stored (normalised) vector of a document, or undefined. */
   vectorOf(internalId: number): Float32Array | undefined {
     const row = this.rowOfDoc.get(internalId);
@@ -225,13 +232,14 @@ export class FlatVectorIndex implements VectorSource {
     };
 
     // 1. The best rows by the int8 approximation.
-    const approx = this.approximate(q);
+    const raw = this.approximate(q);
+    const scales = this.scales;
     const r = Math.min(this.rows, candidateRows(k));
     const rowScore = new Float64Array(r).fill(-Infinity);
     const rowId = new Int32Array(r);
     let floor = -Infinity;
     for (let row = 0; row < this.rows; row++) {
-      const s = approx(row);
+      const s = raw[row] * scales[row]; // the approximate similarity × the query's own int8 step
       if (s <= floor || !usable(row)) continue;
       let p = r - 1;
       while (p > 0 && rowScore[p - 1] < s) {
@@ -269,20 +277,21 @@ export class FlatVectorIndex implements VectorSource {
     return out;
   }
 
-  /** The int8 dot product of the quantised `q` with every row (free rows included), as a similarity. */
-  private approximate(q: Float32Array): (row: number) => number {
+  /**
+   * The int8 dot product of the quantised `q` with every row (free rows included): row r's similarity is
+   * about raw[r] · scales[r] · the query's own int8 step (the same for every row, so left out).
+   */
+  private approximate(q: Float32Array): Int32Array {
     const dim = this.size, n = this.rows;
     let max = 0;
     for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(q[j]));
     const step = max / 127 || 1;
-    const scales = this.scales;
     if (this.simd) {
       const layout = this.layout(this.docOfRow.length);
       const qi = new Int16Array(this.simd.memory.buffer, 0, dim);
       for (let j = 0; j < dim; j++) qi[j] = Math.round(q[j] / step);
       this.simd.scan(0, layout.codes, n, dim, layout.scores);
-      const raw = new Int32Array(this.simd.memory.buffer, layout.scores, n);
-      return (row) => raw[row] * step * scales[row];
+      return new Int32Array(this.simd.memory.buffer, layout.scores, n);
     }
     const qi = new Int16Array(dim);
     for (let j = 0; j < dim; j++) qi[j] = Math.round(q[j] / step);
@@ -292,7 +301,7 @@ export class FlatVectorIndex implements VectorSource {
       for (let j = 0; j < dim; j++) s += qi[j] * codes[off + j];
       raw[row] = s;
     }
-    return (row) => raw[row] * step * scales[row];
+    return raw;
   }
 
   /** Byte offsets in the kernel's memory: the int16 query, then the int8 codes, then one int32 score per row. */

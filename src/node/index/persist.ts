@@ -56,8 +56,17 @@ export class VectorTable implements StoredVectors {
     });
   }
 
+  halvesOf(hash: string): Uint16Array | undefined {
+    const i = this.rowOf(hash);
+    return i === undefined ? undefined : this.halves.subarray(i * this.dim, (i + 1) * this.dim);
+  }
+
+  private rowOf(hash: string): number | undefined {
+    return (this.index ??= new Map(this.hashes.map((h, j) => [h, j]))).get(hash);
+  }
+
   get(hash: string): Float32Array | undefined {
-    const i = (this.index ??= new Map(this.hashes.map((h, j) => [h, j]))).get(hash);
+    const i = this.rowOf(hash);
     if (i === undefined) return undefined;
     const row = new Float32Array(this.dim);
     decodeHalf(this.halves, i * this.dim, row);
@@ -114,9 +123,11 @@ export async function saveSnapshot(dir: string, s: Snapshot): Promise<{ bytes: n
   if (s.dim) {
     let row = 0;
     for (const h of hashes) {
-      const v = s.vectors.get(h);
+      const stored = s.vectors.halvesOf?.(h);
+      const v = stored ?? s.vectors.get(h);
       if (!v) throw new Error(`no vector for the text ${h}`);
-      encodeHalf(v, halves, row++ * s.dim);
+      if (stored) halves.set(stored, row++ * s.dim);
+      else encodeHalf(v, halves, row++ * s.dim);
     }
   }
   const meta: Meta = { roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, unusedHashes };
