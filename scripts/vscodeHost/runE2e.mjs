@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// One command for the UI end-to-end tests (test/e2e/ui.e2e.ts): builds the extension, makes the test models,
-// then clicks through the extension in the VS Code server of .vscode-host/ with headless chromium.
+// One command for the UI end-to-end tests (test/e2e/*.e2e.ts, one after the other): builds the extension,
+// makes the test models, then clicks through the extension in the VS Code server of .vscode-host/ with
+// headless chromium.
 // Exit code = test result; screenshots in test-results/.
 //
 // Usage: node scripts/vscodeHost/runE2e.mjs [--vsix FILE | --package] [--no-build]
@@ -24,7 +25,8 @@ const { values } = parseArgs({
 try {
   let vsix = values.vsix && path.resolve(values.vsix);
   if (!vsix && !values['no-build']) await run('build the extension', process.execPath, ['esbuild.mjs']);
-  await run('make the test models', process.execPath, ['scripts/makeModels.mjs', '--quiet']);
+  // the full-size stand-in too: the first-index suite runs a model of the real size in the extension host
+  await run('make the test models', process.execPath, ['scripts/makeModels.mjs', '--full', '--quiet']);
   if (values.package) {
     await run('package every platform', process.execPath, ['scripts/package.mjs']);
     const { name, version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
@@ -34,7 +36,8 @@ try {
   // The tests run in a child Node (tsx compiles them); it stops the server and browser itself in every
   // case, so this process only forwards termination signals (the terminal sends SIGINT to both).
   const tsx = import.meta.resolve('tsx');
-  const child = spawn(process.execPath, ['--import', tsx, '--test-reporter=spec', path.join(repoRoot, 'test/e2e/ui.e2e.ts')], {
+  const suites = ['ui.e2e.ts', 'firstIndex.e2e.ts'].map((f) => path.join(repoRoot, 'test/e2e', f));
+  const child = spawn(process.execPath, ['--import', tsx, '--test', '--test-reporter=spec', '--test-concurrency=1', ...suites], {
     cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...(vsix ? { E2E_VSIX: vsix } : {}) },
   });
   for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));

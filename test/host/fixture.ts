@@ -75,6 +75,28 @@ export function prepareUntrustedWorkspace(parent: string): string {
 }
 
 /**
+ * A workspace of `files` Markdown files, each three sections of the fixture's sentences (every one a text
+ * of its own, so each is embedded), for watching a first full index. Returns the folder.
+ */
+export function prepareLargeWorkspace(parent: string, files: number): string {
+  const workspace = path.join(parent, 'workspace');
+  rmSync(workspace, { recursive: true, force: true });
+  const sentences = [
+    'Configure the database connection in the configuration file.', 'Deploy the image to the server.',
+    'The cache keeps the password for an hour.', 'Install the package and read the error log.',
+    'The browser shows the security warning.', 'Search the user table for the version.',
+  ];
+  for (let i = 0; i < files; i++) {
+    const dir = path.join(workspace, `part${i % 20}`);
+    mkdirSync(dir, { recursive: true });
+    const text = (j: number) => Array.from({ length: 8 }, (_, k) => sentences[(i * 7 + j * 3 + k) % 6]).join(' ');
+    const section = (j: number) => `## Topic ${i}.${j}\n\n${text(j)} Note ${i * 3 + j}.\n`;
+    writeFileSync(path.join(dir, `page${i}.md`), `# Page ${i}\n\n${section(0)}\n${section(1)}\n${section(2)}`);
+  }
+  return workspace;
+}
+
+/**
  * User settings of every test host: the concept model instead of the real one (which cannot be downloaded
  * here), and a folder the file watcher ignores, for the branch-switch test.
  */

@@ -18,6 +18,8 @@ export const resultsDir = path.join(repoRoot, 'test-results');
 export const fixtureWorkspace = path.join(repoRoot, 'test/fixtures/workspace');
 /** The concept-aligned test model made by `node scripts/makeModels.mjs`. */
 export const conceptModel = path.join(repoRoot, 'test/models/concept');
+/** The random-weight model of the real architecture and size (`node scripts/makeModels.mjs --full`). */
+export const fullModel = path.join(repoRoot, 'test/models/full');
 
 /**
  * Debian's chromium. The binary itself rather than the /usr/bin/chromium wrapper script: the wrapper

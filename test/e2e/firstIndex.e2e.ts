@@ -1,0 +1,77 @@
+// The first full index of a workspace, watched in a real VS Code: a progress notification says how far it
+// is, its Cancel pauses indexing, the panel says so and offers to resume, and resuming finishes the index.
+// The model is the stand-in of the real architecture and size (12 layers, 250,002 pieces, 118 MB int8), so
+// this also loads a model of the real size in the extension host, and 300 generated pages take long enough
+// to index to be watched. Run with `node scripts/vscodeHost/runE2e.mjs` (with ui.e2e.ts); E2E_VSIX installs a
+// .vsix as there.
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BrowserContext, Page } from 'playwright-core';
+import { firstPage, launchChromium } from '../host/browser';
+import { prepareLargeWorkspace, testSettings } from '../host/fixture';
+import { stopwatch } from '../host/log';
+import { printHostLogs } from '../host/logs';
+import { fullModel, repoRoot, resultsDir } from '../host/paths';
+import { makeRunDirs, startVsCodeHost, type VsCodeHost } from '../host/server';
+import { openWorkbench, until, webview } from '../host/workbench';
+
+const FILES = 600;
+const lap = stopwatch('e2e first index');
+let host: VsCodeHost | undefined;
+let browser: BrowserContext | undefined;
+let page: Page;
+
+describe('The first full index', () => {
+  before(async () => {
+    const vsix = process.env.E2E_VSIX;
+    const dirs = makeRunDirs('e2e-first-index');
+    host = await startVsCodeHost({
+      tag: 'e2e-first-index',
+      dirs,
+      workspace: prepareLargeWorkspace(dirs.root, FILES),
+      settings: { ...testSettings(), 'semanticSearch.modelPath': fullModel },
+      ...(vsix ? { vsix: [vsix] } : { extensionDevelopmentPath: [repoRoot] }),
+    });
+    lap(`server on 127.0.0.1:${host.port} (logs: ${path.relative(repoRoot, host.dirs.root)})`);
+    browser = await launchChromium(host.dirs);
+    page = await firstPage(browser);
+    await openWorkbench(page, host.url);
+  }, { timeout: 180_000 });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await host?.stop();
+    lap('host stopped');
+  });
+
+  test('shows its progress in a notification whose Cancel pauses it; the panel resumes it', { timeout: 180_000 }, async () => {
+    try {
+      // The test host's smoke-test driver keeps notifications out of toasts (VS Code shows no toast while it
+      // is on), so the notification is looked at in the notification center, where it is the same item.
+      await page.locator('.part.statusbar [id="status.notifications"]').first().click();
+      const note = page.locator('.notifications-center .notification-list-item', { hasText: 'Semantic Search: indexing the workspace' });
+      await note.waitFor({ timeout: 60_000 });
+      await until('the notification says how far indexing is', async () =>
+        /(Reading|Embedding) [\d,]+ \/ [\d,]+ (files|passages)/.test(await note.innerText({ timeout: 500 })), 30_000, 100);
+      await page.screenshot({ path: path.join(resultsDir, 'first-index.png') });
+      await note.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      lap('cancelled from the notification');
+      await note.waitFor({ state: 'hidden', timeout: 15_000 });
+
+      await page.locator('.part.activitybar .action-item a[aria-label^="Semantic Search"]').first().click({ timeout: 15_000 });
+      const status = webview(page).locator('#status');
+      await until('the panel says indexing is paused', async () => /Indexing is paused\./.test(await status.innerText({ timeout: 500 })), 30_000);
+      await status.locator('button', { hasText: 'Resume indexing' }).click();
+      await until(`all ${FILES} pages indexed`, async () =>
+        new RegExp(`${FILES.toLocaleString('en')} files, [\\d,]+ passages indexed\\.`).test(await status.innerText({ timeout: 500 })), 120_000);
+      lap('resumed from the panel and finished');
+      const indexed = /([\d,]+) passages/.exec(await status.innerText())![1];
+      assert.equal(Number(indexed.replace(/,/g, '')), FILES * 3, 'three sections per page');
+    } catch (e) {
+      await page.screenshot({ path: path.join(resultsDir, 'e2e-failure-first-index.png') }).catch(() => undefined);
+      if (host) printHostLogs(host, 'semantic-search.multilingual-semantic-search');
+      throw e;
+    }
+  });
+});
