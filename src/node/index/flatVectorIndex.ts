@@ -237,19 +237,20 @@ export class FlatVectorIndex implements VectorSource {
     const r = Math.min(this.rows, candidateRows(k));
     const rowScore = new Float64Array(r).fill(-Infinity);
     const rowId = new Int32Array(r);
-    let floor = -Infinity;
+    // Equal approximations go by the rows' first documents, as equal similarities do below: identical
+    // vectors then give the same candidates whatever order their rows are in.
+    const ahead = (s: number, row: number, p: number) => rowScore[p] < s || (rowScore[p] === s && before(docs[row], docs[rowId[p]]));
     for (let row = 0; row < this.rows; row++) {
       const s = raw[row] * scales[row]; // the approximate similarity × the query's own int8 step
-      if (s <= floor || !usable(row)) continue;
+      if (!ahead(s, row, r - 1) || !usable(row)) continue;
       let p = r - 1;
-      while (p > 0 && rowScore[p - 1] < s) {
+      while (p > 0 && ahead(s, row, p - 1)) {
         rowScore[p] = rowScore[p - 1];
         rowId[p] = rowId[p - 1];
         p--;
       }
       rowScore[p] = s;
       rowId[p] = row;
-      floor = rowScore[r - 1];
     }
 
     // 2. Their documents by exact similarity.
