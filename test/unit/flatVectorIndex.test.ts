@@ -100,6 +100,16 @@ describe('FlatVectorIndex', () => {
     got.forEach(([, s], i) => assert.ok(Math.abs(s - expected[i][1]) < 1e-6));
   });
 
+  it('ranks hundreds of identical vectors by document, whatever order their rows were added in', () => {
+    const v = randomVector(rng(3), 64);
+    const forward = new FlatVectorIndex(64), backward = new FlatVectorIndex(64);
+    for (let id = 1; id <= 500; id++) forward.add(id, v);
+    for (let id = 500; id >= 1; id--) backward.add(id, v);
+    const expected = Array.from({ length: 10 }, (_, i) => i + 1);
+    assert.deepEqual(forward.topK(v, 10).map(([id]) => id), expected);
+    assert.deepEqual(backward.topK(v, 10).map(([id]) => id), expected);
+  });
+
   it('holds one row per text: documents share it, an unused one stays until pruned, oldest first', () => {
     const index = new FlatVectorIndex(2);
     index.put('x', [1, 0]);
