@@ -221,7 +221,7 @@ let work = { starts: new Int32Array(256), cps: new Int32Array(256), best: new Fl
  * The highest-scoring segmentation of `text` into pieces, as strings (unknown characters as themselves),
  * the same as transformers.js's TokenLattice Viterbi search.
  */
-function tokenize(text: string, pieces: LazyPieceTrie, scores: Float64Array, unkScore: number): string[] {
+function tokenize(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number): string[] {
   let n = 0;
   if (work.cps.length < text.length + 1) {
     const size = text.length * 2 + 1;
@@ -238,12 +238,12 @@ function tokenize(text: string, pieces: LazyPieceTrie, scores: Float64Array, unk
   // best[p]: score of the best segmentation of the first p code points; from[p]: where its last piece starts.
   best[0] = 0;
   for (let p = 1; p <= n; p++) best[p] = -Infinity;
-  const { trie, done } = pieces;
+  const { trie, done } = vocabulary;
   for (let begin = 0; begin < n; begin++) {
     // The pieces that can start here: those beginning with this character, or with ▁ and the next one.
     const cp = cps[begin];
-    if (!done[cp]) pieces.fill(cp);
-    if (cp === WORD_START && begin + 1 < n && !done[CODE_POINTS + cps[begin + 1]]) pieces.fill(CODE_POINTS + cps[begin + 1]);
+    if (!done[cp]) vocabulary.fill(cp);
+    if (cp === WORD_START && begin + 1 < n && !done[CODE_POINTS + cps[begin + 1]]) vocabulary.fill(CODE_POINTS + cps[begin + 1]);
     const base = best[begin];
     let node = 0;
     let single = false;
