@@ -164,6 +164,13 @@ describe('Semantic Search UI', () => {
     const first = webview(page).locator('#results li.result').first();
     assert.equal(await first.getAttribute('data-line'), String(DEPLOY_SECTION_LINE));
     assert.equal(await first.locator('.result-lang').innerText(), 'KO');
+    // The keyboard: ↓ selects the first result, Enter opens it at its section.
+    const name = path.posix.basename(DEPLOY_DOC_KO);
+    await webview(page).locator('#query').press('ArrowDown');
+    assert.equal(await first.getAttribute('aria-selected'), 'true');
+    await webview(page).locator('#query').press('Enter');
+    await until(`${name} active at line ${DEPLOY_SECTION_LINE}`, async () => (await activeEditorTitle(page)) === name && (await cursorLine(page)) === DEPLOY_SECTION_LINE);
+    await runCommand(page, FOCUS_VIEW_COMMAND);
   }));
 
   test('the Markdown and Comments filters narrow the results to one kind', { timeout: 60_000 }, () => step('filters', async () => {

@@ -67,6 +67,33 @@ suite('Multilingual Semantic Search', () => {
     await eventually(`${rel} gone from the index`, async () => (paths(await everything(query)).includes(rel) ? undefined : true));
   });
 
+  test('follows a renamed file to its new path', async () => {
+    const from = 'docs/network-old.md', to = 'docs/guides/network.md';
+    const query = '네트워크 타임아웃'; // network, timeout: only in this file
+    await vscode.workspace.fs.writeFile(uri(from), Buffer.from('# Network\n\n## Network timeout\n\nThe request failed because of a network timeout.\n'));
+    await eventually(`${from} found first`, async () => ((await api.search(query)).hits[0]?.path === from ? true : undefined));
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(uri(from), uri(to), { overwrite: false });
+    assert.ok(await vscode.workspace.applyEdit(edit), 'rename not applied');
+    await eventually(`${to} found, ${from} gone`, async () => {
+      const found = paths(await everything(query));
+      return found[0] === to && !found.includes(from) ? true : undefined;
+    });
+    await vscode.workspace.fs.delete(uri(to));
+  });
+
+  test('honours the editor\'s files.exclude and search.exclude', async () => {
+    const query = '비밀번호 캐시'; // "password cache": src/cache.py
+    const editor = (section: string) => vscode.workspace.getConfiguration(section);
+    for (const [section, glob] of [['files', '**/cache.py'], ['search', 'src/**']] as const) {
+      assert.equal((await api.search(query)).hits[0]?.path, 'src/cache.py');
+      await editor(section).update('exclude', { [glob]: true }, vscode.ConfigurationTarget.Workspace);
+      await eventually(`src/cache.py left out by ${section}.exclude`, async () => (paths(await everything(query)).includes('src/cache.py') ? undefined : true));
+      await editor(section).update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
+      await eventually(`src/cache.py back without ${section}.exclude`, async () => ((await api.search(query)).hits[0]?.path === 'src/cache.py' ? true : undefined));
+    }
+  });
+
   test('rescans the workspace after a git branch switch', async () => {
     // A checkout rewrites many files at once and a file watcher may miss some. Here the watcher is told to
     // ignore a folder (files.watcherExclude) and git is played by plain file writes (not VS Code's, which
