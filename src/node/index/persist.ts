@@ -123,11 +123,15 @@ export async function saveSnapshot(dir: string, s: Snapshot): Promise<{ bytes: n
   if (s.dim) {
     let row = 0;
     for (const h of hashes) {
-      const stored = s.vectors.halvesOf?.(h);
-      const v = stored ?? s.vectors.get(h);
+      const at = row++ * s.dim;
+      const stored = s.vectors.halvesOf?.(h); // the vector index holds them in half precision already
+      if (stored) {
+        halves.set(stored, at);
+        continue;
+      }
+      const v = s.vectors.get(h);
       if (!v) throw new Error(`no vector for the text ${h}`);
-      if (stored) halves.set(stored, row++ * s.dim);
-      else encodeHalf(v, halves, row++ * s.dim);
+      encodeHalf(v, halves, at);
     }
   }
   const meta: Meta = { roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, unusedHashes };
