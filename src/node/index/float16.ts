@@ -1,6 +1,6 @@
 /**
- * IEEE 754 half precision, for vectors on disk: half the bytes of float32, and for unit vectors of a few
- * hundred dimensions a cosine changes by about 1e-4 — far below the differences ranking depends on.
+ * IEEE 754 half precision, for vectors on disk and in the vector index: half the bytes of float32, and for unit
+ * vectors of a few hundred dimensions a cosine changes by about 1e-4 — far below the differences ranking depends on.
  * Node 20 has no Float16Array, so the conversion is done here (round to nearest, ties to even).
  */
 const f32 = new Float32Array(1);
