@@ -12,13 +12,12 @@ export interface VectorSource {
 }
 
 /**
- * Vectors as a saved index holds them: unit vectors in half precision, row `i` (`dim` values from `i · dim`)
- * the vector of `hashes[i]`, copied into the index as they are on load.
+ * Vectors as a saved index holds them: unit vectors in half precision, row `i` (the index's size of values
+ * from `i · size`) the vector of `hashes[i]`, copied into the index as they are on load.
  */
 export interface StoredVectors extends VectorSource {
   readonly hashes: readonly string[];
   readonly halves: Uint16Array;
-  readonly dim: number;
 }
 
 /**
