@@ -26,11 +26,13 @@ export function isLicenceHeader(text: string): boolean {
 }
 
 // Commented-out code. Strong shapes count whatever the words; weak ones only without a run of prose words.
+// No two quantifiers next to each other may take the same characters (`[^:]*x[^:]*:`, `[)]+[)]*`): a line that
+// almost matches would make the engine try every way of sharing them out, quadratic in the line's length.
 const STRONG_CODE = [
-  /^[\])}]+[;,)]*$/, /^(?:end|fi|done|esac|else|try|finally|begin|\{)[:;]?$/,
+  /^[\])}]+(?:[;,][;,)]*)?$/, /^(?:end|fi|done|esac|else|try|finally|begin|\{)[:;]?$/,
   /^(?:(?:export|pub(?:\([\w ]+\))?|public|private|protected|internal|static|final|async|abstract|override|open|default|unsafe|inline|extern|virtual|readonly)\s+)*(?:const|let|var|val|def|fn|func|function|class|struct|enum|interface|impl|trait|void|int|long|bool|boolean|char|float|double|auto|String|local)\s+[\w$*&<>[\],.]+\s*[(=:{<;]/,
   /^(?:if|for|while|switch|catch|foreach|elif|else\s+if|unless|until)\s*\(.*\)\s*\{?$/,
-  /^(?:elif|while|if)\s+[^:]*[=<>()[\].][^:]*:$/, /^except\b[^:]*:$/, /^for\s+[\w, ()]+\s+in\s+[^:]+:$/, /^with\s.*\bas\s+\w+:$/,
+  /^(?=[^:]*:$)(?:elif|while|if)\s+[^:]*[=<>()[\].]/, /^except\b[^:]*:$/, /^(?=[^:]*:$)for\s+[\w,()]+(?: +[\w,()]+)*\s+in\s+[^:]/, /^with\s.*\bas\s+\w+:$/,
   /^return(?:\s+\S+)?;?$/, /^(?:break|continue|pass)\s*;?$/, /^(?:throw|raise)\s+(?:new\s+)?[\w.]+(?:\(.*\))?;?$/,
   /^#include\s*[<"]/, /^import\s+[\w.*]+;?$/, /^import\s.*\bfrom\s+['"]/, /^import\s+['"{*]/, /^from\s+[\w.]+\s+import\s/,
   /^(?:use|using|require|require_once|include)\s+[\w:.\\'"()/]+;$/, /^package\s+[\w.]+;?$/,
@@ -43,8 +45,9 @@ const WEAK_CODE = [
   /^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*|\[[^\]]*\])*\s*(?:[-+*/%&|^]|\?\?|\|\||&&|<<|>>)?=(?!=)\s*\S/,
   /^(?:await\s+|new\s+|yield\s+|return\s+)?[A-Za-z_$][\w$]*(?:(?:\.|->|::|\?\.)[A-Za-z_$][\w$]*)*\(.*\)[;,]?$/,
 ];
-const WORDS = /[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}/;
-const PROSE = /\p{L}{2,}[ ,]+\p{L}{2,}[ ,]+\p{L}{2,}|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]/u;
+// Starting only at the start of a word: from inside a long word each try would run to its end again.
+const WORDS = /(?<![A-Za-z])[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}/;
+const PROSE = /(?<!\p{L})\p{L}{2,}[ ,]+\p{L}{2,}[ ,]+\p{L}{2,}|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]/u;
 
 function looksLikeCode(line: string): boolean {
   const s = line.trim().slice(0, 300);

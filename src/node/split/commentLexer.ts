@@ -3,11 +3,18 @@ import { isIdent } from './languageTable';
 import type { BlockRule, LanguageSpec, StringRule } from './languageTable';
 import { compile } from './compiledSpec';
 import type { Compiled } from './compiledSpec';
+import { unlimited } from './budget';
+import type { SplitBudget } from './budget';
+import { Finder } from './finder';
 
 /*
  * The comment lexer behind comments.ts: one linear pass over a file with its language's rules (languageTable.ts).
  * It knows each language's literals well enough that `"http://x"`, `'# not'`, template literals, raw strings
  * and heredocs never yield comments; it does not parse, so it stays fast on any input.
+ * Linear means every character is examined a bounded number of times, whatever the input: searches for a
+ * closer go through a Finder (an unclosed `<!--` or `<script` is not searched for again from the next `<`),
+ * and a regex literal that finds no closing `/` leaves marks that end any later attempt on the same line
+ * as soon as it joins the failed one. The work is spent from the file's SplitBudget as it goes.
  */
 
 /** One comment (or documenting literal) as the lexer found it: offsets into the file's text. */
@@ -68,9 +75,10 @@ function scanString(text: string, j: number, r: StringRule, to: number): { end: 
   return { end: to, interp: false };
 }
 
-function blockEnd(text: string, j: number, b: BlockRule, to: number): { end: number; bodyEnd: number } {
+function blockEnd(find: Finder, j: number, b: BlockRule, to: number): { end: number; bodyEnd: number } {
+  const text = find.text;
   if (!b.nests) {
-    const k = text.indexOf(b.close, j);
+    const k = find.indexOf(b.close, j);
     return k < 0 || k + b.close.length > to ? { end: to, bodyEnd: to } : { end: k + b.close.length, bodyEnd: k };
   }
   let depth = 1;
@@ -118,7 +126,8 @@ export function withoutComments(text: string, a: number, b: number, raws: Raw[])
   let joined = '';
   for (const part of s.split('\n')) {
     const p = part.trim();
-    if (p) joined += (joined && !/[([{]$/.test(joined) && !/^[)\]}]/.test(p) ? ' ' : '') + p;
+    // The last character, not a regex on `joined`: that would rescan the whole growing string for every line.
+    if (p) joined += (joined && !'([{'.includes(joined.charAt(joined.length - 1)) && !')]}'.includes(p.charAt(0)) ? ' ' : '') + p;
   }
   return joined.replace(/\s+/g, ' ');
 }
@@ -135,7 +144,8 @@ function numberBefore(text: string, i: number): boolean {
  * Lexes text[from, to) and appends its comments (and documenting literals) to `out`. With `stopAt`, returns
  * where that string first occurs in code (PHP's `?>`), else `to`.
  */
-function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], stopAt = ''): number {
+function scan(find: Finder, budget: SplitBudget, c: Compiled, from: number, to: number, out: Raw[], stopAt = ''): number {
+  const text = find.text;
   const spec = c.spec;
   const py = spec.docstrings === 'python';
   const frames: { rule: StringRule; depth: number; open: number; close: number }[] = [];
@@ -170,12 +180,15 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
     let doc = false;
     if (py) {
       doc = firstToken && restBlank(text, res.end) && (prevLogical < 0 || (prevColon >= 0 && PY_DEF.test(text.slice(prevLogical, prevLogical + 20))));
+      if (doc && prevLogical >= 0) budget.spend(prevColon + 1 - prevLogical);
       if (doc) header = prevLogical < 0 ? '' : withoutComments(text, prevLogical, prevColon + 1, out);
     } else if (spec.docstrings === 'statement') {
       if (onlySpaceBefore(text, i) && restBlank(text, res.end)) {
         let k = res.end;
         while (k < text.length && /\s/.test(text[k] ?? '')) k++;
-        doc = !spec.docNext || spec.docNext.test(text.slice(k, lineEnd(text, k)));
+        const e = lineEnd(text, k);
+        budget.spend(e - res.end);
+        doc = !spec.docNext || spec.docNext.test(text.slice(k, e));
       }
     } else if (spec.docAttr) {
       const before = text.slice(Math.max(0, i - 80), i);
@@ -201,7 +214,7 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
     }
     for (const b of spec.block) {
       if (!text.startsWith(b.open, i)) continue;
-      const e = blockEnd(text, i + b.open.length, b, to);
+      const e = blockEnd(find, i + b.open.length, b, to);
       out.push({ start: i, end: e.end, bodyStart: i + b.open.length, bodyEnd: e.bodyEnd, marker: b.open, line: false });
       return e.end;
     }
@@ -244,15 +257,8 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
         word = text.slice(k, lastSig + 1);
       }
       if (p === '' || REGEX_BEFORE.includes(p) || REGEX_KEYWORDS.has(word)) {
-        let inClass = false;
-        for (let j = i + 1; j < to; j++) {
-          const d = text.charCodeAt(j);
-          if (d === 10) break;
-          if (d === 92) j++;
-          else if (d === 91) inClass = true;
-          else if (d === 93) inClass = false;
-          else if (d === 47 && !inClass) { mark(i); lastSig = j; return j + 1; }
-        }
+        const close = regexClose(i);
+        if (close >= 0) { mark(i); lastSig = close; return close + 1; }
       }
     }
     if (ch === 60 && spec.heredoc && text.charCodeAt(i - 1) !== 60) {
@@ -268,6 +274,38 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
         return i + 1 + ((text.codePointAt(i + 1) ?? 0) > 0xffff ? 2 : 1);
       }
     }
+    return -1;
+  };
+
+  /**
+   * Where the regex literal that may open at i closes, or -1 (no unescaped `/` outside a class before the
+   * line ends). What follows a position depends only on the position and on being in a class or not, so a
+   * scan that reaches a (position, state) where an earlier scan failed fails too: `failed` keeps those
+   * states (bit 1 outside a class, bit 2 inside), and each is walked at most once.
+   */
+  let failed: Uint8Array | undefined;
+  const regexClose = (i: number): number => {
+    const walk = (record: boolean): number => {
+      let inClass = false;
+      let j = i + 1;
+      for (; j < to; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 10) break;
+        const bit = inClass ? 2 : 1;
+        if (failed && failed[j - from] & bit) break;
+        if (failed && record) failed[j - from] |= bit;
+        if (d === 92) j++;
+        else if (d === 91) inClass = true;
+        else if (d === 93) inClass = false;
+        else if (d === 47 && !inClass) return j;
+      }
+      budget.spend(j - i);
+      return -1;
+    };
+    const close = walk(false);
+    if (close >= 0) return close;
+    failed ??= new Uint8Array(to - from);
+    walk(true);
     return -1;
   };
 
@@ -289,6 +327,7 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
     const re = frames.length > 0 ? c.skipInterp : c.skip;
     re.lastIndex = i;
     const j = re.test(text) ? Math.min(re.lastIndex - 1, to) : to;
+    budget.spend(j - i + 1);
     if (j > i) plain(i, j);
     if (j >= to) break;
     i = j;
@@ -299,7 +338,9 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
         prevColon = text.charCodeAt(lastSig) === 58 ? lastSig : -1;
         logical = -1;
       }
-      i = heredocs.length > 0 ? skipHeredocs(text, i + 1, heredocs, to) : i + 1;
+      const next = heredocs.length > 0 ? skipHeredocs(text, i + 1, heredocs, to) : i + 1;
+      budget.spend(next - i);
+      i = next;
       continue;
     }
     if (ch === 32 || ch === 9 || ch === 12) { i++; continue; }
@@ -308,69 +349,84 @@ function scan(text: string, c: Compiled, from: number, to: number, out: Raw[], s
       const f = frames[frames.length - 1] as (typeof frames)[number];
       if (ch === f.open) f.depth++;
       else if (ch === f.close) {
-        if (f.depth === 0) { frames.pop(); i = resume(i + 1, f.rule); continue; }
+        if (f.depth === 0) {
+          frames.pop();
+          const next = resume(i + 1, f.rule);
+          budget.spend(next - i);
+          i = next;
+          continue;
+        }
         f.depth--;
       }
     } else if (stopAt && ch === stopAt.charCodeAt(0) && text.startsWith(stopAt, i)) return i;
     const next = token(i, ch);
-    if (next > i) { i = next; continue; }
+    if (next > i) {
+      budget.spend(next - i);
+      i = next;
+      continue;
+    }
     mark(i);
     i++;
   }
   return to;
 }
 
-const EMBED = /<(script|style)\b([^>]*)>/iy;
+const EMBED = /<(script|style)\b/iy;
+const CLOSE: Record<string, RegExp> = { script: /<\/script\s*>/gi, style: /<\/style\s*>/gi };
 
 /** HTML, Vue, Svelte: `<!-- -->` comments, plus script and style blocks lexed as JavaScript/CSS. */
-function scanHtml(text: string, from: number, to: number, out: Raw[]): void {
+function scanHtml(find: Finder, budget: SplitBudget, from: number, to: number, out: Raw[]): void {
+  const text = find.text;
   let i = from;
   while (i < to) {
-    const lt = text.indexOf('<', i);
+    const lt = find.indexOf('<', i);
     if (lt < 0 || lt >= to) return;
+    budget.spend(1);
     if (text.startsWith('<!--', lt)) {
-      const e = blockEnd(text, lt + 4, { open: '<!--', close: '-->' }, to);
+      const e = blockEnd(find, lt + 4, { open: '<!--', close: '-->' }, to);
       out.push({ start: lt, end: e.end, bodyStart: lt + 4, bodyEnd: e.bodyEnd, marker: '<!--', line: false });
       i = e.end;
       continue;
     }
     if (text.startsWith('<![CDATA[', lt)) {
-      const k = text.indexOf(']]>', lt);
+      const k = find.indexOf(']]>', lt);
       i = k < 0 || k >= to ? to : k + 3;
       continue;
     }
     EMBED.lastIndex = lt;
     const m = EMBED.exec(text);
-    if (!m || lt + m[0].length > to) { i = lt + 1; continue; }
+    // The tag ends at the next `>`: looked up once for all the `<script` that may precede it.
+    const gt = m ? find.indexOf('>', EMBED.lastIndex) : -1;
+    if (!m || gt < 0 || gt + 1 > to) { i = lt + 1; continue; }
     const tag = (m[1] ?? '').toLowerCase();
-    const close = new RegExp(`</${tag}\\s*>`, 'gi');
-    close.lastIndex = lt + m[0].length;
-    const cm = close.exec(text);
-    const end = cm && cm.index < to ? cm.index : to;
-    const attrs = m[2] ?? '';
+    const cm = find.search(CLOSE[tag]!, gt + 1);
+    const end = cm && cm.at < to ? cm.at : to;
+    const attrs = text.slice(EMBED.lastIndex, gt);
+    budget.spend(attrs.length);
     const inner = tag === 'style'
       ? languageSpec(/\blang\s*=\s*["']?(scss|sass|less)/i.exec(attrs)?.[1]?.toLowerCase() ?? 'css')
       : /\btype\s*=\s*["']?text\/(?:x-)?(?:template|html)/i.test(attrs) ? undefined : languageSpec('typescript');
-    if (inner) scan(text, compile(inner), lt + m[0].length, end, out);
-    i = cm && cm.index < to ? cm.index + cm[0].length : to;
+    if (inner) scan(find, budget, compile(inner), gt + 1, end, out);
+    i = cm && cm.at < to ? cm.end : to;
   }
 }
 
 /** Every comment and documenting literal of a file, in order (`text` with `\n` line ends). */
-export function scanFile(text: string, spec: LanguageSpec): Raw[] {
+export function scanFile(text: string, spec: LanguageSpec, budget: SplitBudget = unlimited()): Raw[] {
   const out: Raw[] = [];
-  if (spec.host === 'html') scanHtml(text, 0, text.length, out);
+  const find = new Finder(text, budget);
+  if (spec.host === 'html') scanHtml(find, budget, 0, text.length, out);
   else if (spec.host === 'php') {
     // PHP is a template language: only `<?php … ?>` is PHP, the rest is HTML.
     const php = compile(spec);
     let i = 0;
     while (i < text.length) {
-      const open = text.indexOf('<?', i);
-      scanHtml(text, i, open < 0 ? text.length : open, out);
+      const open = find.indexOf('<?', i);
+      scanHtml(find, budget, i, open < 0 ? text.length : open, out);
       if (open < 0) break;
       const start = text.startsWith('<?php', open) ? open + 5 : open + 2;
-      i = scan(text, php, start, text.length, out, '?>') + 2;
+      i = scan(find, budget, php, start, text.length, out, '?>') + 2;
     }
-  } else scan(text, compile(spec), 0, text.length, out);
+  } else scan(find, budget, compile(spec), 0, text.length, out);
   return out;
 }

@@ -4,6 +4,8 @@ import type { LanguageSpec } from './languageTable';
 import { onlySpaceBefore, scanFile, withoutComments } from './commentLexer';
 import type { Raw } from './commentLexer';
 import { PRAGMA, SOLO_PRAGMA, isCommentedOutCode, isLicenceHeader } from './commentFilters';
+import { unlimited } from './budget';
+import type { SplitBudget } from './budget';
 
 export { isLicenceHeader } from './commentFilters';
 
@@ -23,6 +25,8 @@ export { isLicenceHeader } from './commentFilters';
 
 const NON_SPACE = /[^ \t\f\n]/g;
 const ANNOTATION = /^(?:@[\w.]+(?:\(.*\))?|#!?\[.*\]|\[[\w.]+(?:\(.*\))?\])$/;
+/** Has a letter or digit: names something. */
+const NAMED = /[\p{L}\p{N}]/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const wellFormed = (s: string): string => s.replace(LONE_SURROGATE, '\uFFFD');
 
@@ -86,6 +90,13 @@ function xmlDocText(lines: string[]): string[] {
     .map(([, after]) => after);
 }
 
+/** The code of one line (comments removed), and what the titles ask of it, worked out once. */
+interface LineCode {
+  text: string;
+  named: boolean;
+  annotation: boolean;
+}
+
 interface Group {
   raws: Raw[];
   startLine: number;
@@ -95,12 +106,13 @@ interface Group {
 }
 
 /** All comment units of a source file. Units have kind 'comment'. */
-export function extractComments(text: string, languageId: string): Unit[] {
+export function extractComments(text: string, languageId: string, budget: SplitBudget = unlimited()): Unit[] {
   const spec = languageSpec(languageId);
   if (!spec) return [];
   let src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (src.includes('\r')) src = src.replace(/\r\n?/g, '\n');
-  const raws = scanFile(src, spec);
+  budget.spend(src.length);
+  const raws = scanFile(src, spec, budget);
 
   const starts = [0];
   for (let k = src.indexOf('\n'); k >= 0; k = src.indexOf('\n', k + 1)) starts.push(k + 1);
@@ -120,7 +132,9 @@ export function extractComments(text: string, languageId: string): Unit[] {
   const markCode = (a: number, b: number): void => {
     for (let k = a; k < b;) {
       NON_SPACE.lastIndex = k;
-      if (!NON_SPACE.test(src) || NON_SPACE.lastIndex > b) return;
+      const found = NON_SPACE.test(src);
+      budget.spend((found ? NON_SPACE.lastIndex : src.length) - k);
+      if (!found || NON_SPACE.lastIndex > b) return;
       const l = lineOf(NON_SPACE.lastIndex - 1);
       hasCode[l] = 1;
       k = starts[l] ?? b;
@@ -134,10 +148,21 @@ export function extractComments(text: string, languageId: string): Unit[] {
   markCode(codeFrom, src.length);
   const nextCode = new Int32Array(lineCount + 2);
   for (let l = lineCount; l >= 1; l--) nextCode[l] = hasCode[l] ? l : nextCode[l + 1] ?? 0;
-  const codeText = (l: number): string => {
-    const ls = starts[l - 1] ?? 0;
-    return withoutComments(src, ls, l < lineCount ? (starts[l] ?? 1) - 1 : src.length, raws);
+  // Once per line: a minified file has thousands of comments on one line, each titled by that line's code.
+  const lineCode = new Map<number, LineCode>();
+  const codeOf = (l: number): LineCode => {
+    let c = lineCode.get(l);
+    if (!c) {
+      const ls = starts[l - 1] ?? 0;
+      const le = l < lineCount ? (starts[l] ?? 1) - 1 : src.length;
+      budget.spend(2 * (le - ls));
+      const t = withoutComments(src, ls, le, raws);
+      c = { text: t, named: NAMED.test(t), annotation: ANNOTATION.test(t) };
+      lineCode.set(l, c);
+    }
+    return c;
   };
+  const codeText = (l: number): string => codeOf(l).text;
   let firstCode = nextCode[1] ?? 0;
   // `<?php` opens the file rather than being code before the licence header.
   while (firstCode && /^<\?(?:php)?$/.test(codeText(firstCode))) firstCode = nextCode[firstCode + 1] ?? 0;
@@ -161,6 +186,7 @@ export function extractComments(text: string, languageId: string): Unit[] {
   const units: Unit[] = [];
   for (const g of groups) {
     const r0 = g.raws[0] as Raw;
+    budget.spend((g.raws[g.raws.length - 1] as Raw).end - r0.start);
     const b0 = src.slice(r0.bodyStart, r0.bodyStart + 3);
     const doc = !!r0.doc || r0.marker === '=' || r0.marker === '=begin' || (r0.line ? g.style !== r0.marker : /^[*!]/.test(b0))
       || (!!spec.docPrefix && spec.docPrefix.test(b0));
@@ -171,30 +197,30 @@ export function extractComments(text: string, languageId: string): Unit[] {
     lines = trimBlankEdges(lines.filter((l) => !PRAGMA.test(l.trim())));
     if (lines.length === 1 && SOLO_PRAGMA.test((lines[0] ?? '').trim())) continue;
     const body = lines.join('\n');
-    if (!/[\p{L}\p{N}]/u.test(body)) continue;
+    if (!NAMED.test(body)) continue;
     if (!doc && isCommentedOutCode(lines)) continue;
     if ((firstCode === 0 || g.endLine < firstCode) && isLicenceHeader(full)) continue;
     const title = titleOf(g, r0);
     // A title without a letter or digit (`}`, `{ }`) names nothing.
-    units.push({ kind: 'comment', title: /[\p{L}\p{N}]/u.test(title) ? wellFormed(clip(title)) : '', text: wellFormed(body), startLine: g.startLine, endLine: g.endLine });
+    units.push({ kind: 'comment', title: title.named ? wellFormed(clip(title.text)) : '', text: wellFormed(body), startLine: g.startLine, endLine: g.endLine });
   }
   return units;
 
-  function titleOf(g: Group, r0: Raw): string {
-    if (r0.header !== undefined) return r0.header;
+  function titleOf(g: Group, r0: Raw): { text: string; named: boolean } {
+    if (r0.header !== undefined) return { text: r0.header, named: NAMED.test(r0.header) };
     if (!r0.doc) {
       // Trailing: the code on its line. Only punctuation there (JSX `{/* … */}`): what follows, as for own-line ones.
-      const same = codeText(g.own ? g.endLine : g.startLine);
-      if (/[\p{L}\p{N}]/u.test(same)) return same;
+      const same = codeOf(g.own ? g.endLine : g.startLine);
+      if (same.named) return same;
     }
     let l = nextCode[g.endLine + 1] ?? 0;
     // Decorators and attributes sit between a doc comment and what it documents.
     for (let hops = 0; l; hops++) {
-      const t = codeText(l);
+      const c = codeOf(l);
       const next = nextCode[l + 1] ?? 0;
-      if (hops < 5 && next && next - l <= 3 && ANNOTATION.test(t)) { l = next; continue; }
-      return t;
+      if (hops < 5 && next && next - l <= 3 && c.annotation) { l = next; continue; }
+      return c;
     }
-    return '';
+    return { text: '', named: false };
   }
 }

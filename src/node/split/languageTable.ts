@@ -239,6 +239,9 @@ const shell: LanguageSpec = {
   heredoc: /<<-?[ \t]*(?:'([A-Za-z_][\w-]*)'|"([A-Za-z_][\w-]*)"|\\?([A-Za-z_][\w-]*))/y,
 };
 const haskellDash = (text: string, i: number): boolean => {
+  // Inside a run of dashes: the lexer asked at the run's first dash, and got "operator" (a comment would have
+  // taken the rest of the line). Answering again by measuring the run would be quadratic in its length.
+  if (text.charCodeAt(i - 1) === 45) return true;
   let j = i;
   while (text[j] === '-') j++;
   return '!#$%&*+./<=>?@\\^|~:'.includes(text[j] ?? ' ') && j < text.length;
