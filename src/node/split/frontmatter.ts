@@ -45,18 +45,47 @@ function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
+/** s without the spaces and tabs at its ends (other white space stays, as YAML and TOML want). */
+function trimBlanks(s: string): string {
+  let a = 0, b = s.length;
+  while (a < b && (s[a] === ' ' || s[a] === '\t')) a++;
+  while (b > a && (s[b - 1] === ' ' || s[b - 1] === '\t')) b--;
+  return s.slice(a, b);
+}
+
+/*
+ * The values are read by hand rather than with patterns such as `"((?:[^"\\]|\\.)*)"`: a group repeated over
+ * a long value overflows the regex engine's stack, and a lazy `(.*?)` before `[ \t]*$` is quadratic in a run
+ * of blanks. Each reader below looks at every character of its lines a fixed number of times.
+ */
+
+/** The body of a quoted YAML scalar that `s` opens (with `"` or `'`), or undefined when it does not close. */
+function yamlQuoted(s: string): string | undefined {
+  const q = s[0];
+  let lastPair = -1;
+  for (let j = 1; j < s.length; j++) {
+    if (q === '"' && s[j] === '\\') j++;
+    else if (s[j] === q) {
+      if (q === "'" && s[j + 1] === "'") lastPair = j++;
+      else return s.slice(1, j);
+    }
+  }
+  // An unclosed single-quoted value still ends at its last `''`, read as a closing quote and a stray one.
+  return lastPair >= 0 ? s.slice(1, lastPair) : undefined;
+}
+
 /** A top-level YAML string value: plain, quoted, or a `|`/`>` block scalar. Enough for frontmatter. */
 function yamlValue(body: string[], key: string): string {
-  const keyRe = new RegExp(`^(["']?)${key}\\1[ \\t]*:(?:[ \\t]+(.*?))?[ \\t]*$`);
+  const keyRe = new RegExp(`^(["']?)${key}\\1[ \\t]*:(?:[ \\t](.*))?$`);
   for (let i = 0; i < body.length; i++) {
     const m = keyRe.exec(body[i]!);
     if (!m) continue;
-    const v = m[2] ?? '';
-    const rest = body.slice(i + 1);
+    const v = trimBlanks(m[2] ?? '');
     const more = (): string[] => {
       const taken: string[] = [];
-      for (const l of rest) {
-        if (l.trim() !== '' && !/^[ \t]/.test(l)) break;
+      for (let k = i + 1; k < body.length; k++) {
+        const l = body[k]!;
+        if (l.trim() !== '' && l[0] !== ' ' && l[0] !== '\t') break;
         taken.push(l);
       }
       return taken;
@@ -64,37 +93,84 @@ function yamlValue(body: string[], key: string): string {
     const block = /^([|>])[-+]?\d?[-+]?[ \t]*(?:#.*)?$/.exec(v);
     if (block) {
       const ls = more();
-      const ind = Math.min(...ls.filter((l) => l.trim()).map(indentOf), Infinity);
+      let ind = Infinity;
+      for (const l of ls) if (l.trim()) ind = Math.min(ind, indentOf(l));
       const texts = ls.map((l) => (l.trim() ? l.slice(ind) : ''));
       if (block[1] === '|') return texts.join('\n').trim();
-      return texts.reduce((acc, l) => (l === '' ? `${acc}\n` : acc === '' || acc.endsWith('\n') ? acc + l : `${acc} ${l}`), '').trim();
+      // Folded: lines join with a space, a blank line is a line break.
+      const out: string[] = [];
+      let lineStart = true;
+      for (const l of texts) {
+        out.push(l === '' ? '\n' : lineStart ? l : ` ${l}`);
+        lineStart = l === '';
+      }
+      return out.join('').trim();
     }
     if (v.startsWith('"') || v.startsWith("'")) {
       const joined = [v, ...more().map((l) => l.trim())].join(' ');
-      const q = v[0]!;
-      const re = q === '"' ? /^"((?:[^"\\]|\\.)*)"/ : /^'((?:[^']|'')*)'/;
-      const qm = re.exec(joined);
-      if (!qm) return joined.slice(1);
-      return q === '"' ? unescapeDouble(qm[1]!) : qm[1]!.replace(/''/g, "'");
+      const inner = yamlQuoted(joined);
+      if (inner === undefined) return joined.slice(1);
+      return v[0] === '"' ? unescapeDouble(inner) : inner.replace(/''/g, "'");
     }
     if (v === '') return '';
     const plain = [v, ...more().map((l) => l.trim())].filter(Boolean).join(' ');
-    return plain.replace(/[ \t]+#.*$/, '');
+    // ` #` starts a comment that runs to the end (past a U+2028 or U+2029 it does not: `.` stops there).
+    const after = Math.max(plain.lastIndexOf('\u2028'), plain.lastIndexOf('\u2029')) + 1;
+    const hash = /[ \t]#/g;
+    hash.lastIndex = after;
+    const c = hash.exec(plain);
+    if (!c) return plain;
+    let k = c.index;
+    while (k > after && (plain[k - 1] === ' ' || plain[k - 1] === '\t')) k--;
+    return plain.slice(0, k);
   }
   return '';
 }
 
-/** A top-level TOML string value (basic, literal, or multi-line). */
+/** A top-level TOML string value (basic, literal, or multi-line), from the lines before the first table. */
 function tomlValue(body: string[], key: string): string {
-  const src = body.join('\n');
-  const m = new RegExp(
-    `^${key}[ \\t]*=[ \\t]*(?:"""([\\s\\S]*?)"""|'''([\\s\\S]*?)'''|"((?:[^"\\\\\\n]|\\\\.)*)"|'([^'\\n]*)')`,
-    'm',
-  ).exec(src.split(/^\[/m)[0]!);
-  if (!m) return '';
-  if (m[1] !== undefined) return unescapeDouble(m[1].replace(/^\n/, '').replace(/\\\n\s*/g, ''));
-  if (m[3] !== undefined) return unescapeDouble(m[3]);
-  return (m[2] ?? m[4] ?? '').replace(/^\n/, '');
+  let end = body.findIndex((l) => l.startsWith('['));
+  if (end < 0) end = body.length;
+  const src = body.slice(0, end).join('\n');
+  const keyRe = new RegExp(`${key}[ \\t]*=[ \\t]*`, 'y');
+  for (let ls = 0; ; ) {
+    keyRe.lastIndex = ls;
+    if (keyRe.test(src)) {
+      const v = tomlString(src, keyRe.lastIndex);
+      if (v !== undefined) return v;
+    }
+    const nl = src.indexOf('\n', ls);
+    if (nl < 0) return '';
+    ls = nl + 1;
+  }
+}
+
+/** The TOML string that starts at src[i], unescaped, or undefined when there is none. */
+function tomlString(src: string, i: number): string | undefined {
+  for (const q of ['"""', "'''"]) {
+    if (!src.startsWith(q, i)) continue;
+    const k = src.indexOf(q, i + 3);
+    // Unclosed: its first two quotes read as an empty one-line string.
+    if (k < 0) return '';
+    const inner = src.slice(i + 3, k).replace(/^\n/, '');
+    return q === '"""' ? unescapeDouble(inner.replace(/\\\n\s*/g, '')) : inner;
+  }
+  if (src[i] === "'") {
+    const k = src.indexOf("'", i + 1);
+    const nl = src.indexOf('\n', i + 1);
+    return k < 0 || (nl >= 0 && nl < k) ? undefined : src.slice(i + 1, k);
+  }
+  if (src[i] !== '"') return undefined;
+  for (let j = i + 1; j < src.length; j++) {
+    const ch = src[j];
+    if (ch === '\n') return undefined;
+    if (ch === '"') return unescapeDouble(src.slice(i + 1, j));
+    if (ch === '\\') {
+      if (j + 1 >= src.length || src[j + 1] === '\n') return undefined;
+      j++;
+    }
+  }
+  return undefined;
 }
 
 function unescapeDouble(s: string): string {

@@ -1,5 +1,9 @@
 import type { Unit } from '../../common/types';
+import { unlimited } from './budget';
+import type { SplitBudget } from './budget';
 import { indentOf, parseFrontmatter } from './frontmatter';
+import { TagAtStart, cleanHeading, cleanLine } from './markdownInline';
+import type { CommentState } from './markdownInline';
 
 /*
  * A line-oriented Markdown/MDX sectioniser, not a full CommonMark parser: search only needs the prose of
@@ -17,40 +21,21 @@ import { indentOf, parseFrontmatter } from './frontmatter';
  */
 
 const SEP = ' › ';
-const FENCE_OPEN = /^(?:[ \t]*>)*[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})(.*)$/;
-const FENCE_CLOSE = /^(?:[ \t]*>)*[ \t]*(`{3,}|~{3,})[ \t]*$/;
-const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;
+/** Longest heading kept in a path: every chunk of a section carries its path, so it must not grow with the file. */
+const MAX_HEADING = 200;
+// Every pattern runs once per line, anchored, and none can share characters between two quantifiers (which
+// would make a line that nearly matches quadratic) or repeat a group over the line (which overflows V8's
+// regex stack on a long one): `(?:[ \t]*>)*[ \t]*` is written `[ \t>]*`, the same strings.
+const FENCE_OPEN = /^[ \t>]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})(.*)$/;
+const FENCE_CLOSE = /^[ \t>]*(`{3,}|~{3,})[ \t]*$/;
+const ATX = /^ {0,3}(#{1,6})(?:[ \t](.*))?$/;
 const SETEXT = /^ {0,3}(=+|-+)[ \t]*$/;
-const THEMATIC = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const LIST_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)/;
-const BLOCKQUOTE = /^[ \t]*(?:>[ \t]?)+/;
-const TASK = /^\[[ xX]\][ \t]+/;
-const REF_DEF = /^ {0,3}\[(?!\^)[^\]]+\]:[ \t]*\S+[ \t]*(?:"[^"]*"|'[^']*'|\([^)]*\))?[ \t]*$/;
-const FOOTNOTE_DEF = /^ {0,3}\[\^[^\]]+\]:[ \t]*/;
-const TABLE_DELIM = /^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
-const ADMONITION = /^[ \t]*:{3,}[ \t]*[^\s[{]*[ \t]*(?:\[([^\]]*)\])?[ \t]*(?:\{[^}]*\})?[ \t]*$/;
+const BLOCKQUOTE = /^[ \t]*>/;
 const RAW_OPEN = /^[ \t]*<(script|style|pre)\b/i;
-const TAG_SRC =
-  String.raw`<\/?[A-Za-z][\w.:-]*(?:\s(?:[^<>"'{}]|"[^"]*"|'[^']*'|\{(?:[^{}]|\{[^{}]*\})*\})*)?\/?>|<\/?>`;
-const TAG = new RegExp(TAG_SRC, 'g');
-const TAG_AT_START = new RegExp(String.raw`^\s*(?:${TAG_SRC})`);
 const TAG_START = /^[ \t]*<[A-Za-z]/;
-const ATTR = /\b(?:alt|title|description)\s*=\s*(?:"([^"]*)"|'([^']*)'|\{\s*["'`]([^"'`]*)["'`]\s*\})/g;
-const LINK_TEXT = String.raw`\[((?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]`;
-const LINK = new RegExp(
-  String.raw`!?${LINK_TEXT}\((?:<[^>]*>|(?:[^()\s\\]|\\.|\([^()]*\))*)(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)`,
-  'g',
-);
-const REF_LINK = new RegExp(String.raw`!?${LINK_TEXT}\[[^\[\]]*\]`, 'g');
-const AUTOLINK = /<((?:https?|ftp|mailto):[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>/g;
-const CODE_SPAN = /(?<!`)(`+)(?!`)(.*?[^`])\1(?!`)/g;
 const STRICT_ESM =
-  /^(?:import\s+(?:[\w$*{][^'"]*?\s+from\s+)?['"][^'"]+['"]\s*;?\s*$|import\s*\{\s*$|import\s+type\s|export\s+(?:const|let|var|function|async\s+function|default|\{))/;
-const ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', mdash: '—', ndash: '–', hellip: '…',
-  copy: '©', reg: '®', trade: '™', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«', raquo: '»',
-  middot: '·', times: '×', rarr: '→', larr: '←', zwj: '\u200d', shy: '', colon: ':', lbrace: '{', rbrace: '}', num: '#', excl: '!', vert: '|',
-};
+  /^(?:import\s+(?:[\w$*{][^'"]*\sfrom\s+)?['"][^'"]+['"]\s*(?:;\s*)?$|import\s*\{\s*$|import\s+type\s|export\s+(?:const|let|var|function|async\s+function|default|\{))/;
 
 interface Section {
   title: string;
@@ -60,21 +45,22 @@ interface Section {
   out: string[];
 }
 
-type CommentState = { open: '-->' | '*/}' | null };
-
-/** Sections of a Markdown/MDX document as prose units (kind 'markdown'). */
-export function splitMarkdown(text: string, options?: { mdx?: boolean }): Unit[] {
+/** Sections of a Markdown/MDX document as prose units (kind 'markdown'); `budget` bounds the work (none by default). */
+export function splitMarkdown(text: string, options?: { mdx?: boolean; budget?: SplitBudget }): Unit[] {
+  const budget = options?.budget ?? unlimited();
   const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split(/\r\n?|\n/);
+  budget.spend(text.length + lines.length);
   const fm = parseFrontmatter(lines);
-  const { mdx, hasH1 } = prescan(lines, fm.lines, options?.mdx);
+  const { mdx, hasH1 } = prescan(lines, fm.lines, options?.mdx, budget);
   const units: Unit[] = [];
+  const fmTitle = clipHeading(fm.title);
   if (fm.title || fm.description) {
     const fmText = [fm.title, fm.description].filter(Boolean).join('\n');
-    pushUnit(units, { title: fm.title, start: 1, end: fm.lines, out: fmText.split('\n') });
+    pushUnit(units, { title: fmTitle, start: 1, end: fm.lines, out: fmText.split('\n') });
   }
-  const root = !hasH1 && fm.title ? [fm.title] : [];
+  const root = !hasH1 && fmTitle ? [fmTitle] : [];
   const stack: { level: number; text: string }[] = [];
-  let sec: Section = { title: fm.title, start: 0, end: 0, out: [] };
+  let sec: Section = { title: fmTitle, start: 0, end: 0, out: [] };
   const touch = (idx: number): void => {
     if (sec.start === 0) sec.start = idx + 1;
     sec.end = idx + 1;
@@ -83,7 +69,9 @@ export function splitMarkdown(text: string, options?: { mdx?: boolean }): Unit[]
   let fence: { ch: string; len: number } | null = null;
   let rawClose: string | null = null;
   let esmDepth = -1; // ≥ 0 while inside an MDX ESM block
+  // A line that opens a tag left open (`<Card title="…"` then more lines): its lines, and the scan of the tag.
   let pendingTag: string[] | null = null;
+  let pendingScan = new TagAtStart();
   let indentedCode = false;
   let inList = false;
   let prevBlank = true;
@@ -106,7 +94,7 @@ export function splitMarkdown(text: string, options?: { mdx?: boolean }): Unit[]
   const startSection = (level: number, heading: string, line: number): void => {
     pushUnit(units, sec);
     while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
-    stack.push({ level, text: heading });
+    stack.push({ level, text: clipHeading(heading) });
     const path = [...root, ...stack.map((h) => h.text)].filter(Boolean);
     sec = { title: path.join(SEP), start: line, end: line, out: [] };
     paraStart = -1;
@@ -115,12 +103,14 @@ export function splitMarkdown(text: string, options?: { mdx?: boolean }): Unit[]
   };
   const flushPendingTag = (): void => {
     // An unclosed tag is not markup after all: keep its lines as prose.
-    for (const l of pendingTag ?? []) emit(cleanLine(l, comment));
+    for (const l of pendingTag ?? []) emit(cleanLine(l, comment, budget));
     pendingTag = null;
   };
 
   for (let idx = fm.lines; idx < lines.length; idx++) {
     const line = lines[idx]!;
+    // Each line is read by a fixed number of anchored patterns below, and by cleanLine (which counts its own).
+    budget.spend(4 * line.length + 1);
     if (fence) {
       const m = FENCE_CLOSE.exec(line);
       if (m && m[1]![0] === fence.ch && m[1]!.length >= fence.len) fence = null;
@@ -135,7 +125,7 @@ export function splitMarkdown(text: string, options?: { mdx?: boolean }): Unit[]
     const blank = line.trim() === '';
     if (esmDepth >= 0) {
       if (blank && esmDepth === 0) esmDepth = -1;
-      else esmDepth = Math.max(0, esmDepth + bracketDelta(line));
+      else esmDepth = Math.max(0, esmDepth + bracketDelta(line, budget));
       continue;
     }
     if (blank) {
@@ -146,17 +136,17 @@ export function splitMarkdown(text: string, options?: { mdx?: boolean }): Unit[]
       continue;
     }
     if (mdx && prevBlank && !pendingTag && !comment.open && /^(?:import|export)[\s{*]/.test(line)) {
-      esmDepth = Math.max(0, bracketDelta(line));
+      esmDepth = Math.max(0, bracketDelta(line, budget));
       continue;
     }
     const endBefore = sec.end;
     touch(idx);
     if (pendingTag) {
       pendingTag.push(line);
-      const joined = line.includes('>') ? pendingTag.join('\n') : '';
-      if (joined && TAG_AT_START.test(joined)) {
+      if (pendingScan.feed(`\n${line}`)) {
+        const joined = pendingTag.join('\n');
         pendingTag = null;
-        emit(cleanLine(joined, comment));
+        emit(cleanLine(joined, comment, budget));
       } else if (pendingTag.length > 60) flushPendingTag();
       continue;
     }
@@ -164,7 +154,7 @@ export function splitMarkdown(text: string, options?: { mdx?: boolean }): Unit[]
     prevBlank = false;
     if (comment.open) {
       // Inside a multi-line comment no block structure applies.
-      emit(cleanLine(line, comment));
+      emit(cleanLine(line, comment, budget));
       continue;
     }
     const indent = indentOf(line);
@@ -185,19 +175,19 @@ export function splitMarkdown(text: string, options?: { mdx?: boolean }): Unit[]
     const atx = ATX.exec(line);
     if (atx) {
       sec.end = endBefore;
-      startSection(atx[1]!.length, cleanHeading((atx[2] ?? '').replace(/(?:^|[ \t]+)#+$/, '')), idx + 1);
+      startSection(atx[1]!.length, cleanHeading(withoutClosingHashes(atx[2] ?? ''), budget), idx + 1);
       continue;
     }
     const setext = SETEXT.exec(line);
     if (setext && paraStart >= 0 && paraPlain) {
       sec.out.length -= paraOut;
       sec.end = endBeforePara;
-      const heading = cleanHeading(paraRaw.map((l) => l.trim()).join(' '));
+      const heading = cleanHeading(paraRaw.map((l) => l.trim()).join(' '), budget);
       startSection(setext[1]![0] === '=' ? 1 : 2, heading, paraStart + 1);
       sec.end = idx + 1;
       continue;
     }
-    if (THEMATIC.test(line)) {
+    if (isThematicBreak(line)) {
       paraStart = -1;
       continue;
     }
@@ -219,11 +209,14 @@ export function splitMarkdown(text: string, options?: { mdx?: boolean }): Unit[]
     }
     if (listItem || tagLine || BLOCKQUOTE.test(line) || line.trimStart().startsWith('|')) paraPlain = false;
     paraRaw.push(line);
-    if (TAG_START.test(line) && !TAG_AT_START.test(line)) {
-      pendingTag = [line];
-      continue;
+    if (TAG_START.test(line)) {
+      pendingScan = new TagAtStart();
+      if (!pendingScan.feed(line)) {
+        pendingTag = [line];
+        continue;
+      }
     }
-    emit(cleanLine(line, comment));
+    emit(cleanLine(line, comment, budget));
   }
   if (pendingTag) flushPendingTag();
   pushUnit(units, sec);
@@ -236,23 +229,42 @@ function pushUnit(units: Unit[], sec: Section): void {
   units.push({ kind: 'markdown', title: sec.title, text, startLine: sec.start, endLine: Math.max(sec.start, sec.end) });
 }
 
-function bracketDelta(line: string): number {
+/**
+ * Brackets opened minus closed in a line, outside quoted strings (a backslash escapes the next character).
+ * A quote that is not closed before the line ends is an ordinary character, and so is every later quote of
+ * its kind up to where that one's search stopped (they would stop there too): no stretch is searched twice.
+ */
+function bracketDelta(line: string, budget: SplitBudget): number {
   let d = 0;
-  for (const ch of line.replace(/(["'`])(?:\\.|(?!\1).)*\1/g, '')) {
+  const openUntil: Record<string, number> = { '"': -1, "'": -1, '`': -1 };
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
     if (ch === '{' || ch === '(' || ch === '[') d++;
     else if (ch === '}' || ch === ')' || ch === ']') d--;
+    else if (openUntil[ch] !== undefined && i > openUntil[ch]!) {
+      let j = i + 1;
+      while (j < line.length && line[j] !== ch && !isLineTerminator(line.charCodeAt(j))) {
+        j += line[j] === '\\' && j + 1 < line.length && !isLineTerminator(line.charCodeAt(j + 1)) ? 2 : 1;
+      }
+      budget.spend(j - i);
+      if (line[j] === ch) i = j;
+      else openUntil[ch] = j;
+    }
   }
   return d;
 }
 
+const isLineTerminator = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
 /** Fence-aware look at the whole document: is it MDX, and does it have its own H1? */
-function prescan(lines: string[], from: number, mdxOption: boolean | undefined): { mdx: boolean; hasH1: boolean } {
+function prescan(lines: string[], from: number, mdxOption: boolean | undefined, budget: SplitBudget): { mdx: boolean; hasH1: boolean } {
   let mdx = mdxOption ?? false;
   let hasH1 = false;
   let fence: { ch: string; len: number } | null = null;
   let prevBlank = true;
   for (let i = from; i < lines.length; i++) {
     const line = lines[i]!;
+    budget.spend(2 * line.length + 1);
     if (fence) {
       const m = FENCE_CLOSE.exec(line);
       if (m && m[1]![0] === fence.ch && m[1]!.length >= fence.len) fence = null;
@@ -267,86 +279,36 @@ function prescan(lines: string[], from: number, mdxOption: boolean | undefined):
   return { mdx, hasH1 };
 }
 
-function cleanHeading(text: string): string {
-  return cleanLine(text.replace(/[ \t]*\{#[^}\s]*\}[ \t]*$/, ''), { open: null });
+/** An ATX heading's text without its closing `#`s (`## Title ##`) and the blanks around it. */
+function withoutClosingHashes(text: string): string {
+  let a = 0, b = text.length;
+  while (a < b && (text[a] === ' ' || text[a] === '\t')) a++;
+  while (b > a && (text[b - 1] === ' ' || text[b - 1] === '\t')) b--;
+  let h = b;
+  while (h > a && text[h - 1] === '#') h--;
+  if (h < b && (h === a || text[h - 1] === ' ' || text[h - 1] === '\t')) {
+    b = h;
+    while (b > a && (text[b - 1] === ' ' || text[b - 1] === '\t')) b--;
+  }
+  return text.slice(a, b);
 }
 
-/** One line (or a joined multi-line tag) of prose with Markdown/HTML/JSX markup stripped to plain text. */
-function cleanLine(line: string, comment: CommentState): string {
-  let s = line;
-  if (comment.open) {
-    const k = s.indexOf(comment.open);
-    if (k < 0) return '';
-    s = s.slice(k + comment.open.length);
-    comment.open = null;
+/** `***`, `- - -`, `___`: three or more of one of `-*_`, blanks between, up to three spaces before. */
+function isThematicBreak(line: string): boolean {
+  let i = 0;
+  while (i < 3 && line[i] === ' ') i++;
+  const c = line[i];
+  if (c !== '-' && c !== '*' && c !== '_') return false;
+  let n = 0;
+  for (; i < line.length; i++) {
+    if (line[i] === c) n++;
+    else if (line[i] !== ' ' && line[i] !== '\t') return false;
   }
-  // Each rule is guarded by a cheap character test: most lines have no markup, and this keeps 1 MB fast.
-  s = s.replace(BLOCKQUOTE, '').replace(LIST_ITEM, '');
-  if (s.includes('[')) {
-    s = s.replace(TASK, '').replace(FOOTNOTE_DEF, '');
-    if (REF_DEF.test(s)) return '';
-  }
-  if (s.includes('-') && TABLE_DELIM.test(s)) return '';
-  if (s.includes(':::')) {
-    const adm = ADMONITION.exec(s);
-    if (adm) return adm[1] ?? '';
-  }
-  const table = s.trimStart().startsWith('|');
-  const codes: string[] = [];
-  if (s.includes('`')) {
-    // Code spans are masked so that no later rule touches their content.
-    s = s.replace(CODE_SPAN, (_m, _ticks: string, body: string) => {
-      codes.push(/^ .*[^ ].* $/.test(body) ? body.slice(1, -1) : body);
-      return `\uE000${codes.length - 1}\uE001`;
-    });
-  }
-  if (s.includes('<!--') || s.includes('{/*')) {
-    s = s.replace(/<!--[\s\S]*?-->|\{\/\*[\s\S]*?\*\/\}/g, '');
-    const html = s.indexOf('<!--');
-    const jsx = s.indexOf('{/*');
-    if (html >= 0 || jsx >= 0) {
-      const k = html >= 0 && (jsx < 0 || html < jsx) ? html : jsx;
-      comment.open = k === html ? '-->' : '*/}';
-      s = s.slice(0, k);
-    }
-  }
-  if (s.includes('[')) {
-    for (let pass = 0; pass < 3; pass++) {
-      const before = s;
-      s = s.replace(LINK, '$1').replace(REF_LINK, '$1');
-      if (s === before) break;
-    }
-    s = s.replace(/\[\^[^\]\s]+\]/g, '');
-  }
-  if (s.includes('<')) {
-    s = s.replace(AUTOLINK, '$1').replace(TAG, (tag) => {
-      if (/^<br\b/i.test(tag)) return ' ';
-      const values = [...tag.matchAll(ATTR)].map((m) => m[1] ?? m[2] ?? m[3] ?? '').filter(Boolean);
-      return values.length > 0 ? `\n${values.join('\n')}\n` : '';
-    });
-  }
-  if (table) s = s.replace(/(?<!\\)\|/g, ' ');
-  if (/[*_~]/.test(s)) s = s.replace(/(?<!\\)(?:\*+|_+|~~)/g, stripEmphasis);
-  if (s.includes('\\')) s = s.replace(/\\$/, '').replace(/\\([!-/:-@[-`{-~])/g, '$1');
-  s = decodeEntities(s);
-  if (codes.length > 0) s = s.replace(/\uE000(\d+)\uE001/g, (_m, n: string) => codes[Number(n)] ?? '');
-  return s.replace(/\t|[ \t]{2,}/g, ' ').trim();
+  return n >= 3;
 }
 
-/** Drops an emphasis delimiter run, but not a lone `*` between spaces or the `_` inside snake_case. */
-function stripEmphasis(m: string, off: number, str: string): string {
-  const before = str[off - 1] ?? ' ';
-  const after = str[off + m.length] ?? ' ';
-  if (/\s/.test(before) && /\s/.test(after)) return m;
-  if (m[0] === '_' && /[\p{L}\p{N}]/u.test(before) && /[\p{L}\p{N}]/u.test(after)) return m;
-  return '';
-}
-
-function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z]{2,8}));/g, (m, dec?: string, hex?: string, name?: string) => {
-    if (name !== undefined) return ENTITIES[name] ?? m;
-    const cp = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
-    return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : m;
-  });
+function clipHeading(heading: string): string {
+  if (heading.length <= MAX_HEADING) return heading;
+  const cut = /[\uD800-\uDBFF]/.test(heading[MAX_HEADING - 2] ?? '') ? MAX_HEADING - 2 : MAX_HEADING - 1;
+  return `${heading.slice(0, cut)}…`;
 }
