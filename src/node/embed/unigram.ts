@@ -13,8 +13,12 @@
  * text): pieces are matched by code point from every position, a position no single-character piece
  * covers gets the unknown token with the minimum score − 10, and of equally good ways to reach a position
  * the one found first (the one starting earliest) wins, as with transformers.js's strict `>`. Only the
- * model's `tokenize` is replaced; normalisation, pre-tokenisation, unknown-token fusing, special tokens and
- * decoding stay transformers.js's own.
+ * model's `tokenize` and `encode` are replaced; normalisation, pre-tokenisation, unknown-token fusing, special
+ * tokens and decoding stay transformers.js's own. Two costs of transformers.js grow faster than the text, so
+ * they are avoided here without changing a single id: its fusing of unknown tokens appends one character at a
+ * time to a string it looks up in a Map (quadratic in a run of unknown characters: 1.6 s for 100k CJK
+ * characters the vocabulary lacks), so runs of unknown characters leave `tokenize` already fused; and its
+ * `encode` spreads each word's tokens into `push(...)`, which overflows the stack past ~120k tokens.
  */
 
 /** The fields of transformers.js's Unigram model that this module reads and writes. */
@@ -32,6 +36,7 @@ export interface UnigramModel {
   eos_token_id: number | undefined;
   trie: unknown;
   tokenize(normalized: string): string[];
+  encode(tokens: string[]): string[];
 }
 
 /** An added token as transformers.js's Tokenizer keeps it. */
@@ -174,6 +179,11 @@ export function installUnigram(model: UnigramModel, vocab: readonly (readonly [s
   const trie = new LazyPieceTrie(vocab.map(([piece]) => piece), ids);
   model.trie = trie;
   model.tokenize = (normalized) => tokenize(normalized, trie, scores, model.unk_score);
+  model.encode = (tokens) => {
+    const out: string[] = [];
+    for (const token of tokens) for (const piece of model.tokenize(token)) out.push(piece);
+    return out;
+  };
 }
 
 /** SentencePiece's word-start mark (U+2581): most of a vocabulary's pieces begin with it. */
@@ -215,19 +225,19 @@ export class LazyPieceTrie {
 }
 
 /** Reused between calls: the worker tokenises one text at a time. */
-let work = { starts: new Int32Array(256), cps: new Int32Array(256), best: new Float64Array(257), from: new Int32Array(257) };
+let work = { starts: new Int32Array(256), cps: new Int32Array(256), best: new Float64Array(257), from: new Int32Array(257), unk: new Uint8Array(257) };
 
 /**
- * The highest-scoring segmentation of `text` into pieces, as strings (unknown characters as themselves),
- * the same as transformers.js's TokenLattice Viterbi search.
+ * The highest-scoring segmentation of `text` into pieces, as strings, the same as transformers.js's
+ * TokenLattice Viterbi search; consecutive unknown characters come as one piece, as its fuse_unk joins them.
  */
 function tokenize(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number): string[] {
   let n = 0;
   if (work.cps.length < text.length + 1) {
     const size = text.length * 2 + 1;
-    work = { starts: new Int32Array(size), cps: new Int32Array(size), best: new Float64Array(size + 1), from: new Int32Array(size + 1) };
+    work = { starts: new Int32Array(size), cps: new Int32Array(size), best: new Float64Array(size + 1), from: new Int32Array(size + 1), unk: new Uint8Array(size + 1) };
   }
-  const { starts, cps, best, from } = work;
+  const { starts, cps, best, from, unk } = work;
   for (let i = 0; i < text.length; n++) {
     const cp = text.codePointAt(i)!;
     starts[n] = i;
@@ -255,11 +265,16 @@ function tokenize(text: string, vocabulary: LazyPieceTrie, scores: Float64Array,
       if (end === begin) single = true;
       const s = base + scores[id];
       // Strictly better only: of equal scores the earlier-found way (the earlier start) stays.
-      if (s > best[end + 1]) { best[end + 1] = s; from[end + 1] = begin; }
+      if (s > best[end + 1]) { best[end + 1] = s; from[end + 1] = begin; unk[end + 1] = 0; }
     }
-    if (!single && base + unkScore > best[begin + 1]) { best[begin + 1] = base + unkScore; from[begin + 1] = begin; }
+    if (!single && base + unkScore > best[begin + 1]) { best[begin + 1] = base + unkScore; from[begin + 1] = begin; unk[begin + 1] = 1; }
   }
   const out: string[] = [];
-  for (let p = n; p > 0; p = from[p]) out.push(text.slice(starts[from[p]], starts[p]));
+  for (let p = n; p > 0;) {
+    let q = from[p];
+    if (unk[p]) while (q > 0 && unk[q]) q = from[q];
+    out.push(text.slice(starts[q], starts[p]));
+    p = q;
+  }
   return out.reverse();
 }
