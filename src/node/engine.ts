@@ -13,6 +13,7 @@ import { discoverFiles, discoverPaths, type Discovery, type FoundFile } from './
 import { ChunkIndex, type ChunkRecord } from './index/chunkIndex';
 import { fullTextTokens, typedPrefix } from './index/fullTextTokenizer';
 import { deleteSnapshot, loadSnapshot, saveSnapshot, sha256, type FileRecord, type LoadResult } from './index/persist';
+import { SplitTimeout } from './split/budget';
 import { splitFile } from './split/splitFile';
 
 /** Texts per model call. Batches are cut from chunks sorted by length, so padding stays small. */
@@ -253,7 +254,7 @@ export class Engine {
     try {
       pieces = splitFile(decoded.text, f.language, f.rel, this.embedder?.countTokens ?? estimateTokens, this.embedder?.maxTokens ?? 128);
     } catch (e) {
-      return { reason: `could not be split into sections (${(e as Error).message})` };
+      return { reason: e instanceof SplitTimeout ? e.message : `could not be split into sections (${(e as Error).message})` };
     }
     const fileKey = sha256(path.join(f.root, f.rel)).slice(0, 16);
     const inputs = pieces.map((p) => ({ hash: sha256(p.embedText), embedText: p.embedText, tokens: p.tokens }));
