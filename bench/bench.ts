@@ -9,6 +9,7 @@ import { measureNoise } from './lib/noise';
 import { cacheDir, defaultBenchModel, defaultCorpus, isStandInModel, repoRoot } from './lib/paths';
 import { latencyQueries } from './lib/queries';
 import { median, round } from './lib/stats';
+import { splitTable } from './lib/splitTable';
 import { checkTargets, mark } from './lib/targets';
 import { n, table } from './lib/table';
 import { buildWorkerBundle } from './lib/workerBundle';
@@ -21,7 +22,8 @@ const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --full-corpus] 
   --model DIR    model folder (default: test/models/full, generated when missing)
   --corpus DIR   corpus folder with en/ ko/ ja/ zh-cn/ (default: ../shared/corpus/astro-docs)
   --out FILE     also write the JSON result to FILE (e.g. to compare runs over time)
-  --keep         keep the built indexes in .semantic-search/bench-work`;
+  --keep         keep the built indexes in .semantic-search/bench-work
+  --only split   only the splitting phase: throughput on pathological inputs and normal files (~1-3 min)`;
 
 /** How much of everything one run does. */
 interface Plan {
@@ -66,11 +68,12 @@ async function main(): Promise<number> {
     options: {
       json: { type: 'boolean' }, quick: { type: 'boolean' }, 'full-corpus': { type: 'boolean' }, 'no-proto': { type: 'boolean' },
       model: { type: 'string' }, corpus: { type: 'string' }, keep: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      only: { type: 'string' },
     },
   });
-  if (values.help) {
+  if (values.help || (values.only !== undefined && values.only !== 'split')) {
     console.log(USAGE);
-    return 0;
+    return values.help ? 0 : 1;
   }
   const started = performance.now();
   const plan = values.quick ? QUICK : FULL;
@@ -95,6 +98,13 @@ async function main(): Promise<number> {
     log(`  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     return r;
   };
+  type Split = { cases: Parameters<typeof splitTable>[0] };
+  const splitArgs = { model, corpus, bytes: values.quick ? 20_000 : 100_000, reps: values.quick ? 3 : 5 };
+  if (values.only === 'split') {
+    const only = await phase<Split>('splitting throughput: pathological inputs and normal files', 'split', splitArgs);
+    console.log(values.json ? JSON.stringify({ version: 1, date: new Date().toISOString(), quick: !!values.quick, split: only.cases }) : splitTable(only.cases));
+    return 0;
+  }
 
   // Machine and noise first: the micro-benchmark's spread says how far the figures below can be trusted.
   const load0 = os.loadavg();
@@ -160,6 +170,7 @@ async function main(): Promise<number> {
   for (let r = 0; r < plan.modelReps; r++) {
     for (const part of Object.keys(parts)) parts[part].push(await phase<ModelPart>(`model load: ${part} (${r + 1}/${plan.modelReps})`, 'model', { model, part }));
   }
+  const split = await phase<Split>('splitting throughput: pathological inputs and normal files', 'split', splitArgs);
   const noise1 = measureNoise();
   const load1 = os.loadavg();
   if (!values.keep) for (const dir of [...Object.values(stores), corpusStore, path.join(work, 'sample'), path.join(work, 'sample-store')]) rmSync(dir, { recursive: true, force: true });
@@ -247,6 +258,7 @@ async function main(): Promise<number> {
       note: 'workerMb = RSS of a process running the worker minus the RSS of its idle main thread before the worker started',
     },
     modelLoad: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { loadMs: med(v, 'loadMs'), rssMb: med(v, 'rssMb') }])),
+    split: split.cases,
     extensionHostStallMs: null,
     extensionHostNote: 'measured in the real VS Code extension host by the end-to-end suite, not by this script',
     targets: [] as ReturnType<typeof checkTargets>,
@@ -326,6 +338,7 @@ function report(r: any): string {
     ['warm query through the worker (p50)', n(s.warmViaWorkerP50Ms, 1, ' ms'), 'hybrid, right after start'],
     ['extension-host stall while indexing', '—', r.extensionHostNote],
   ]));
+  out.push('', splitTable(r.split));
   out.push('', 'Targets (issue 5)');
   out.push(table(['', 'figure', 'target', 'measured'], r.targets.map((t: { pass: boolean | null; figure: string; target: string; value: string }) => [mark(t.pass), t.figure, t.target, t.value])));
   return out.join('\n');
