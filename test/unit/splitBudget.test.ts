@@ -83,14 +83,14 @@ describe('splitting the pathological files of issue 9', () => {
     }
   });
 
-  it('never hands the tokenizer more than 64 characters per token of the budget', () => {
+  it('never hands the tokenizer more than 32 characters per token of the budget', () => {
     let longest = 0;
     const count = (s: string): number => {
       longest = Math.max(longest, s.length);
       return 2 + Math.ceil(s.length / 4);
     };
     const chunks = chunkUnit({ kind: 'markdown', title: 'Title', text: 'a'.repeat(200_000), startLine: 1, endLine: 1 }, count, 128);
-    assert.ok(longest <= 64 * 128 + 'Title\n'.length, `${longest} characters counted at once`);
+    assert.ok(longest <= 32 * 128 + 'Title\n'.length, `${longest} characters counted at once`);
     assert.equal(chunks.map((c) => c.text).join(''), 'a'.repeat(200_000));
   });
 });

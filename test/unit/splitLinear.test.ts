@@ -193,9 +193,9 @@ describe('random fragments repeated (fast-check, fixed seed)', () => {
   });
   it('chunker', () => {
     const atoms = ['a', 'word ', ' ', '.', '. ', '\n', '漢', '。', '\u0301', '😀', '👩‍💻', '\uD800', 'x'.repeat(40), ' '.repeat(40)];
-    // n is ten chunks of the longest span ever counted (64 characters per token), so that the last chunk's share is small.
+    // n is ten chunks of the longest span ever counted (32 characters per token), so that the last chunk's share is small.
     fc.assert(fc.property(fragment(atoms), fc.integer({ min: 8, max: 32 }), (frag, max) => {
-      const r = ratio((budget, n) => chunkUnit({ kind: 'comment', title: '', text: rep(frag, n), startLine: 1, endLine: 1 }, countTokens, max, budget), 640 * max);
+      const r = ratio((budget, n) => chunkUnit({ kind: 'comment', title: '', text: rep(frag, n), startLine: 1, endLine: 1 }, countTokens, max, budget), 320 * max);
       return r.ratio <= MAX_RATIO;
     }), { seed: SEED, numRuns: 40 });
   });

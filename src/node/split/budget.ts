@@ -6,9 +6,11 @@
  */
 
 /**
- * Default time one file may take to split. A 1 MB Markdown or source file (the default size limit) splits
- * in well under a second here, token counting included; ten seconds leaves that a wide margin on a slow
- * or busy machine while bounding how long one adversarial file can hold the worker.
+ * Default time one file may take to split. At the default size limit (1 MB), ordinary Markdown or code splits
+ * in about a second on a 2-core machine, token counting included, and the slowest pathological input measured
+ * (a minified line with a comment every 15 characters: one token count per comment) in about 4 s
+ * (`npm run bench -- --only split`). Ten seconds leaves those room on a slower or busier machine and bounds
+ * how long one adversarial file holds the worker: a pause waits at most that long.
  */
 export const DEFAULT_SPLIT_BUDGET_MS = 10_000;
 

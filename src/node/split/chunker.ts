@@ -22,8 +22,12 @@ import type { SplitBudget } from './budget';
  */
 
 const DEFAULT_MAX_TOKENS = 128;
-/** More characters than any real tokenizer puts in one token on average: a longer span cannot fit. */
-const MAX_CHARS_PER_TOKEN = 64;
+/**
+ * More characters than a real tokenizer puts in one token on average (XLM-R: about 4 in English, 1-2 in
+ * CJK): a longer span is taken not to fit. It also bounds what one count costs where the tokenizer is not
+ * linear itself (NFKC reorders a run of mixed combining marks in quadratic time).
+ */
+const MAX_CHARS_PER_TOKEN = 32;
 /**
  * Characters given to Intl.Segmenter at a time. Its iterator costs time in proportion to the whole string at
  * every step (in V8 12: 2,000 segments of a 1 MB string take 13 s), so it only ever sees short strings;
