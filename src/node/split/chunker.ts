@@ -29,8 +29,8 @@ const DEFAULT_MAX_TOKENS = 128;
  */
 const MAX_CHARS_PER_TOKEN = 32;
 /**
- * Characters given to Intl.Segmenter at a time. Its iterator costs time in proportion to the whole string at
- * every step (in V8 12: 2,000 segments of a 1 MB string take 13 s), so it only ever sees short strings;
+ * Characters given to Intl.Segmenter at a time. Each step of its iterator costs time in proportion to the
+ * whole string (Node 20: 2,000 segments of a 1 MB string take 13 s), so it only ever sees short strings;
  * the window's last segment, which may run past it, is segmented again with the next window.
  */
 const WINDOW = 1024;
@@ -209,6 +209,7 @@ function refine(text: string, piece: Piece): Piece[] {
         if (grown && out.length === 2) break;
       }
     }
+    // A grown window stops after two sub-pieces: the second may not be whole.
     if (end === piece.end && !(grown && out.length === 2)) return out;
     if (out.length > 1) {
       const last = out.pop()!;
