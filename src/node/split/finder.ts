@@ -20,12 +20,11 @@ export class Finder {
     }).at;
   }
 
-  /** The first match of `re` (global or sticky flags ignored: it is searched for) at or after `from`: [start, end), or null. */
+  /** The first match of `re` (a regex with the g flag) at or after `from`: [start, end), or null. */
   search(re: RegExp, from: number): { at: number; end: number } | null {
     const found = this.find(`${re.flags}/${re.source}`, from, () => {
-      const g = re.global ? re : new RegExp(re.source, `${re.flags.replace('y', '')}g`);
-      g.lastIndex = from;
-      const m = g.exec(this.text);
+      re.lastIndex = from;
+      const m = re.exec(this.text);
       return m ? { at: m.index, end: m.index + m[0].length } : { at: -1, end: -1 };
     });
     return found.at < 0 ? null : found;
