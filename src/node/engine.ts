@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../common/errors';
 import type {
@@ -12,7 +13,8 @@ import { decodeText } from './files/decode';
 import { discoverFiles, discoverPaths, type Discovery, type FoundFile } from './files/discover';
 import { ChunkIndex, type ChunkRecord } from './index/chunkIndex';
 import { fullTextTokens, typedPrefix } from './index/fullTextTokenizer';
-import { deleteSnapshot, loadSnapshot, saveSnapshot, sha256, type FileRecord, type LoadResult } from './index/persist';
+import { deleteSnapshot, loadSnapshot, removeDeadWritersFiles, saveSnapshot, sha256, storedGeneration, type FileRecord, type LoadResult } from './index/persist';
+import { StoreLock, type LockOwner } from './index/storeLock';
 import { splitFile } from './split/splitFile';
 
 /** Texts per model call. Batches are cut from chunks sorted by length, so padding stays small. */
@@ -48,6 +50,8 @@ export interface EngineConfig {
   storeDir: string;
   threads?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Only read the store (the CLI's search): no lock is taken, and indexing is refused. */
+  readOnly?: boolean;
 }
 
 /**
@@ -63,26 +67,51 @@ export class Engine {
   private bytesOnDisk = 0;
   private savedAt: string | undefined;
   private rebuildReason: string | undefined;
+  /** The saved generation the index in memory is (or was loaded from); undefined when none. */
+  private generation: string | undefined;
+  /** Another process held the store's lock at the last try: this engine searches the last saved index. */
+  private lockedBy: LockOwner | 'unknown' | undefined;
 
   /** Model identity and size; dim 0 when there is no model and search works by words only. */
   readonly modelInfo: { id: string; dim: number; dtype: string };
 
-  private constructor(private readonly embedder: Embedder | undefined, private readonly config: EngineConfig) {
+  private constructor(
+    private readonly embedder: Embedder | undefined,
+    private readonly config: EngineConfig,
+    /** One writer per store: held from open to dispose; undefined when opened read-only. */
+    private readonly lock: StoreLock | undefined,
+  ) {
     this.modelInfo = embedder ? { id: embedder.files.id, dim: embedder.dim, dtype: embedder.files.dtype } : { id: 'none', dim: 0, dtype: 'none' };
     this.chunkIndex = new ChunkIndex(this.modelInfo.dim);
   }
 
-  /** Loads the model, then the stored index if it was built with the same model (otherwise it is rebuilt). */
+  /**
+   * Loads the model, then the stored index if it was built with the same model (otherwise it is rebuilt).
+   * The engine takes the store's lock to be its one writer; when another process holds it, the engine opens
+   * the last saved index read-only and tries again on each `index` call.
+   */
   static async open(config: EngineConfig): Promise<Engine> {
-    // The model and the stored index load side by side; the index is checked against the model after.
-    const modelId = config.modelDir ? resolveModelFiles(config.modelDir).id : 'none';
-    const [embedder, stored] = await Promise.all([
-      config.modelDir ? Embedder.load(config.modelDir, config.threads) : undefined,
-      loadSnapshot(config.storeDir, { modelId }),
-    ]);
-    const engine = new Engine(embedder, config);
-    engine.useStore(stored);
-    return engine;
+    const lock = config.readOnly ? undefined : new StoreLock(config.storeDir, (reason) => {
+      config.log?.('warn', `This process no longer writes the index in ${config.storeDir}: ${reason}.`);
+    });
+    // A lock that cannot be taken at all (a folder that cannot be written) is reported by the first change.
+    const attempt = await lock?.tryAcquire().catch(() => undefined);
+    if (attempt?.acquired) await removeDeadWritersFiles(config.storeDir);
+    try {
+      // The model and the stored index load side by side; the index is checked against the model after.
+      const modelId = config.modelDir ? resolveModelFiles(config.modelDir).id : 'none';
+      const [embedder, stored] = await Promise.all([
+        config.modelDir ? Embedder.load(config.modelDir, config.threads) : undefined,
+        loadSnapshot(config.storeDir, { modelId }),
+      ]);
+      const engine = new Engine(embedder, config, lock);
+      if (attempt && !attempt.acquired) engine.lockedBy = attempt.owner ?? 'unknown';
+      engine.useStore(stored);
+      return engine;
+    } catch (e) {
+      await lock?.dispose();
+      throw e;
+    }
   }
 
   /** Resolves when a stored index is fully loaded (its full-text part is rebuilt in the background). */
@@ -108,6 +137,42 @@ export class Engine {
     this.chunkIndex.load(s.chunks, s.vectors);
     this.bytesOnDisk = res.bytes;
     this.savedAt = res.savedAt;
+    this.generation = res.generation;
+  }
+
+  /**
+   * Makes this engine the store's writer before a change: takes the lock if it is not held (the other writer
+   * ended) and then reads what that writer saved, so a run starts from the index on disk. While another
+   * process holds the lock it throws 'store-locked', after taking up that process's latest save to search.
+   */
+  private async becomeWriter(): Promise<void> {
+    if (!this.lock) throw new EngineError('bad-request', 'This index was opened read-only.');
+    if (this.lock.held) return;
+    let attempt;
+    try {
+      attempt = await this.lock.tryAcquire();
+    } catch (e) {
+      throw new EngineError('store-unreadable', `The index folder ${this.config.storeDir} cannot be written (${describeFsError(e)}).`);
+    }
+    this.lockedBy = attempt.acquired ? undefined : attempt.owner ?? 'unknown';
+    if (attempt.acquired) await removeDeadWritersFiles(this.config.storeDir);
+    if (this.generation !== await storedGeneration(this.config.storeDir)) await this.reload();
+    if (this.lockedBy) throw new EngineError('store-locked', lockedMessage(this.config.storeDir, this.lockedBy));
+  }
+
+  /** Replaces the index in memory with the one saved in the store. */
+  private async reload(): Promise<void> {
+    const stored = await loadSnapshot(this.config.storeDir, { modelId: this.modelInfo.id });
+    this.chunkIndex = new ChunkIndex(this.modelInfo.dim);
+    this.files.clear();
+    this.chunks.clear();
+    this.roots = [];
+    this.skipped = [];
+    this.bytesOnDisk = 0;
+    this.savedAt = undefined;
+    this.generation = undefined;
+    this.rebuildReason = undefined;
+    this.useStore(stored);
   }
 
   /**
@@ -115,6 +180,7 @@ export class Engine {
    * leave the index). Unchanged files are not read, texts embedded before are not embedded again.
    */
   async index(request: IndexRequest, onProgress?: (p: IndexProgress) => void, token?: CancelToken): Promise<IndexSummary> {
+    await this.becomeWriter();
     const t0 = performance.now();
     const checkCancel = () => {
       if (token?.isCancellationRequested) throw new EngineError('cancelled', 'Indexing was cancelled.');
@@ -273,16 +339,22 @@ export class Engine {
   }
 
   private async save(): Promise<void> {
-    let bytes: number;
+    const lock = this.lock;
+    let saved: { bytes: number; generation: string };
     try {
-      ({ bytes } = await saveSnapshot(this.config.storeDir, {
+      saved = await saveSnapshot(this.config.storeDir, {
         modelId: this.modelInfo.id, dim: this.modelInfo.dim, roots: this.roots,
         files: [...this.files.values()], chunks: [...this.chunks.values()], vectors: this.chunkIndex.allVectors, skipped: this.skipped,
-      }));
+      }, { verifyWriter: async () => lock?.verify() });
     } catch (e) {
-      throw new EngineError('store-unreadable', `The index folder ${this.config.storeDir} cannot be written (${(e as Error).message}).`);
+      if (lock && !lock.held) {
+        this.generation = undefined; // the next run starts again from what the other writer saved
+        throw new EngineError('store-locked', `Another process took over the index in ${this.config.storeDir}; this run was not saved.`);
+      }
+      throw new EngineError('store-unreadable', `The index folder ${this.config.storeDir} cannot be written (${describeFsError(e)}); the last saved index is kept.`);
     }
-    this.bytesOnDisk = bytes;
+    this.bytesOnDisk = saved.bytes;
+    this.generation = saved.generation;
     this.savedAt = new Date().toISOString();
   }
 
@@ -351,11 +423,13 @@ export class Engine {
       files: this.files.size, chunks: this.chunks.size, vectors: this.chunkIndex.vectorCount, bytesOnDisk: this.bytesOnDisk,
       model: this.modelInfo, roots: this.roots, skipped: this.skipped, ...(this.savedAt ? { savedAt: this.savedAt } : {}),
       ...(this.rebuildReason ? { storeProblem: this.rebuildReason } : {}),
+      ...(this.lockedBy ? { readOnly: true } : {}),
     };
   }
 
   /** Empties the index in memory and on disk. */
   async clear(): Promise<void> {
+    await this.becomeWriter();
     this.chunkIndex = new ChunkIndex(this.modelInfo.dim);
     this.files.clear();
     this.chunks.clear();
@@ -363,12 +437,34 @@ export class Engine {
     this.skipped = [];
     this.bytesOnDisk = 0;
     this.savedAt = undefined;
+    this.generation = undefined;
     await deleteSnapshot(this.config.storeDir);
   }
 
   async dispose(): Promise<void> {
-    await this.embedder?.dispose();
+    try {
+      await this.embedder?.dispose();
+    } finally {
+      await this.lock?.dispose();
+    }
   }
+}
+
+/** The sentence for a store another process writes. */
+function lockedMessage(storeDir: string, owner: LockOwner | 'unknown'): string {
+  const who = owner === 'unknown' ? 'Another process' : `Another process (pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})`;
+  return `${who} is writing the index in ${storeDir}.`;
+}
+
+/** A file system error as a user reads it: what happened, then its code. */
+function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what: Record<string, string> = {
+    ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is used up', EFBIG: 'a file would exceed the file size limit',
+    EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only',
+    ENOTDIR: 'a part of the path is a file, not a folder', EEXIST: 'a part of the path is a file, not a folder',
+  };
+  return code && what[code] ? `${what[code]}, ${code}` : (e as Error).message;
 }
 
 /** Token count without a model tokenizer (full-text only): about what XLM-R gives, erring long. */

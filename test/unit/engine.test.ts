@@ -187,7 +187,9 @@ describe('Engine with the concept-aligned model', () => {
           }
         });
       }
-      assert.equal((await second.index({ roots: [root] })).read, 0);
+      // The first engine still holds the store: the second searches it read-only.
+      assert.equal(second.info().readOnly, true);
+      await assert.rejects(second.index({ roots: [root] }), (e: Error & { code?: string }) => e.code === 'store-locked');
     } finally {
       await second.dispose();
     }
