@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { Engine } from '../../src/node/engine';
 import { loadSnapshot, saveSnapshot, sha256 } from '../../src/node/index/persist';
 import { isRelativeInside, parseManifest, parseMeta } from '../../src/node/index/storeSchema';
@@ -110,6 +111,12 @@ describe('what the store reads is validated', () => {
   it('accepts what a workspace may really hold: folders named "..x", file names with backslashes (outside Windows), empty texts', async () => {
     const res = await loadTampered({ meta: (m) => { moveFile0('..x/..y/a.md')(m); m.files[1].rel = m.chunks[1].rel = 'a\\b.md'; m.chunks[2].text = ''; m.chunks[2].title = ''; } });
     assert.equal(res.status, 'loaded', res.status === 'invalid' ? res.reason : '');
+  });
+
+  it('tells a path inside its folder segment by segment (property, fixed seed)', () => {
+    // The definition, written plainly: no empty, '.' or '..' segment between the slashes, no NUL.
+    const inside = (rel: string) => !!rel && !rel.includes('\0') && rel.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', '.', '/', 'x', '\0'), maxLength: 12 }), (rel) => isRelativeInside(rel, false) === inside(rel)), { seed: 9, numRuns: 5000 });
   });
 
   it('treats a backslash as a separator on Windows', () => {

@@ -39,7 +39,15 @@ export type Manifest = v.InferOutput<typeof manifestSchema>;
  */
 export function isRelativeInside(rel: string, windows = process.platform === 'win32'): boolean {
   if (!rel || rel.includes('\0') || (windows && /[\\:]/.test(rel))) return false;
-  return rel.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+  // Segment by segment without splitting: this runs for every chunk of the index.
+  for (let start = 0; start <= rel.length;) {
+    let end = rel.indexOf('/', start);
+    if (end < 0) end = rel.length;
+    const length = end - start;
+    if (length === 0 || (rel[start] === '.' && (length === 1 || (length === 2 && rel[start + 1] === '.')))) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 /** True if `p` is an absolute, normalised path with no NUL (what `path.resolve` gives). */
@@ -51,11 +59,13 @@ export function isAbsoluteRoot(p: string, windows = process.platform === 'win32'
 function metaSchemaFor(windows: boolean) {
   const relPath = v.pipe(v.string('should be text'), v.check((p) => isRelativeInside(p, windows), 'should be a relative path inside its folder'));
   const root = v.pipe(v.string('should be text'), v.check((p) => isAbsoluteRoot(p, windows), 'should be an absolute folder path'));
+  /** A file's or chunk's root: one of `roots` (checked after), so checked as a path only there. */
+  const rootOf = v.string('should be text');
   const line = v.pipe(count, v.minValue(1, 'should be a line number (from 1)'));
   return v.object({
     roots: v.array(root, 'should be a list'),
     files: v.array(v.object({
-      root,
+      root: rootOf,
       rel: relPath,
       size: count,
       mtimeMs: v.pipe(v.number('should be a number'), v.finite('should be a finite number')),
@@ -66,7 +76,7 @@ function metaSchemaFor(windows: boolean) {
     chunks: v.array(v.pipe(
       v.object({
         id: name,
-        root,
+        root: rootOf,
         rel: relPath,
         kind: v.picklist(['markdown', 'comment'], 'should be "markdown" or "comment"'),
         title: text,
