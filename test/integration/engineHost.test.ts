@@ -39,7 +39,8 @@ suite('Engine host', () => {
     const sub = host.onDidStart(() => started++);
     try {
       await host.client().ready;
-      const restarted = host.restart();
+      /** Whether the last worker had ended when the restart returned. */
+      const restarted = host.restart().then(() => existsSync(ended));
       // While it stops, asking for the worker never starts another one next to it.
       for (let i = 0; i < 60 && !existsSync(ended); i++) {
         try {
@@ -49,8 +50,7 @@ suite('Engine host', () => {
         }
         await new Promise((r) => setTimeout(r, 250));
       }
-      await restarted;
-      assert.ok(existsSync(ended), 'the restart returned after the last worker had ended');
+      assert.ok(await restarted, 'the restart returned after the last worker had ended');
       assert.equal(started, 1, 'no worker was started while the last one ran');
     } finally {
       sub.dispose();
