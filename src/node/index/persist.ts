@@ -178,7 +178,8 @@ async function removeLeftovers(dir: string, keep: string[], options: SaveOptions
 
 /**
  * Removes what writers that died mid-save left in `dir` (temporary files, generations no manifest names).
- * For the store's writer only, right after it took the lock; nothing happens unless the manifest is readable.
+ * For the store's writer only, right after it took the lock. A manifest that cannot be read says nothing of
+ * what to keep, so then nothing is removed; without a manifest, every data file is a leftover.
  */
 export async function removeDeadWritersFiles(dir: string): Promise<void> {
   let keep: string[] = [];
