@@ -8,7 +8,7 @@ import { discoverFiles, discoverPaths } from '../../src/node/files/discover';
 import { isInside } from '../../src/node/files/inside';
 import { readFileCapped } from '../../src/node/files/readFile';
 import { tempDir, writeTree } from './helpers';
-import { HOSTILE_FILES, HOSTILE_SKIPS, OUTSIDE, hostileTree } from './hostileTree';
+import { HOSTILE_FILES, HOSTILE_SKIPS, OUTSIDE, hostileTree, reasonsByPath } from './hostileTree';
 
 const rels = async (root: string, options = {}) => (await discoverFiles(root, options)).files.map((f) => f.rel).sort();
 
@@ -65,12 +65,11 @@ describe('files outside the workspace folder, and files that are not regular fil
   let tree: Awaited<ReturnType<typeof hostileTree>>;
   before(async () => { tree = await hostileTree(); });
   after(() => tree.close());
-  const reasons = (skipped: { path: string; reason: string }[]) => Object.fromEntries(skipped.map((s) => [s.path, s.reason]));
 
   it('discoverFiles finds only regular files whose real path is inside the folder, and says why each other one is skipped', async () => {
     const res = await discoverFiles(tree.root);
     assert.deepEqual(res.files.map((f) => f.rel).sort(), HOSTILE_FILES);
-    assert.deepEqual(reasons(res.skipped), HOSTILE_SKIPS);
+    assert.deepEqual(reasonsByPath(res.skipped), HOSTILE_SKIPS);
     assert.ok(res.files.every((f) => f.maxBytes === 1024 * 1024), 'each file carries the limit its read is capped at');
   });
 
@@ -81,7 +80,7 @@ describe('files outside the workspace folder, and files that are not regular fil
     const through = ['linked-out/secret.md', 'linked-out/deep', 'linked-out/deep/more.md', 'proc/environ.md', 'proc/cwd/README.md'];
     const res = await discoverPaths(tree.root, through);
     assert.deepEqual(res.files, []);
-    assert.deepEqual(reasons(res.skipped), { 'linked-out/secret.md': OUTSIDE, 'linked-out/deep': OUTSIDE, 'linked-out/deep/more.md': OUTSIDE, 'proc/cwd/README.md': OUTSIDE });
+    assert.deepEqual(reasonsByPath(res.skipped), { 'linked-out/secret.md': OUTSIDE, 'linked-out/deep': OUTSIDE, 'linked-out/deep/more.md': OUTSIDE, 'proc/cwd/README.md': OUTSIDE });
     const inside = await discoverPaths(tree.root, ['..docs/guide.md', '..x', 'a-link.md', 'docs-link/sub']);
     // docs-link/sub/up leads back to docs: inside, and entered once in this walk.
     assert.deepEqual(inside.files.map((f) => f.rel).sort(), ['..docs/guide.md', '..x/notes.md', 'a-link.md', 'docs-link/sub/b.md', 'docs-link/sub/up/a.md']);

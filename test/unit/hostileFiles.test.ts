@@ -7,9 +7,7 @@ import { Engine } from '../../src/node/engine';
 import { isInside } from '../../src/node/files/inside';
 import { readFileCapped } from '../../src/node/files/readFile';
 import { cliPath, models, tempDir, writeTree } from './helpers';
-import { HOSTILE_FILES, HOSTILE_SKIPS, OUTSIDE, hostileTree } from './hostileTree';
-
-const reasons = (skipped: { path: string; reason: string }[]) => Object.fromEntries(skipped.map((s) => [s.path, s.reason]));
+import { HOSTILE_FILES, HOSTILE_SKIPS, OUTSIDE, hostileTree, reasonsByPath } from './hostileTree';
 
 describe('Engine on a folder with links out, /proc and /dev links, fifos, sockets and loops', () => {
   let tree: Awaited<ReturnType<typeof hostileTree>>;
@@ -33,8 +31,8 @@ describe('Engine on a folder with links out, /proc and /dev links, fifos, socket
   it('indexes only what is inside the folder and gives each skipped file its reason', async () => {
     const s = await engine.index({ roots: [tree.root] });
     assert.equal(s.files, HOSTILE_FILES.length);
-    assert.deepEqual(reasons(s.skipped), HOSTILE_SKIPS);
-    assert.deepEqual(reasons(engine.info().skipped), HOSTILE_SKIPS, 'Show Index Info lists them');
+    assert.deepEqual(reasonsByPath(s.skipped), HOSTILE_SKIPS);
+    assert.deepEqual(reasonsByPath(engine.info().skipped), HOSTILE_SKIPS, 'Show Index Info lists them');
     assert.deepEqual(await indexedPaths(), HOSTILE_FILES);
     assert.deepEqual((await engine.search('zebra', { mode: 'fulltext' })).hits, [], 'no text from outside');
   });
@@ -42,7 +40,7 @@ describe('Engine on a folder with links out, /proc and /dev links, fifos, socket
   it('follows the same rules for the paths a file watcher names, also through a folder link out', async () => {
     const named = [...Object.keys(HOSTILE_SKIPS), 'linked-out/secret.md', 'linked-out/deep', 'proc/cwd/README.md'];
     const s = await engine.index({ roots: [tree.root], paths: named.map((rel) => path.join(tree.root, rel)) });
-    assert.deepEqual(reasons(s.skipped), { ...HOSTILE_SKIPS, 'linked-out/secret.md': OUTSIDE, 'linked-out/deep': OUTSIDE, 'proc/cwd/README.md': OUTSIDE });
+    assert.deepEqual(reasonsByPath(s.skipped), { ...HOSTILE_SKIPS, 'linked-out/secret.md': OUTSIDE, 'linked-out/deep': OUTSIDE, 'proc/cwd/README.md': OUTSIDE });
     assert.equal(s.files, HOSTILE_FILES.length);
     assert.deepEqual(await indexedPaths(), HOSTILE_FILES);
   });
@@ -101,6 +99,6 @@ describe('command line on a folder with /proc and /dev links', () => {
     assert.equal(r.status, 0, r.stderr);
     const s = JSON.parse(r.stdout);
     assert.equal(s.files, 1);
-    assert.deepEqual(reasons(s.skipped), { 'mem.md': OUTSIDE, 'pagemap.md': OUTSIDE, 'proc': OUTSIDE, 'random.md': OUTSIDE, 'zero.md': OUTSIDE });
+    assert.deepEqual(reasonsByPath(s.skipped), { 'mem.md': OUTSIDE, 'pagemap.md': OUTSIDE, 'proc': OUTSIDE, 'random.md': OUTSIDE, 'zero.md': OUTSIDE });
   });
 });

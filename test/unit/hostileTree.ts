@@ -6,6 +6,9 @@ import { tempDir, writeTree } from './helpers';
 
 export const OUTSIDE = 'links outside the workspace folder';
 
+/** Skipped files as path → reason, to compare whole lists whatever their order. */
+export const reasonsByPath = (skipped: { path: string; reason: string }[]) => Object.fromEntries(skipped.map((s) => [s.path, s.reason]));
+
 /** What discovery reports for each entry of {@link hostileTree} that must not be read. */
 export const HOSTILE_SKIPS: Record<string, string> = {
   'environ.md': OUTSIDE,
