@@ -11,6 +11,8 @@ import { buildSnippet } from '../common/snippet';
 import { Embedder, resolveModelFiles } from './embed/embedder';
 import { decodeText } from './files/decode';
 import { discoverFiles, discoverPaths, type Discovery, type FoundFile } from './files/discover';
+import { isInside } from './files/inside';
+import { readFileCapped } from './files/readFile';
 import { ChunkIndex, type ChunkRecord } from './index/chunkIndex';
 import { fullTextTokens, typedPrefix } from './index/fullTextTokenizer';
 import { deleteSnapshot, loadSnapshot, removeDeadWritersFiles, saveSnapshot, sha256, storedGeneration, type FileRecord, type LoadResult } from './index/persist';
@@ -306,12 +308,9 @@ export class Engine {
 
   /** Reads, decodes and splits one file; a file that cannot be used gives the reason. */
   private async readFile(f: FoundFile & { root: string }): Promise<ReadFile | { reason: string }> {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(f.abs);
-    } catch (e) {
-      return { reason: `not readable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
-    }
+    const read = await readFileCapped(f.abs, f.root, f.maxBytes);
+    if ('reason' in read) return read;
+    const { bytes } = read;
     const contentHash = sha256(bytes);
     const decoded = decodeText(bytes);
     if ('reason' in decoded) return decoded;
@@ -476,9 +475,4 @@ function estimateTokens(text: string): number {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
 }

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { EngineError } from '../common/errors';
 import type { WorkerConfig } from '../common/protocol/worker';
-import { WorkerClient } from '../common/protocol/workerClient';
+import { WORKER_RESOURCE_LIMITS, WorkerClient } from '../common/protocol/workerClient';
 import type { ModelResolution } from './model/modelManager';
 
 /** More unexpected exits than this within RESTART_WINDOW_MS and the worker is not started again. */
@@ -54,7 +54,7 @@ export class EngineHost implements vscode.Disposable {
     const workerData: WorkerConfig = 'dir' in model
       ? { storeDir: this.storeDir, modelDir: model.dir, ...(threads > 0 ? { threads } : {}) }
       : { storeDir: `${this.storeDir}-words` };
-    const worker = new Worker(path.join(this.extensionPath, 'dist', 'worker.js'), { workerData });
+    const worker = new Worker(path.join(this.extensionPath, 'dist', 'worker.js'), { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
     const client = new WorkerClient(worker, (level, message) => {
       if (level === 'error') this.log.error(message);
       else if (level === 'warn') this.log.warn(message);
@@ -63,8 +63,9 @@ export class EngineHost implements vscode.Disposable {
     const exited = new Promise<void>((resolve) => worker.once('exit', (code) => {
       if (!this.stopping && this.current?.worker === worker) {
         this.exits.push(Date.now());
-        this.log.error(`The search worker stopped (exit code ${code}); it is started again on the next request.`);
-        this.onDidCrashEmitter.fire(`exit code ${code}`);
+        const oom = client.outOfMemory;
+        this.log.error(oom ? `${oom} It is started again on the next request.` : `The search worker stopped (exit code ${code}); it is started again on the next request.`);
+        this.onDidCrashEmitter.fire(oom ?? `exit code ${code}`);
       }
       resolve();
     }));
