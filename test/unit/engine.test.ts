@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CancelToken } from '../../src/common/protocol/workerClient';
 import { Engine, HYBRID_WEIGHT } from '../../src/node/engine';
 import { models, tempDir, writeTree } from './helpers';
+import { assertSameAsFresh, fp32TinyModel } from './incrementalModel';
 
 /**
  * A small multilingual workspace for the concept-aligned model: every document talks about its own
@@ -342,3 +343,45 @@ describe('Engine store recovery and bad input', () => {
     }
   });
 });
+
+describe('Engine runs are complete or not applied at all', () => {
+  const changelog = (sections: number, edited = -1) => `# Changelog\n\n${Array.from({ length: sections }, (_, i) =>
+    `## ${i}.0.0\n\n${i === edited ? 'Edited: the parser now keeps comments' : `Fixed bug ${i} in the release script`}.\n\n`).join('')}`;
+  const world = async (files: Record<string, string>) => {
+    const root = tempDir();
+    writeTree(root, files);
+    const modelDir = fp32TinyModel();
+    const store = path.join(tempDir(), 'store');
+    const engine = await Engine.open({ modelDir, storeDir: store, threads: 1 });
+    return { root, store, modelDir, engine, log: () => {} };
+  };
+
+  it('keeps a Markdown file of more than 1,000 sections indexable after an edit (removals are complete before adds)', async () => {
+    const w = await world({ 'CHANGELOG.md': changelog(1200) });
+    try {
+      assert.equal((await w.engine.index({ roots: [w.root] })).chunks, 1200);
+      writeFileSync(path.join(w.root, 'CHANGELOG.md'), changelog(1200, 600));
+      const edited = await w.engine.index({ roots: [w.root] });
+      assert.deepEqual([edited.read, edited.chunks, edited.embedded], [1, 1200, 1]);
+      writeFileSync(path.join(w.root, 'CHANGELOG.md'), changelog(1100, 1050));
+      assert.equal((await w.engine.index({ roots: [w.root], paths: [path.join(w.root, 'CHANGELOG.md')] })).chunks, 1100);
+      await assertSameAsFresh(w);
+    } finally {
+      await w.engine.dispose();
+    }
+  });
+
+  it('replaces more than 1,000 passages of several files in one run (a branch switch)', async () => {
+    const files = Object.fromEntries(['a', 'b', 'c'].map((n) => [`${n}.md`, changelog(450)]));
+    const w = await world(files);
+    try {
+      await w.engine.index({ roots: [w.root] });
+      for (const n of ['a', 'b', 'c']) writeFileSync(path.join(w.root, `${n}.md`), changelog(450, 10));
+      assert.equal((await w.engine.index({ roots: [w.root] })).chunks, 1350);
+      await assertSameAsFresh(w);
+    } finally {
+      await w.engine.dispose();
+    }
+  });
+});
+
