@@ -157,9 +157,9 @@ export class Engine {
         const rels = [...asked].filter((p) => isInside(root, p)).map((p) => path.relative(root, p).split(path.sep).join('/'));
         collectFound(root, await discoverPaths(root, rels, optionsOf(root)));
       }
-      // Keep what the full scan recorded as skipped, minus the paths looked at again now.
-      const relooked = new Set([...asked].flatMap((p) => absRoots.filter((r) => isInside(r, p)).map((r) => label(r, path.relative(r, p).split(path.sep).join('/')))));
-      scan.skipped.push(...this.skipped.filter((s) => !relooked.has(s.path)));
+      // Keep what the full scan recorded as skipped, minus what is at or under the paths looked at again now.
+      const relooked = [...asked].flatMap((p) => absRoots.filter((r) => isInside(r, p)).map((r) => label(r, path.relative(r, p).split(path.sep).join('/'))));
+      scan.skipped.push(...this.skipped.filter((s) => !relooked.some((l) => s.path === l || s.path.startsWith(`${l}/`))));
     } else {
       for (const root of absRoots) {
         collectFound(root, await discoverFiles(root, optionsOf(root)));

@@ -386,6 +386,19 @@ describe('Engine runs are complete or not applied at all', () => {
     }
   });
 
+  it('forgets the skipped files of a folder a watcher reports moved', async () => {
+    const w = await world({ 'docs/a.md': '# Alpha\n\nThe database connection.\n', 'docs/binary.md': '# x\u0000\u0001' });
+    try {
+      await w.engine.index({ roots: [w.root] });
+      renameSync(path.join(w.root, 'docs'), path.join(w.root, 'moved'));
+      const moved = await w.engine.index({ roots: [w.root], paths: [path.join(w.root, 'docs'), path.join(w.root, 'moved')] });
+      assert.deepEqual(moved.skipped, [{ path: 'moved/binary.md', reason: 'binary file' }]);
+      await assertSameAsFresh(w);
+    } finally {
+      await w.engine.dispose();
+    }
+  });
+
   it('puts the index back as last saved when applying a run fails, and the next run does it all again', async () => {
     const w = await world({ 'a.md': '# Alpha\n\nThe database connection.\n', 'b.md': '# Beta\n\nThe cache server.\n' });
     const add = ChunkIndex.prototype.add;
