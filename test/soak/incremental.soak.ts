@@ -1,0 +1,32 @@
+// Soak of the model-based incremental test (test/unit/incrementalModel.ts): sequence after sequence of random
+// workspace changes, each with a seed of its own, until the deadline; after every step the index must
+// equal a fresh index of the same tree. A failure names the sequence's seed and its commands.
+import { runModel } from '../unit/incrementalModel';
+
+/** Commands per sequence: longer than in `npm test`, with the long CHANGELOG drawn as often as a delete. */
+const COMMANDS = 60;
+
+export async function soak(opts: { deadline: number; seed: number; log: (line: string) => void }): Promise<{ trials: number; failures: string[] }> {
+  const failures: string[] = [];
+  let trials = 0, steps = 0;
+  // The first sequence's seed is the slice's own, so `npm run soak -- --only incremental --seed S` replays sequence S.
+  for (let seed = opts.seed >>> 0; Date.now() < opts.deadline; seed = next(seed)) {
+    trials++;
+    try {
+      steps += await runModel({ seed, runs: 1, commands: COMMANDS, bigFiles: 1, deadline: opts.deadline });
+    } catch (e) {
+      failures.push(`seed ${seed} (replay: npm run soak -- --only incremental --seed ${seed} --minutes 5): ${(e as Error).message}`);
+      opts.log(`seed ${seed}: FAILED`);
+    }
+  }
+  opts.log(`${steps} steps`);
+  return { trials, failures };
+}
+
+/** The next seed (xorshift32; never 0 from a non-zero start). */
+function next(x: number): number {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return (x >>> 0) || 1;
+}
