@@ -36,8 +36,6 @@ export interface Scan {
 
 /** What a run changes in the index. */
 export interface Changes {
-  /** Files read (new or changed on disk). */
-  read: number;
   dropIds: string[];
   /** Files that leave the index (gone, excluded, or no longer readable). */
   dropFiles: string[];
@@ -55,7 +53,7 @@ export interface IndexState {
 
 /** Files gone (or now excluded) leave; files whose size, time or language changed are to be read again. */
 export function diffFiles(files: ReadonlyMap<string, FileRecord>, scan: Scan): { toRead: Found[]; changes: Changes } {
-  const changes: Changes = { read: 0, dropIds: [], dropFiles: [], changed: [], touched: [] };
+  const changes: Changes = { dropIds: [], dropFiles: [], changed: [], touched: [] };
   for (const [abs, rec] of files) {
     if (!scan.found.has(abs) && scan.inScope(abs, rec)) dropFile(changes, abs, rec);
   }
@@ -68,7 +66,6 @@ export function diffFiles(files: ReadonlyMap<string, FileRecord>, scan: Scan): {
 
 /** Records what reading `f` gave: a file to index again, one only touched, or one that can no longer be used. */
 export function noteRead(changes: Changes, scan: Scan, f: Found, old: FileRecord | undefined, result: ReadFile | { reason: string }): void {
-  changes.read++;
   if ('reason' in result) {
     scan.skipped.push({ path: scan.label(f.root, f.rel), reason: result.reason });
     if (old) dropFile(changes, f.abs, old);

@@ -319,7 +319,7 @@ export async function assertSameAsFresh(w: World): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The commands. Each changes the tree (model and disk alike), indexes the change as `run` says, and checks.
+// The commands. Each changes the tree (model and disk alike), indexes the change as its `spec` says, and checks.
 
 abstract class Step implements fc.AsyncCommand<TreeModel, World> {
   /** What the command did, once run (the paths it picked), for the report of a failing sequence. */
