@@ -13,6 +13,7 @@ import { splitTable } from './lib/splitTable';
 import { checkTargets, mark } from './lib/targets';
 import { n, table } from './lib/table';
 import { buildWorkerBundle } from './lib/workerBundle';
+import type { LinksResult } from './phases/links';
 
 const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --full-corpus] [-- --model DIR] [-- --corpus DIR]
   --json         print progress on stderr and one JSON object as the last line of stdout
@@ -23,7 +24,9 @@ const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --full-corpus] 
   --corpus DIR   corpus folder with en/ ko/ ja/ zh-cn/ (default: ../shared/corpus/astro-docs)
   --out FILE     also write the JSON result to FILE (e.g. to compare runs over time)
   --keep         keep the built indexes in .semantic-search/bench-work
-  --only split   only the splitting phase: throughput on pathological inputs and normal files (~1-3 min)`;
+  --only links   run only this phase (one that needs no other's output): the worker's RSS while indexing
+                 a workspace that links to /proc and /dev
+  --only split   the same for the splitting throughput on pathological inputs and normal files`;
 
 /** How much of everything one run does. */
 interface Plan {
@@ -42,6 +45,9 @@ interface Plan {
   loadReps: number;
   startReps: number;
   modelReps: number;
+  /** Pages of the workspace the links phase indexes, and its runs of each kind (even: they go ABBA). */
+  linkPages: number;
+  linkReps: number;
 }
 
 const FULL: Plan = {
@@ -51,7 +57,7 @@ const FULL: Plan = {
   budgetMs: { 1000: 30000, 10000: 30000, 50000: 30000, 200000: 30000 },
   queries: { 1000: 30, 10000: 30, 50000: 30, 200000: 12 },
   concurrentRounds: { 1000: 5, 10000: 5, 50000: 3, 200000: 1 },
-  persistSize: 50000, saveReps: 3, loadReps: 3, startReps: 3, modelReps: 2,
+  persistSize: 50000, saveReps: 3, loadReps: 3, startReps: 3, modelReps: 2, linkPages: 40, linkReps: 4,
 };
 const QUICK: Plan = {
   sampleEvery: 400, indexingReps: 2, corpusLanguages: ['ja'], reindexReps: 3,
@@ -60,20 +66,20 @@ const QUICK: Plan = {
   budgetMs: { 1000: 5000, 10000: 5000 },
   queries: { 1000: 16, 10000: 16 },
   concurrentRounds: { 1000: 2, 10000: 2 },
-  persistSize: 10000, saveReps: 2, loadReps: 1, startReps: 1, modelReps: 1,
+  persistSize: 10000, saveReps: 2, loadReps: 1, startReps: 1, modelReps: 1, linkPages: 20, linkReps: 2,
 };
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean' }, quick: { type: 'boolean' }, 'full-corpus': { type: 'boolean' }, 'no-proto': { type: 'boolean' },
-      model: { type: 'string' }, corpus: { type: 'string' }, keep: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      only: { type: 'string' },
+      model: { type: 'string' }, corpus: { type: 'string' }, keep: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || (values.only !== undefined && values.only !== 'split')) {
+  if (values.help) {
     console.log(USAGE);
-    return values.help ? 0 : 1;
+    return 0;
   }
   const started = performance.now();
   const plan = values.quick ? QUICK : FULL;
@@ -86,8 +92,6 @@ async function main(): Promise<number> {
     const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/makeModels.mjs'), '--only', 'full'], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('the benchmark model could not be generated');
   }
-  if (!existsSync(path.join(corpus, 'en'))) throw new Error(`No corpus at ${corpus} (expected en/, ko/, ja/, zh-cn/ folders).`);
-  const files = resolveModelFiles(model);
   const work = cacheDir('bench-work');
   const stores = Object.fromEntries(plan.sizes.map((s) => [s, path.join(work, `index-${s}`)]));
   const corpusStore = path.join(work, 'corpus-index');
@@ -98,13 +102,23 @@ async function main(): Promise<number> {
     log(`  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     return r;
   };
+  const linksPhase = (workerFile: string) => phase<LinksResult>(LINKS_LABEL, 'links', { model, workerFile, work, pages: plan.linkPages, reps: plan.linkReps });
   type Split = { cases: Parameters<typeof splitTable>[0] };
-  const splitArgs = { model, corpus, bytes: values.quick ? 20_000 : 100_000, reps: values.quick ? 3 : 5 };
+  const splitPhase = () => phase<Split>('splitting throughput: pathological inputs and normal files', 'split',
+    { model, corpus, bytes: values.quick ? 20_000 : 100_000, reps: values.quick ? 3 : 5 });
   if (values.only === 'split') {
-    const only = await phase<Split>('splitting throughput: pathological inputs and normal files', 'split', splitArgs);
-    console.log(values.json ? JSON.stringify({ version: 1, date: new Date().toISOString(), quick: !!values.quick, split: only.cases }) : splitTable(only.cases));
+    const split = await splitPhase();
+    console.log(values.json ? JSON.stringify({ split: split.cases }) : splitTable(split.cases));
     return 0;
   }
+  if (values.only) {
+    if (values.only !== 'links') throw new Error(`--only takes "links" or "split", not "${values.only}".`);
+    const links = await linksPhase(await buildWorkerBundle());
+    console.log(values.json ? JSON.stringify({ links }) : linksReport(links));
+    return 0;
+  }
+  if (!existsSync(path.join(corpus, 'en'))) throw new Error(`No corpus at ${corpus} (expected en/, ko/, ja/, zh-cn/ folders).`);
+  const files = resolveModelFiles(model);
 
   // Machine and noise first: the micro-benchmark's spread says how far the figures below can be trusted.
   const load0 = os.loadavg();
@@ -164,13 +178,14 @@ async function main(): Promise<number> {
   const emptyStore = path.join(work, 'empty-index');
   rmSync(emptyStore, { recursive: true, force: true });
   const startEmpty = await phase<Start>('start with an empty index (model only)', 'start', { model, store: emptyStore, workerFile, query: queries[1], warmQueries: [] });
+  const links = await linksPhase(workerFile);
 
   type ModelPart = { loadMs: number; rssMb: number };
   const parts: Record<string, ModelPart[]> = { embedder: [], session: [], tokenizer: [], tokenizerStock: [] };
   for (let r = 0; r < plan.modelReps; r++) {
     for (const part of Object.keys(parts)) parts[part].push(await phase<ModelPart>(`model load: ${part} (${r + 1}/${plan.modelReps})`, 'model', { model, part }));
   }
-  const split = await phase<Split>('splitting throughput: pathological inputs and normal files', 'split', splitArgs);
+  const split = await splitPhase();
   const noise1 = measureNoise();
   const load1 = os.loadavg();
   if (!values.keep) for (const dir of [...Object.values(stores), corpusStore, path.join(work, 'sample'), path.join(work, 'sample-store')]) rmSync(dir, { recursive: true, force: true });
@@ -257,6 +272,7 @@ async function main(): Promise<number> {
       workerMb: med(starts, 'workerMb'), indexChunks: P, processRssMb: med(starts, 'processRssMb'), modelOnlyWorkerMb: startEmpty.workerMb,
       note: 'workerMb = RSS of a process running the worker minus the RSS of its idle main thread before the worker started',
     },
+    links,
     modelLoad: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { loadMs: med(v, 'loadMs'), rssMb: med(v, 'rssMb') }])),
     split: split.cases,
     extensionHostStallMs: null,
@@ -275,6 +291,20 @@ async function main(): Promise<number> {
   if (values.json) console.log(JSON.stringify(result));
   else console.log(report(result));
   return 0;
+}
+
+const LINKS_LABEL = 'Worker RSS while indexing a workspace that links to /proc and /dev';
+
+/** The links phase as a table: the worker's memory stays where the same workspace without the links puts it. */
+function linksReport(l: LinksResult): string {
+  const all = [...l.samplesMb.without, ...l.samplesMb.with];
+  const spread = Math.max(...all) - Math.min(...all);
+  return table(['figure', 'value', 'detail'], [
+    ['worker RSS, model loaded', n(l.baselineMb, 0, ' MB'), 'before any indexing'],
+    [`peak RSS indexing ${l.pages} pages`, n(l.peakWithoutLinksMb, 0, ' MB'), `${l.chunks} chunks, ${n(l.withoutLinksMs / 1000, 1, ' s')}; mean of ${l.reps} runs, ${l.samplesMb.without.join(', ')} MB`],
+    [`  the same with ${l.links} links to /proc and /dev`, n(l.peakWithLinksMb, 0, ' MB'),
+      `${l.deltaMb >= 0 ? '+' : ''}${l.deltaMb} MB (all runs within ${spread} MB); ${l.samplesMb.with.join(', ')} MB; ${l.linksSkipped} of ${l.links} skipped (${l.reasons.join('; ')})`],
+  ]);
 }
 
 function cvOf(xs: number[]): number {
@@ -338,6 +368,7 @@ function report(r: any): string {
     ['warm query through the worker (p50)', n(s.warmViaWorkerP50Ms, 1, ' ms'), 'hybrid, right after start'],
     ['extension-host stall while indexing', '—', r.extensionHostNote],
   ]));
+  out.push('', LINKS_LABEL, linksReport(r.links));
   out.push('', splitTable(r.split));
   out.push('', 'Targets (issue 5)');
   out.push(table(['', 'figure', 'target', 'measured'], r.targets.map((t: { pass: boolean | null; figure: string; target: string; value: string }) => [mark(t.pass), t.figure, t.target, t.value])));

@@ -4,11 +4,17 @@ import { EngineError } from '../common/errors';
 import type { IndexProgress, IndexSummary, SearchMode, SearchResult } from '../common/protocol/engine';
 import { startWorker } from './startWorker';
 
+/** How long `index` waits by default for another process that writes the same index. */
+const DEFAULT_WAIT_S = 60;
+/** How often a waiting `index` tries the store's lock again. */
+const LOCK_POLL_MS = 500;
+
 const USAGE = `Usage:
-  semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--json]
+  semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--json]
   semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--json]
 Options:
-  --threads N   onnxruntime threads (default: half the cores)`;
+  --threads N   onnxruntime threads (default: half the cores)
+  --wait S      while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})`;
 
 /** The command line: the same engine and worker as the extension, for terminals, CI and checks. */
 async function main(argv: string[]): Promise<number> {
@@ -20,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         model: { type: 'string' }, store: { type: 'string' }, limit: { type: 'string' }, mode: { type: 'string' },
         json: { type: 'boolean' }, include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true },
-        'max-file-size': { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'max-file-size': { type: 'string' }, threads: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
@@ -41,9 +47,12 @@ async function main(argv: string[]): Promise<number> {
   const limit = positiveInt(values.limit, '--limit') ?? 10;
   const threads = positiveInt(values.threads, '--threads');
   const maxFileSize = positiveInt(values['max-file-size'], '--max-file-size');
+  const waitS = wholeNumber(values.wait, '--wait', 0) ?? DEFAULT_WAIT_S;
+  const storeDir = path.resolve(values.store);
 
   const { client, stop } = startWorker(
-    { modelDir: path.resolve(values.model), storeDir: path.resolve(values.store), ...(threads ? { threads } : {}) },
+    // A search only reads: it never waits for a process that writes the index, and never blocks one.
+    { modelDir: path.resolve(values.model), storeDir, ...(threads ? { threads } : {}), ...(command === 'search' ? { readOnly: true } : {}) },
     // Warnings (such as a rebuilt index) reach the user through the summary or the error instead.
     { onLog: (level, message) => { if (level === 'error') console.error(message); } },
   );
@@ -51,10 +60,8 @@ async function main(argv: string[]): Promise<number> {
     await client.ready;
     if (command === 'index') {
       const progress = values.json ? undefined : progressPrinter();
-      const summary = await client.call('index', {
-        roots: [path.resolve(arg)],
-        options: { include: values.include, exclude: values.exclude, ...(maxFileSize ? { maxFileSize } : {}) },
-      }, { onProgress: progress?.update });
+      const request = { roots: [path.resolve(arg)], options: { include: values.include, exclude: values.exclude, ...(maxFileSize ? { maxFileSize } : {}) } };
+      const summary = await whenUnlocked(waitS, () => client.call('index', request, { onProgress: progress?.update }));
       progress?.done();
       if (values.json) {
         console.log(JSON.stringify(summary));
@@ -63,8 +70,8 @@ async function main(argv: string[]): Promise<number> {
       }
     } else {
       const info = await client.call('info', {});
-      if (info.storeProblem) throw new EngineError('store-unreadable', `The index in ${path.resolve(values.store)} cannot be used: ${info.storeProblem}. Run "index" to rebuild it.`);
-      if (!info.chunks) throw new EngineError('store-unreadable', `There is no index in ${path.resolve(values.store)}. Run "index" first.`);
+      if (info.storeProblem) throw new EngineError('store-unreadable', `The index in ${storeDir} cannot be used: ${info.storeProblem}. Run "index" to rebuild it.`);
+      if (!info.chunks) throw new EngineError('store-unreadable', `There is no index in ${storeDir}. Run "index" first.`);
       const result = await client.call('search', { query: arg, options: { limit, mode } });
       if (values.json) {
         console.log(JSON.stringify({
@@ -83,10 +90,36 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+/**
+ * Runs `write` (an index run); while another process holds the store's lock, says so once and tries again
+ * until `waitS` seconds have passed, then gives up with the sentence that names the store.
+ */
+async function whenUnlocked<T>(waitS: number, write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + waitS * 1000;
+  let told = false;
+  for (;;) {
+    try {
+      return await write();
+    } catch (e) {
+      if (!(e instanceof EngineError) || e.code !== 'store-locked') throw e;
+      if (Date.now() >= deadline) {
+        throw new EngineError('store-locked', waitS ? `${e.message.slice(0, -1)}, still after ${waitS} s; try again later or wait longer with --wait <seconds>.` : e.message);
+      }
+      if (!told) process.stderr.write(`${e.message} Waiting up to ${waitS} s for it to finish…\n`);
+      told = true;
+      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+    }
+  }
+}
+
 function positiveInt(value: string | undefined, name: string): number | undefined {
+  return wholeNumber(value, name, 1);
+}
+
+function wholeNumber(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name} must be a positive whole number, not "${value}".`);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a ${min ? 'positive ' : ''}whole number, not "${value}".`);
   return n;
 }
 

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../common/errors';
 import type {
@@ -10,14 +11,16 @@ import { buildSnippet } from '../common/snippet';
 import { Embedder, resolveModelFiles } from './embed/embedder';
 import { decodeText } from './files/decode';
 import { discoverFiles, discoverPaths, type Discovery, type FoundFile } from './files/discover';
+import { isInside } from './files/inside';
+import { readFileCapped } from './files/readFile';
 import { ChunkIndex, type ChunkRecord } from './index/chunkIndex';
 import { fullTextTokens, typedPrefix } from './index/fullTextTokenizer';
-import { deleteSnapshot, loadSnapshot, saveSnapshot, sha256, type FileRecord, type LoadResult } from './index/persist';
+import { deleteSnapshot, loadSnapshot, removeDeadWritersFiles, saveSnapshot, sha256, storedGeneration, type FileRecord, type LoadResult } from './index/persist';
+import { StoreLock, type LockOwner } from './index/storeLock';
+import { applyChanges, diffFiles, embedNewTexts, isEmpty, noteRead, type Changes, type Found, type IndexState, type ReadFile, type Scan } from './indexSteps';
 import { SplitTimeout } from './split/budget';
 import { splitFile } from './split/splitFile';
 
-/** Texts per model call. Batches are cut from chunks sorted by length, so padding stays small. */
-const BATCH_SIZE = 32;
 /**
  * In hybrid mode a candidate's BM25 score by the query's words, relative to the best candidate's (0..1), is
  * added to its cosine similarity with this weight. Small on purpose: a cross-language answer shares no words
@@ -35,20 +38,14 @@ const RARE_WORD_MAX = 1000;
 /** Vectors of texts no longer in the index that are kept (a branch switch back re-embeds nothing). */
 const MIN_ORPHAN_VECTORS = 2000;
 
-/** A file read and split in this run, with what its chunks embed. */
-interface ReadFile {
-  record: FileRecord;
-  chunks: ChunkRecord[];
-  inputs: { hash: string; embedText: string; tokens: number }[];
-  contentHash: string;
-}
-
 export interface EngineConfig {
   /** Without a model folder the engine indexes and searches words only (dim 0, model id 'none'). */
   modelDir?: string;
   storeDir: string;
   threads?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Only read the store (the CLI's search): no lock is taken, and indexing is refused. */
+  readOnly?: boolean;
 }
 
 /**
@@ -64,26 +61,53 @@ export class Engine {
   private bytesOnDisk = 0;
   private savedAt: string | undefined;
   private rebuildReason: string | undefined;
+  /** The saved generation the index in memory is (or was loaded from); undefined when none. */
+  private generation: string | undefined;
+  /** Another process held the store's lock at the last try: this engine searches the last saved index. */
+  private lockedBy: LockOwner | 'unknown' | undefined;
+  /** Memory holds changes the store does not (the last save failed, or none was made yet): the next run saves. */
+  private unsaved = false;
 
   /** Model identity and size; dim 0 when there is no model and search works by words only. */
   readonly modelInfo: { id: string; dim: number; dtype: string };
 
-  private constructor(private readonly embedder: Embedder | undefined, private readonly config: EngineConfig) {
+  private constructor(
+    private readonly embedder: Embedder | undefined,
+    private readonly config: EngineConfig,
+    /** One writer per store: held from open to dispose; undefined when opened read-only. */
+    private readonly lock: StoreLock | undefined,
+  ) {
     this.modelInfo = embedder ? { id: embedder.files.id, dim: embedder.dim, dtype: embedder.files.dtype } : { id: 'none', dim: 0, dtype: 'none' };
     this.chunkIndex = new ChunkIndex(this.modelInfo.dim);
   }
 
-  /** Loads the model, then the stored index if it was built with the same model (otherwise it is rebuilt). */
+  /**
+   * Loads the model, then the stored index if it was built with the same model (otherwise it is rebuilt).
+   * The engine takes the store's lock to be its one writer; when another process holds it, the engine opens
+   * the last saved index read-only and tries again on each `index` call.
+   */
   static async open(config: EngineConfig): Promise<Engine> {
-    // The model and the stored index load side by side; the index is checked against the model after.
-    const modelId = config.modelDir ? resolveModelFiles(config.modelDir).id : 'none';
-    const [embedder, stored] = await Promise.all([
-      config.modelDir ? Embedder.load(config.modelDir, config.threads) : undefined,
-      loadSnapshot(config.storeDir, { modelId }),
-    ]);
-    const engine = new Engine(embedder, config);
-    engine.useStore(stored);
-    return engine;
+    const lock = config.readOnly ? undefined : new StoreLock(config.storeDir, (reason) => {
+      config.log?.('warn', `This process no longer writes the index in ${config.storeDir}: ${reason}.`);
+    });
+    // A lock that cannot be taken at all (a folder that cannot be written) is reported by the first change.
+    const attempt = await lock?.tryAcquire().catch(() => undefined);
+    if (attempt?.acquired) await removeDeadWritersFiles(config.storeDir);
+    try {
+      // The model and the stored index load side by side; the index is checked against the model after.
+      const modelId = config.modelDir ? resolveModelFiles(config.modelDir).id : 'none';
+      const [embedder, stored] = await Promise.all([
+        config.modelDir ? Embedder.load(config.modelDir, config.threads) : undefined,
+        loadSnapshot(config.storeDir, { modelId }),
+      ]);
+      const engine = new Engine(embedder, config, lock);
+      if (attempt && !attempt.acquired) engine.lockedBy = attempt.owner ?? 'unknown';
+      engine.useStore(stored);
+      return engine;
+    } catch (e) {
+      await lock?.dispose();
+      throw e;
+    }
   }
 
   /** Resolves when a stored index is fully loaded (its full-text part is rebuilt in the background). */
@@ -109,25 +133,78 @@ export class Engine {
     this.chunkIndex.load(s.chunks, s.vectors);
     this.bytesOnDisk = res.bytes;
     this.savedAt = res.savedAt;
+    this.generation = res.generation;
+  }
+
+  /**
+   * Makes this engine the store's writer before a change: takes the lock if it is not held (the other writer
+   * ended) and then reads what that writer saved, so a run starts from the index on disk. While another
+   * process holds the lock it throws 'store-locked', after taking up that process's latest save to search.
+   */
+  private async becomeWriter(): Promise<void> {
+    if (!this.lock) throw new EngineError('bad-request', 'This index was opened read-only.');
+    if (this.lock.held) return;
+    let attempt;
+    try {
+      attempt = await this.lock.tryAcquire();
+    } catch (e) {
+      throw new EngineError('store-unreadable', `The index folder ${this.config.storeDir} cannot be written (${describeFsError(e)}).`);
+    }
+    this.lockedBy = attempt.acquired ? undefined : attempt.owner ?? 'unknown';
+    if (attempt.acquired) await removeDeadWritersFiles(this.config.storeDir);
+    if (this.generation !== await storedGeneration(this.config.storeDir)) await this.reload();
+    if (this.lockedBy) throw new EngineError('store-locked', lockedMessage(this.config.storeDir, this.lockedBy));
+  }
+
+  /** Replaces the index in memory with the one saved in the store (or an empty one if none is). */
+  private async reload(): Promise<void> {
+    this.reset();
+    this.rebuildReason = undefined;
+    this.useStore(await loadSnapshot(this.config.storeDir, { modelId: this.modelInfo.id }));
   }
 
   /**
    * Brings the index up to date with the files under `roots` (the complete set: files of other roots
    * leave the index). Unchanged files are not read, texts embedded before are not embedded again.
+   * A run is applied whole or not at all; one that fails is done again by the next run, the save included.
    */
   async index(request: IndexRequest, onProgress?: (p: IndexProgress) => void, token?: CancelToken): Promise<IndexSummary> {
+    await this.becomeWriter();
     const t0 = performance.now();
     const checkCancel = () => {
       if (token?.isCancellationRequested) throw new EngineError('cancelled', 'Indexing was cancelled.');
     };
+    const scan = await this.scan(request, onProgress, checkCancel);
+    const { toRead, changes } = diffFiles(this.files, scan);
+    await this.readChanged(scan, toRead, changes, onProgress, checkCancel);
+    const embedded = this.embedder
+      ? await embedNewTexts(changes.changed, this.chunkIndex, this.embedder, (p) => { checkCancel(); onProgress?.(p); })
+      : { embedded: 0, reused: 0, paddingWaste: 0 };
+    checkCancel();
+    if (await this.droppedUnbuildable()) return this.index(request, onProgress, token);
+    // From here on nothing is cancelled, so the index never holds half a run.
+    await this.apply(scan, changes);
+    if (this.unsaved) await this.saveRun(onProgress);
+    const rebuiltBecause = this.rebuildReason;
+    this.rebuildReason = undefined;
+    return {
+      files: this.files.size, chunks: this.chunks.size, embedded: embedded.embedded, reused: embedded.reused, read: toRead.length,
+      removed: new Set(changes.dropFiles).size, skipped: scan.skipped, paddingWaste: embedded.paddingWaste,
+      ...(rebuiltBecause ? { rebuiltBecause } : {}), ms: Math.round(performance.now() - t0),
+    };
+  }
+
+  /** Finds the files under the roots, or only at the paths a watcher named, and those skipped with why. */
+  private async scan(request: IndexRequest, onProgress: ((p: IndexProgress) => void) | undefined, checkCancel: () => void): Promise<Scan> {
     const absRoots = request.roots.map((r) => path.resolve(r));
     const rootOptions = new Map(Object.entries(request.rootOptions ?? {}).map(([r, o]) => [path.resolve(r), o]));
     const optionsOf = (root: string) => rootOptions.get(root) ?? request.options ?? {};
     const label = (root: string, rel: string) => (absRoots.length > 1 ? `${path.basename(root)}/${rel}` : rel);
-    const found = new Map<string, FoundFile & { root: string }>();
-    const skipped: SkippedFile[] = [];
-    /** Files this run decides about: every known file on a full scan, only the named paths otherwise. */
-    let inScope: (abs: string, rec: FileRecord) => boolean = () => true;
+    const scan: Scan = { roots: absRoots, found: new Map(), skipped: [], inScope: () => true, label };
+    const collectFound = (root: string, res: Discovery) => {
+      for (const f of res.files) scan.found.set(f.abs, { ...f, root });
+      for (const s of res.skipped) scan.skipped.push({ ...s, path: label(root, s.path) });
+    };
     onProgress?.({ phase: 'scanning', done: 0, total: 0 });
     for (const root of absRoots) {
       const st = await fs.stat(root).catch(() => undefined);
@@ -136,117 +213,98 @@ export class Engine {
     if (request.paths) {
       const asked = new Set(request.paths.map((p) => path.resolve(p)));
       // A path may be a folder (created, moved or deleted with everything in it).
-      inScope = (abs, rec) => !absRoots.includes(rec.root) || asked.has(abs) || [...asked].some((p) => isInside(p, abs));
+      scan.inScope = (abs, rec) => !absRoots.includes(rec.root) || asked.has(abs) || [...asked].some((p) => isInside(p, abs));
       for (const root of absRoots) {
         const rels = [...asked].filter((p) => isInside(root, p)).map((p) => path.relative(root, p).split(path.sep).join('/'));
         collectFound(root, await discoverPaths(root, rels, optionsOf(root)));
       }
-      // Keep what the full scan recorded as skipped, minus the paths looked at again now.
-      const relooked = new Set([...asked].flatMap((p) => absRoots.filter((r) => isInside(r, p)).map((r) => label(r, path.relative(r, p).split(path.sep).join('/')))));
-      skipped.push(...this.skipped.filter((s) => !relooked.has(s.path)));
+      // Keep what the full scan recorded as skipped, minus what is at or under the paths looked at again now.
+      const relooked = [...asked].flatMap((p) => absRoots.filter((r) => isInside(r, p)).map((r) => label(r, path.relative(r, p).split(path.sep).join('/'))));
+      scan.skipped.push(...this.skipped.filter((s) => !relooked.some((l) => s.path === l || s.path.startsWith(`${l}/`))));
     } else {
       for (const root of absRoots) {
         collectFound(root, await discoverFiles(root, optionsOf(root)));
         checkCancel();
       }
     }
-    function collectFound(root: string, res: Discovery) {
-      for (const f of res.files) found.set(f.abs, { ...f, root });
-      for (const s of res.skipped) skipped.push({ ...s, path: label(root, s.path) });
-    }
+    return scan;
+  }
 
-    // Files gone (or now excluded) leave; files whose size or mtime changed are read again.
-    const dropIds: string[] = [];
-    const dropFiles: string[] = [];
-    for (const [abs, rec] of this.files) {
-      if (!found.has(abs) && inScope(abs, rec)) { dropFiles.push(abs); dropIds.push(...rec.chunkIds); }
-    }
-    const toRead = [...found.values()].filter((f) => {
-      const r = this.files.get(f.abs);
-      return !r || r.size !== f.size || r.mtimeMs !== f.mtimeMs || r.language !== f.language;
-    });
-
-    const changed: ReadFile[] = [];
-    const touched: { record: FileRecord; size: number; mtimeMs: number }[] = [];
+  /** Reads the new and changed files, noting for each whether it changed, was only touched, or cannot be used. */
+  private async readChanged(scan: Scan, toRead: Found[], changes: Changes, onProgress: ((p: IndexProgress) => void) | undefined, checkCancel: () => void): Promise<void> {
     for (let i = 0; i < toRead.length; i++) {
       if (i % 50 === 0) { checkCancel(); onProgress?.({ phase: 'reading', done: i, total: toRead.length }); }
       const f = toRead[i];
-      const old = this.files.get(f.abs);
-      const result = await this.readFile(f);
-      if ('reason' in result) {
-        skipped.push({ path: label(f.root, f.rel), reason: result.reason });
-        if (old) { dropFiles.push(f.abs); dropIds.push(...old.chunkIds); }
-      } else if (old && old.contentHash === result.contentHash && old.language === f.language) {
-        touched.push({ record: old, size: f.size, mtimeMs: f.mtimeMs }); // touched, not changed
-      } else {
-        changed.push(result);
-        if (old) dropIds.push(...old.chunkIds);
-      }
+      noteRead(changes, scan, f, this.files.get(f.abs), await this.readFile(f));
     }
     if (toRead.length) onProgress?.({ phase: 'reading', done: toRead.length, total: toRead.length });
+  }
 
-    // Embed each distinct new text once, shortest first so batches hold similar lengths.
-    const need = new Map<string, { text: string; tokens: number }>();
-    let reused = 0;
-    for (const { inputs } of this.embedder ? changed : []) {
-      for (const input of inputs) {
-        if (this.chunkIndex.hasVector(input.hash) || need.has(input.hash)) reused++;
-        else need.set(input.hash, { text: input.embedText, tokens: input.tokens });
-      }
+  /**
+   * Applies the run to the index, whole or not at all: after any failure the index is as last saved again,
+   * so the next run finds everything since that save to do (the vectors embedded meanwhile are kept).
+   */
+  private async apply(scan: Scan, changes: Changes): Promise<void> {
+    const skippedKey = (k: SkippedFile) => `${k.path}\0${k.reason}`;
+    if (!isEmpty(changes) || !sameList(scan.roots, this.roots) || !sameList(scan.skipped.map(skippedKey), this.skipped.map(skippedKey))
+      || this.rebuildReason || this.savedAt === undefined) this.unsaved = true;
+    try {
+      await applyChanges(this.state, changes);
+    } catch (e) {
+      const vectors = this.chunkIndex.allVectors;
+      await this.reload();
+      vectors.forEach((v, hash) => this.chunkIndex.putVector(hash, v));
+      throw e;
     }
-    const queue = [...need.entries()].sort((a, b) => a[1].tokens - b[1].tokens);
-    let tokens = 0, padded = 0;
-    for (let i = 0; i < queue.length; i += BATCH_SIZE) {
-      checkCancel();
-      onProgress?.({ phase: 'embedding', done: i, total: queue.length });
-      const batch = queue.slice(i, i + BATCH_SIZE);
-      const data = await this.embedder!.embed(batch.map(([, v]) => v.text));
-      const { dim } = this.embedder!;
-      batch.forEach(([hash], j) => this.chunkIndex.putVector(hash, data.subarray(j * dim, (j + 1) * dim)));
-      const longest = Math.max(...batch.map(([, v]) => v.tokens));
-      for (const [, v] of batch) { tokens += v.tokens; padded += longest; }
-    }
-    checkCancel();
-    if (queue.length) onProgress?.({ phase: 'embedding', done: queue.length, total: queue.length });
+    this.roots = scan.roots;
+    this.skipped = scan.skipped;
+  }
 
-    // Apply: from here on nothing is cancelled, so the index never holds half a run.
-    await this.chunkIndex.remove(dropIds);
-    for (const id of dropIds) this.chunks.delete(id);
-    for (const abs of dropFiles) this.files.delete(abs);
-    for (const t of touched) { t.record.size = t.size; t.record.mtimeMs = t.mtimeMs; }
-    for (const { record, chunks } of changed) {
-      for (const c of chunks) this.chunks.set(c.id, c);
-      this.files.set(path.join(record.root, record.rel), record);
-      await this.chunkIndex.add(chunks);
+  private get state(): IndexState {
+    return { files: this.files, chunks: this.chunks, chunkIndex: this.chunkIndex };
+  }
+
+  /** Saves what the runs since the last save changed; until a save succeeds, every run tries again. */
+  private async saveRun(onProgress?: (p: IndexProgress) => void): Promise<void> {
+    this.pruneVectors();
+    onProgress?.({ phase: 'saving', done: 0, total: 1 });
+    await this.save();
+    this.unsaved = false;
+  }
+
+  /**
+   * Whether the loaded index was dropped because its full text cannot be built (its records contradict each
+   * other): it is rebuilt, rather than failing every run that would change it.
+   */
+  private async droppedUnbuildable(): Promise<boolean> {
+    try {
+      await this.whenLoaded();
+      return false;
+    } catch (e) {
+      this.reset();
+      this.rebuildReason = `the index is damaged (${(e as Error).message})`;
+      this.config.log?.('warn', `The stored index is rebuilt: ${this.rebuildReason}.`);
+      return true;
     }
-    // Nothing changed (the usual answer to a rescan): the index on disk is already this one.
-    const unchanged = !changed.length && !dropIds.length && !dropFiles.length && !touched.length && !this.rebuildReason
-      && sameList(absRoots, this.roots) && sameList(skipped.map((k) => `${k.path}\0${k.reason}`), this.skipped.map((k) => `${k.path}\0${k.reason}`))
-      && this.savedAt !== undefined;
-    this.roots = absRoots;
-    this.skipped = skipped;
-    if (!unchanged) {
-      this.pruneVectors();
-      onProgress?.({ phase: 'saving', done: 0, total: 1 });
-      await this.save();
-    }
-    const rebuiltBecause = this.rebuildReason;
-    this.rebuildReason = undefined;
-    return {
-      files: this.files.size, chunks: this.chunks.size, embedded: need.size, reused, read: toRead.length,
-      removed: new Set(dropFiles).size, skipped, paddingWaste: padded ? (padded - tokens) / padded : 0,
-      ...(rebuiltBecause ? { rebuiltBecause } : {}), ms: Math.round(performance.now() - t0),
-    };
+  }
+
+  private reset(): void {
+    this.chunkIndex = new ChunkIndex(this.modelInfo.dim);
+    this.files.clear();
+    this.chunks.clear();
+    this.roots = [];
+    this.skipped = [];
+    this.bytesOnDisk = 0;
+    this.savedAt = undefined;
+    this.generation = undefined;
+    this.unsaved = false;
   }
 
   /** Reads, decodes and splits one file; a file that cannot be used gives the reason. */
   private async readFile(f: FoundFile & { root: string }): Promise<ReadFile | { reason: string }> {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(f.abs);
-    } catch (e) {
-      return { reason: `not readable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
-    }
+    const read = await readFileCapped(f.abs, f.root, f.maxBytes);
+    if ('reason' in read) return read;
+    const { bytes } = read;
     const contentHash = sha256(bytes);
     const decoded = decodeText(bytes);
     if ('reason' in decoded) return decoded;
@@ -274,16 +332,22 @@ export class Engine {
   }
 
   private async save(): Promise<void> {
-    let bytes: number;
+    const lock = this.lock;
+    let saved: { bytes: number; generation: string };
     try {
-      ({ bytes } = await saveSnapshot(this.config.storeDir, {
+      saved = await saveSnapshot(this.config.storeDir, {
         modelId: this.modelInfo.id, dim: this.modelInfo.dim, roots: this.roots,
         files: [...this.files.values()], chunks: [...this.chunks.values()], vectors: this.chunkIndex.allVectors, skipped: this.skipped,
-      }));
+      }, { verifyWriter: async () => lock?.verify() });
     } catch (e) {
-      throw new EngineError('store-unreadable', `The index folder ${this.config.storeDir} cannot be written (${(e as Error).message}).`);
+      if (lock && !lock.held) {
+        this.generation = undefined; // the next run starts again from what the other writer saved
+        throw new EngineError('store-locked', `Another process took over the index in ${this.config.storeDir}; this run was not saved.`);
+      }
+      throw new EngineError('store-unreadable', `The index folder ${this.config.storeDir} cannot be written (${describeFsError(e)}); the last saved index is kept.`);
     }
-    this.bytesOnDisk = bytes;
+    this.bytesOnDisk = saved.bytes;
+    this.generation = saved.generation;
     this.savedAt = new Date().toISOString();
   }
 
@@ -352,24 +416,41 @@ export class Engine {
       files: this.files.size, chunks: this.chunks.size, vectors: this.chunkIndex.vectorCount, bytesOnDisk: this.bytesOnDisk,
       model: this.modelInfo, roots: this.roots, skipped: this.skipped, ...(this.savedAt ? { savedAt: this.savedAt } : {}),
       ...(this.rebuildReason ? { storeProblem: this.rebuildReason } : {}),
+      ...(this.lockedBy ? { readOnly: true } : {}),
     };
   }
 
   /** Empties the index in memory and on disk. */
   async clear(): Promise<void> {
-    this.chunkIndex = new ChunkIndex(this.modelInfo.dim);
-    this.files.clear();
-    this.chunks.clear();
-    this.roots = [];
-    this.skipped = [];
-    this.bytesOnDisk = 0;
-    this.savedAt = undefined;
+    await this.becomeWriter();
+    this.reset();
     await deleteSnapshot(this.config.storeDir);
   }
 
   async dispose(): Promise<void> {
-    await this.embedder?.dispose();
+    try {
+      await this.embedder?.dispose();
+    } finally {
+      await this.lock?.dispose();
+    }
   }
+}
+
+/** The sentence for a store another process writes. */
+function lockedMessage(storeDir: string, owner: LockOwner | 'unknown'): string {
+  const who = owner === 'unknown' ? 'Another process' : `Another process (pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})`;
+  return `${who} is writing the index in ${storeDir}.`;
+}
+
+/** A file system error as a user reads it: what happened, then its code. */
+function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what: Record<string, string> = {
+    ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is used up', EFBIG: 'a file would exceed the file size limit',
+    EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only',
+    ENOTDIR: 'a part of the path is a file, not a folder', EEXIST: 'a part of the path is a file, not a folder',
+  };
+  return code && what[code] ? `${what[code]}, ${code}` : (e as Error).message;
 }
 
 /** Token count without a model tokenizer (full-text only): about what XLM-R gives, erring long. */
@@ -381,9 +462,4 @@ function estimateTokens(text: string): number {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
 }

@@ -11,12 +11,16 @@ export type IndexerState =
   | { kind: 'indexing'; progress: IndexProgress }
   | { kind: 'ready'; info: IndexInfo; summary?: IndexSummary }
   | { kind: 'paused'; info?: IndexInfo }
+  /** Another window or process writes the index: the last saved one is searched, and taken over when free. */
+  | { kind: 'read-only'; info: IndexInfo }
   | { kind: 'model-missing'; message: string }
   | { kind: 'error'; message: string; info?: IndexInfo };
 
 /** More changed paths than this at once (a branch switch, a big pull) and the whole workspace is scanned. */
 const MAX_PATHS_PER_UPDATE = 500;
 const UPDATE_DELAY_MS = 400;
+/** While another process writes the index, how often this window tries to take it over (and reads its saves). */
+const LOCK_RETRY_MS = 10_000;
 
 /**
  * Keeps the index in step with the workspace: a full (incremental) scan at start and on demand, and
@@ -30,6 +34,8 @@ export class Indexer implements vscode.Disposable {
   private running: Promise<void> | undefined;
   private cts: vscode.CancellationTokenSource | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The next attempt to become the index's writer, while another process is. Idle meanwhile. */
+  private lockRetry: NodeJS.Timeout | undefined;
   private pausedByUser = false;
   private notified = false;
   private idleWaiters: (() => void)[] = [];
@@ -122,6 +128,8 @@ export class Indexer implements vscode.Disposable {
       return;
     }
     const rootOptions = Object.fromEntries(folders.map((f) => [f.uri.fsPath, indexOptions(f)]));
+    clearTimeout(this.lockRetry);
+    this.lockRetry = undefined;
     const cts = (this.cts = new vscode.CancellationTokenSource());
     try {
       const client = this.host.client();
@@ -164,6 +172,17 @@ export class Indexer implements vscode.Disposable {
         if (!this.pausedByUser) this.requestFull(); // cancelled for a restart: catch up
         return;
       }
+      if (err.code === 'store-locked') {
+        // Search goes on with the last saved index. Once this window is the writer it scans everything anyway.
+        this.log.info(err.message);
+        const info = await Promise.resolve().then(() => this.host.client().call('info', {})).catch(() => undefined);
+        if (info && !this.pausedByUser) this.setState({ kind: 'read-only', info });
+        this.lockRetry = setTimeout(() => {
+          this.lockRetry = undefined;
+          this.requestFull();
+        }, LOCK_RETRY_MS);
+        return;
+      }
       if (paths) for (const p of paths) this.pendingPaths.add(p); // retried with the next run
       this.log.error(`Indexing failed: ${err.message}`);
       this.setState(err.code === 'model-missing' || err.code === 'model-invalid'
@@ -182,6 +201,7 @@ export class Indexer implements vscode.Disposable {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.lockRetry);
     this.cts?.cancel();
     this.onDidChangeEmitter.dispose();
     for (const w of this.idleWaiters.splice(0)) w();

@@ -59,7 +59,7 @@ export class StatusBar implements vscode.Disposable {
     }[view.phase];
     const text = s.kind === 'indexing' && s.progress.total
       ? `${icon} ${n(s.progress.done)}/${n(s.progress.total)}`
-      : `${icon} ${vscode.l10n.t('Semantic')}`;
+      : `${s.kind === 'read-only' ? '$(lock)' : icon} ${vscode.l10n.t('Semantic')}`;
     // Each assignment is a message to the workbench: send only what changed.
     if (text !== this.item.text) this.item.text = text;
     const error = s.kind === 'error';

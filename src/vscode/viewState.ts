@@ -33,6 +33,14 @@ function baseState(s: IndexerState): ViewState {
       return { ...base, phase: 'model-missing', message: s.message };
     case 'error':
       return { ...base, phase: 'error', hasChunks: !!s.info?.chunks, message: s.message };
+    case 'read-only':
+      // Search works as when ready; the sentence says why the index does not follow this window's changes.
+      return {
+        ...base,
+        phase: 'ready',
+        hasChunks: s.info.chunks > 0,
+        message: vscode.l10n.t('Another window or process is updating this index, so this window searches its last saved copy ({0} passages) and takes over when it is free.', n(s.info.chunks)),
+      };
     case 'ready':
       return {
         ...base,

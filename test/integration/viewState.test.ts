@@ -38,4 +38,10 @@ suite('Index states as the panel words them', () => {
     const failed = viewStateOf({ kind: 'error', message: 'The index folder cannot be written (EACCES).' });
     assert.deepEqual([failed.phase, failed.message], ['error', 'The index folder cannot be written (EACCES).']);
   });
+
+  test('a window whose index another window or process writes says it searches the last saved copy', () => {
+    const s = viewStateOf({ kind: 'read-only', info: info(3, 1204) });
+    assert.deepEqual([s.phase, s.hasChunks], ['ready', true], 'search works as when ready');
+    assert.equal(s.message, 'Another window or process is updating this index, so this window searches its last saved copy (1,204 passages) and takes over when it is free.');
+  });
 });

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CancelToken } from '../../src/common/protocol/workerClient';
 import { Engine, HYBRID_WEIGHT } from '../../src/node/engine';
+import { ChunkIndex } from '../../src/node/index/chunkIndex';
+import { loadSnapshot, saveSnapshot } from '../../src/node/index/persist';
 import { models, tempDir, writeTree } from './helpers';
+import { assertSameAsFresh, fp32TinyModel } from './incrementalModel';
 
 /**
  * A small multilingual workspace for the concept-aligned model: every document talks about its own
@@ -187,7 +190,9 @@ describe('Engine with the concept-aligned model', () => {
           }
         });
       }
-      assert.equal((await second.index({ roots: [root] })).read, 0);
+      // The first engine still holds the store: the second searches it read-only.
+      assert.equal(second.info().readOnly, true);
+      await assert.rejects(second.index({ roots: [root] }), (e: Error & { code?: string }) => e.code === 'store-locked');
     } finally {
       await second.dispose();
     }
@@ -342,3 +347,125 @@ describe('Engine store recovery and bad input', () => {
     }
   });
 });
+
+describe('Engine runs are complete or not applied at all', () => {
+  const changelog = (sections: number, edited = -1) => `# Changelog\n\n${Array.from({ length: sections }, (_, i) =>
+    `## ${i}.0.0\n\n${i === edited ? 'Edited: the parser now keeps comments' : `Fixed bug ${i} in the release script`}.\n\n`).join('')}`;
+  const world = async (files: Record<string, string>) => {
+    const root = tempDir();
+    writeTree(root, files);
+    const modelDir = fp32TinyModel();
+    const store = path.join(tempDir(), 'store');
+    const engine = await Engine.open({ modelDir, storeDir: store, threads: 1 });
+    return { root, store, modelDir, engine, log: () => {} };
+  };
+
+  it('keeps a Markdown file of more than 1,000 sections indexable after an edit (removals are complete before adds)', async () => {
+    const w = await world({ 'CHANGELOG.md': changelog(1200) });
+    try {
+      assert.equal((await w.engine.index({ roots: [w.root] })).chunks, 1200);
+      writeFileSync(path.join(w.root, 'CHANGELOG.md'), changelog(1200, 600));
+      const edited = await w.engine.index({ roots: [w.root] });
+      assert.deepEqual([edited.read, edited.chunks, edited.embedded], [1, 1200, 1]);
+      writeFileSync(path.join(w.root, 'CHANGELOG.md'), changelog(1100, 1050));
+      assert.equal((await w.engine.index({ roots: [w.root], paths: [path.join(w.root, 'CHANGELOG.md')] })).chunks, 1100);
+      await assertSameAsFresh(w);
+    } finally {
+      await w.engine.dispose();
+    }
+  });
+
+  it('replaces more than 1,000 passages of several files in one run (a branch switch)', async () => {
+    const files = Object.fromEntries(['a', 'b', 'c'].map((n) => [`${n}.md`, changelog(450)]));
+    const w = await world(files);
+    try {
+      await w.engine.index({ roots: [w.root] });
+      for (const n of ['a', 'b', 'c']) writeFileSync(path.join(w.root, `${n}.md`), changelog(450, 10));
+      assert.equal((await w.engine.index({ roots: [w.root] })).chunks, 1350);
+      await assertSameAsFresh(w);
+    } finally {
+      await w.engine.dispose();
+    }
+  });
+
+  it('forgets the skipped files of a folder a watcher reports moved', async () => {
+    const w = await world({ 'docs/a.md': '# Alpha\n\nThe database connection.\n', 'docs/binary.md': '# x\u0000\u0001' });
+    try {
+      await w.engine.index({ roots: [w.root] });
+      renameSync(path.join(w.root, 'docs'), path.join(w.root, 'moved'));
+      const moved = await w.engine.index({ roots: [w.root], paths: [path.join(w.root, 'docs'), path.join(w.root, 'moved')] });
+      assert.deepEqual(moved.skipped, [{ path: 'moved/binary.md', reason: 'binary file' }]);
+      await assertSameAsFresh(w);
+    } finally {
+      await w.engine.dispose();
+    }
+  });
+
+  it('puts the index back as last saved when applying a run fails, and the next run does it all again', async () => {
+    const w = await world({ 'a.md': '# Alpha\n\nThe database connection.\n', 'b.md': '# Beta\n\nThe cache server.\n' });
+    const add = ChunkIndex.prototype.add;
+    try {
+      await w.engine.index({ roots: [w.root] });
+      const saved = w.engine.info();
+      writeTree(w.root, { 'a.md': '# Alpha\n\nThe parser release.\n', 'b.md': '# Beta\n\nThe token index.\n', 'c.md': '# Gamma\n\nThe user query.\n' });
+      // A fault in the middle of applying the run: a.md is applied, b.md fails.
+      ChunkIndex.prototype.add = async function (records) {
+        if (records.some((r) => r.rel === 'b.md')) throw new Error('no memory left');
+        return add.call(this, records);
+      };
+      await assert.rejects(w.engine.index({ roots: [w.root] }), /no memory left/);
+      const after = w.engine.info();
+      assert.deepEqual([after.files, after.chunks], [saved.files, saved.chunks]);
+      assert.deepEqual((await w.engine.search('parser release', { mode: 'fulltext' })).hits, [], 'nothing of the failed run is searchable');
+      assert.equal((await w.engine.search('database connection', { mode: 'fulltext' })).hits[0]?.path, 'a.md', 'what was saved is');
+      ChunkIndex.prototype.add = add;
+      const again = await w.engine.index({ roots: [w.root] });
+      assert.deepEqual([again.read, again.embedded], [3, 0], 'every file is read again, no text embedded again');
+      await assertSameAsFresh(w);
+    } finally {
+      ChunkIndex.prototype.add = add;
+      await w.engine.dispose();
+    }
+  });
+
+  it('saves on the next run after a save failed, though nothing changed since', async () => {
+    const w = await world({ 'a.md': '# Alpha\n\nThe database connection.\n' });
+    try {
+      await w.engine.index({ roots: [w.root] });
+      writeTree(w.root, { 'a.md': '# Alpha\n\nThe parser release.\n' });
+      // The store cannot be written: its folder is a file for the moment.
+      renameSync(w.store, `${w.store}.away`);
+      writeFileSync(w.store, '');
+      await assert.rejects(w.engine.index({ roots: [w.root] }), (e: Error & { code?: string }) => e.code === 'store-unreadable');
+      rmSync(w.store);
+      renameSync(`${w.store}.away`, w.store);
+      const retry = await w.engine.index({ roots: [w.root] });
+      assert.equal(retry.read, 0, 'memory already holds the change');
+      await assertSameAsFresh(w); // the saved index included
+    } finally {
+      await w.engine.dispose();
+    }
+  });
+
+  it('rebuilds a stored index whose full text cannot be built, instead of failing every run', async () => {
+    const w = await world({ 'a.md': '# Alpha\n\nThe database connection.\n\n## More\n\nThe cache server.\n' });
+    await w.engine.index({ roots: [w.root] });
+    const modelId = w.engine.modelInfo.id;
+    await w.engine.dispose();
+    // Checksums match, but two passages share an id: the full-text index refuses the second one.
+    const stored = await loadSnapshot(w.store, { modelId });
+    assert.equal(stored.status, 'loaded');
+    if (stored.status !== 'loaded') return;
+    const s = stored.snapshot;
+    await saveSnapshot(w.store, { ...s, chunks: s.chunks.map((c) => ({ ...c, id: s.chunks[0].id })) });
+    w.engine = await Engine.open({ modelDir: w.modelDir, storeDir: w.store, threads: 1 });
+    try {
+      const rebuilt = await w.engine.index({ roots: [w.root] });
+      assert.match(rebuilt.rebuiltBecause ?? '', /./, 'the run says the index was rebuilt');
+      await assertSameAsFresh(w);
+    } finally {
+      await w.engine.dispose();
+    }
+  });
+});
+

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { decodeText } from '../../src/node/files/decode';
-import { discoverFiles } from '../../src/node/files/discover';
+import { discoverFiles, discoverPaths } from '../../src/node/files/discover';
+import { isInside } from '../../src/node/files/inside';
+import { readFileCapped } from '../../src/node/files/readFile';
 import { tempDir, writeTree } from './helpers';
+import { HOSTILE_FILES, HOSTILE_SKIPS, OUTSIDE, hostileTree, reasonsByPath } from './hostileTree';
 
 const rels = async (root: string, options = {}) => (await discoverFiles(root, options)).files.map((f) => f.rel).sort();
 
@@ -54,6 +58,107 @@ describe('discoverFiles', () => {
     symlinkSync(root, path.join(root, 'sub/back-to-root'));
     symlinkSync(path.join(root, 'missing'), path.join(root, 'dangling.md'));
     assert.deepEqual(await rels(root), ['my docs/설명서 ファイル.md', 'sub/inner/a.md']);
+  });
+});
+
+describe('files outside the workspace folder, and files that are not regular files', () => {
+  let tree: Awaited<ReturnType<typeof hostileTree>>;
+  before(async () => { tree = await hostileTree(); });
+  after(() => tree.close());
+
+  it('discoverFiles finds only regular files whose real path is inside the folder, and says why each other one is skipped', async () => {
+    const res = await discoverFiles(tree.root);
+    assert.deepEqual(res.files.map((f) => f.rel).sort(), HOSTILE_FILES);
+    assert.deepEqual(reasonsByPath(res.skipped), HOSTILE_SKIPS);
+    assert.ok(res.files.every((f) => f.maxBytes === 1024 * 1024), 'each file carries the limit its read is capped at');
+  });
+
+  it('discoverPaths (what a file watcher reports) applies the same rules to each path, also through folder links', async () => {
+    for (const [rel, reason] of Object.entries(HOSTILE_SKIPS)) {
+      assert.deepEqual(await discoverPaths(tree.root, [rel]), { files: [], skipped: [{ path: rel, reason }] }, rel);
+    }
+    const through = ['linked-out/secret.md', 'linked-out/deep', 'linked-out/deep/more.md', 'proc/environ.md', 'proc/cwd/README.md'];
+    const res = await discoverPaths(tree.root, through);
+    assert.deepEqual(res.files, []);
+    assert.deepEqual(reasonsByPath(res.skipped), { 'linked-out/secret.md': OUTSIDE, 'linked-out/deep': OUTSIDE, 'linked-out/deep/more.md': OUTSIDE, 'proc/cwd/README.md': OUTSIDE });
+    const inside = await discoverPaths(tree.root, ['..docs/guide.md', '..x', 'a-link.md', 'docs-link/sub']);
+    // docs-link/sub/up leads back to docs: inside, and entered once in this walk.
+    assert.deepEqual(inside.files.map((f) => f.rel).sort(), ['..docs/guide.md', '..x/notes.md', 'a-link.md', 'docs-link/sub/b.md', 'docs-link/sub/up/a.md']);
+    assert.deepEqual(inside.skipped, []);
+  });
+
+  it('walking a folder link to the outside finds nothing in it', async () => {
+    assert.deepEqual(await discoverFiles(tree.root, {}, 'linked-out'), { files: [], skipped: [{ path: 'linked-out', reason: OUTSIDE }] });
+  });
+
+  it('skips a device node in the folder with its type', async (t) => {
+    const root = tempDir();
+    try {
+      execFileSync('mknod', [path.join(root, 'null.md'), 'c', '1', '3'], { stdio: 'ignore' });
+    } catch {
+      t.skip('mknod needs privileges this machine does not give');
+      return;
+    }
+    const expected = { files: [], skipped: [{ path: 'null.md', reason: 'not a regular file (character device)' }] };
+    assert.deepEqual(await discoverFiles(root), expected);
+    assert.deepEqual(await discoverPaths(root, ['null.md']), expected);
+  });
+});
+
+describe('isInside', () => {
+  it('takes folders named ..x as inside, and only a ".." segment as outside', () => {
+    const root = path.resolve('/work/space');
+    for (const p of ['..docs', '..x/a.md', 'a/..b', '...', 'a/../b']) assert.equal(isInside(root, path.join(root, p)), true, p);
+    for (const p of ['..', '../x', '../..docs', '/elsewhere', '/work/spaced/a.md']) assert.equal(isInside(root, path.resolve(root, p)), false, p);
+    assert.equal(isInside(root, root), false, 'the folder itself is not inside it');
+  });
+});
+
+describe('readFileCapped', () => {
+  it('reads a file whole up to the limit and skips a larger one with the reason discovery gives', async () => {
+    const root = tempDir();
+    writeTree(root, { 'a.md': 'x'.repeat(100) });
+    const abs = path.join(root, 'a.md');
+    assert.deepEqual(await readFileCapped(abs, root, 100), { bytes: Buffer.from('x'.repeat(100)) });
+    assert.deepEqual(await readFileCapped(abs, root, 99), { reason: 'larger than the 99 B limit (100 B)' });
+  });
+
+  it('caps the read of a file whose size stat gets wrong (/proc files say 0 bytes)', async () => {
+    const environ = readFileSync('/proc/self/environ');
+    assert.ok(environ.length > 16);
+    assert.deepEqual(await readFileCapped('/proc/self/environ', '/proc/self', 1024 * 1024), { bytes: environ });
+    assert.deepEqual(await readFileCapped('/proc/self/environ', '/proc/self', 16), { reason: 'larger than the 16 B limit' });
+    assert.deepEqual(await readFileCapped('/proc/self/maps', '/proc/self', 1024), { reason: 'larger than the 1.0 KB limit' });
+    // Hundreds of gigabytes, read as far as the limit only (or refused: it takes reads of whole 8-byte entries).
+    const pagemap = await readFileCapped('/proc/self/pagemap', '/proc/self', 64 * 1024);
+    assert.match('reason' in pagemap ? pagemap.reason : '', /^(larger than the 64\.0 KB limit|not readable \(EINVAL\))$/);
+  });
+
+  it('reads nothing outside the folder, and no fifo, device or link put where a file was found', async () => {
+    const root = tempDir();
+    const outside = tempDir();
+    writeTree(outside, { 'secret.md': '# secret' });
+    writeTree(root, { 'swap.md': '# found as a regular file' });
+    const [found] = (await discoverFiles(root)).files;
+    assert.equal(found.rel, 'swap.md');
+    const swap = (make: () => void) => { rmSync(found.abs); make(); };
+    swap(() => execFileSync('mkfifo', [found.abs]));
+    assert.deepEqual(await readFileCapped(found.abs, root, found.maxBytes), { reason: 'not a regular file (fifo)' }); // and did not block
+    for (const target of ['/dev/zero', '/proc/self/pagemap', path.join(outside, 'secret.md'), outside]) {
+      swap(() => symlinkSync(target, found.abs));
+      assert.deepEqual(await readFileCapped(found.abs, root, found.maxBytes), { reason: OUTSIDE }, target);
+    }
+    assert.deepEqual(await readFileCapped(path.join(outside, 'secret.md'), root, 100), { reason: OUTSIDE });
+    rmSync(found.abs);
+    assert.deepEqual(await readFileCapped(found.abs, root, 100), { reason: 'not readable (ENOENT)' });
+  });
+
+  it('skips a file that grew past the limit after discovery', async () => {
+    const root = tempDir();
+    writeTree(root, { 'grows.md': '# small' });
+    const [found] = (await discoverFiles(root, { maxFileSize: 4096 })).files;
+    appendFileSync(found.abs, 'x'.repeat(10_000));
+    assert.deepEqual(await readFileCapped(found.abs, root, found.maxBytes), { reason: 'larger than the 4.0 KB limit (9.8 KB)' });
   });
 });
 

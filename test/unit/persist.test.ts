@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadSnapshot, saveSnapshot } from '../../src/node/index/persist';
-import { generation } from './fixtures/saveLoop';
+import { loadSnapshot, saveSnapshot, type LoadResult } from '../../src/node/index/persist';
+import { generation, hashOf } from './fixtures/saveLoop';
 import { repoRoot, tempDir } from './helpers';
 
 const expected = { modelId: 'm', dim: 64 };
@@ -13,15 +13,15 @@ describe('index persistence', () => {
   it('round-trips chunks and binary vectors', async () => {
     const dir = tempDir();
     const snap = generation(3, 500);
-    (snap.vectors as Map<string, Float32Array>).get('h7')![5] = -0.125;
+    (snap.vectors as Map<string, Float32Array>).get(hashOf(7))![5] = -0.125;
     await saveSnapshot(dir, snap);
     const res = await loadSnapshot(dir, expected);
     assert.equal(res.status, 'loaded');
     if (res.status !== 'loaded') return;
     assert.equal(res.snapshot.chunks.length, 500);
     assert.deepEqual(res.snapshot.chunks[42], snap.chunks[42]);
-    assert.equal(res.snapshot.vectors.get('h7')![5], -0.125);
-    assert.equal(res.snapshot.vectors.get('h8')![5], 3);
+    assert.equal(res.snapshot.vectors.get(hashOf(7))![5], -0.125);
+    assert.equal(res.snapshot.vectors.get(hashOf(8))![5], 3);
     const vectorsFile = readdirSync(dir).find((n) => n.startsWith('vectors-'))!;
     assert.equal(readFileSync(path.join(dir, vectorsFile)).length, 500 * 64 * 2, 'vectors are stored as raw float16');
   });
@@ -30,17 +30,17 @@ describe('index persistence', () => {
     const dir = tempDir();
     const snap = generation(1, 10, 8);
     const vectors = snap.vectors as Map<string, Float32Array>;
-    vectors.set('unused-old', new Float32Array(8).fill(-2));
-    vectors.set('unused-new', new Float32Array(8).fill(-4));
-    vectors.delete('h3');
-    vectors.set('h3', new Float32Array(8).fill(1)); // a chunk's vector, last in the map
+    vectors.set(hashOf('unused-old'), new Float32Array(8).fill(-2));
+    vectors.set(hashOf('unused-new'), new Float32Array(8).fill(-4));
+    vectors.delete(hashOf(3));
+    vectors.set(hashOf(3), new Float32Array(8).fill(1)); // a chunk's vector, last in the map
     await saveSnapshot(dir, snap);
     const res = await loadSnapshot(dir, { modelId: 'm', dim: 8 });
     assert.equal(res.status, 'loaded');
     if (res.status !== 'loaded') return;
     const order: string[] = [];
     res.snapshot.vectors.forEach((v, h) => order.push(`${h}=${v[0]}`));
-    assert.deepEqual(order, [...Array.from({ length: 10 }, (_, i) => `h${i}=1`), 'unused-old=-2', 'unused-new=-4']);
+    assert.deepEqual(order, [...Array.from({ length: 10 }, (_, i) => `${hashOf(i)}=1`), `${hashOf('unused-old')}=-2`, `${hashOf('unused-new')}=-4`]);
   });
 
   it('reports an empty folder as empty, and keeps one generation of files', async () => {
@@ -78,24 +78,77 @@ describe('index persistence', () => {
   it('leaves the previous index loadable when the process is killed during a save', async () => {
     const dir = tempDir();
     const delays = [0, 15, 40, 90, 160, 260];
-    const seen = new Set<string>();
-    for (const delay of delays) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/saveLoop.ts'), dir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); }));
+    const seen = new Set<number>();
+    for (const [trial, delay] of delays.entries()) {
+      // Killed `delay` ms after its save of generation `trial` completed: somewhere in the next save.
+      const child = saveLoop(dir, 20_000);
+      await child.saved(trial);
       await new Promise((r) => setTimeout(r, delay));
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      child.process.kill('SIGKILL');
+      await new Promise((r) => child.process.once('exit', r));
       const res = await loadSnapshot(dir, expected);
-      assert.equal(res.status, 'loaded', `killed after ${delay} ms: ${res.status === 'invalid' ? res.reason : res.status}`);
+      assert.equal(res.status, 'loaded', `killed ${delay} ms after save ${trial}: ${res.status === 'invalid' ? res.reason : res.status}`);
       if (res.status !== 'loaded') return;
-      const text = res.snapshot.chunks[0].text;
-      const g = Number(text.slice(4));
-      assert.ok(res.snapshot.chunks.every((c) => c.text === text), 'all chunks come from one generation');
-      let sameGeneration = true;
-      res.snapshot.vectors.forEach((v) => { sameGeneration &&= v.every((x) => x === g); });
-      assert.ok(sameGeneration, 'vectors come from the same generation');
-      seen.add(text);
+      const g = wholeGeneration(res);
+      assert.ok(g >= trial, `generation ${g} after save ${trial}`);
+      seen.add(g);
     }
     assert.ok(seen.size >= 2, `kills landed at different generations (${[...seen].join(', ')})`);
   });
+
+  it('never shows a reader a damaged index while a writer replaces it again and again', async () => {
+    const dir = tempDir();
+    const writer = saveLoop(dir, 2000);
+    try {
+      await writer.saved(0);
+      const generations = new Set<number>();
+      for (let i = 0; i < 40; i++) {
+        const res = await loadSnapshot(dir, expected);
+        assert.equal(res.status, 'loaded', `read ${i}: ${res.status === 'invalid' ? res.reason : res.status}`);
+        if (res.status === 'loaded') generations.add(wholeGeneration(res));
+      }
+      assert.ok(generations.size > 1, 'the writer saved while the reader read');
+    } finally {
+      writer.process.kill('SIGKILL');
+    }
+  });
+
+  it('removes what a save wrote when it may not finish (another writer took the store), and keeps the previous index', async () => {
+    const dir = tempDir();
+    await saveSnapshot(dir, generation(1, 100));
+    const before = readdirSync(dir).sort();
+    await assert.rejects(saveSnapshot(dir, generation(2, 100), { verifyWriter: async () => { throw new Error('the lock was lost'); } }), /the lock was lost/);
+    assert.deepEqual(readdirSync(dir).sort(), before, 'nothing of the failed save is left');
+    const res = await loadSnapshot(dir, expected);
+    assert.equal(res.status === 'loaded' && wholeGeneration(res), 1);
+  });
 });
+
+/** The generation a loaded fixture snapshot is, checking that every chunk and vector comes from it. */
+function wholeGeneration(res: LoadResult): number {
+  assert.equal(res.status, 'loaded');
+  if (res.status !== 'loaded') return -1;
+  const text = res.snapshot.chunks[0].text;
+  const g = Number(text.slice(4));
+  assert.ok(res.snapshot.chunks.every((c) => c.text === text), 'all chunks come from one generation');
+  res.snapshot.vectors.forEach((v) => assert.ok(v.every((x) => x === g), 'vectors come from the same generation'));
+  return g;
+}
+
+/** test/unit/fixtures/saveLoop.ts in a child process, and a way to wait for its save of a generation. */
+function saveLoop(dir: string, n: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/saveLoop.ts'), dir, String(n)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const waiting: { g: number; resolve: () => void }[] = [];
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiting.filter((x) => out.includes(`saved ${x.g}\n`))) w.resolve();
+  });
+  return {
+    process: child,
+    saved: (g: number) => new Promise<void>((resolve) => {
+      if (out.includes(`saved ${g}\n`)) resolve();
+      else waiting.push({ g, resolve });
+    }),
+  };
+}

@@ -126,4 +126,9 @@ export interface IndexInfo {
   savedAt?: string;
   /** Why the stored index could not be used (it is rebuilt by the next indexing run). */
   storeProblem?: string;
+  /**
+   * Another process (another window on the same workspace, the CLI) holds the store's lock: this index is the
+   * last one saved, searched read-only, and indexing waits until the lock is free.
+   */
+  readOnly?: boolean;
 }

@@ -8,6 +8,8 @@ export interface WorkerConfig {
   storeDir: string;
   /** onnxruntime intra-op threads; default half the cores, at least 1. */
   threads?: number;
+  /** Only read the store, never write it (no lock is taken; `index` and `clear` are refused). */
+  readOnly?: boolean;
 }
 
 /** Requests the worker answers: method name → [params, result]. */
@@ -67,6 +69,8 @@ export type ErrorCode =
   | 'model-missing'
   | 'model-invalid'
   | 'store-unreadable'
+  /** Another process holds the store's lock: this one searches the last saved index and cannot change it. */
+  | 'store-locked'
   | 'cancelled'
   | 'worker-exited'
   | 'bad-request'

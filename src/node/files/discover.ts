@@ -4,6 +4,10 @@ import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { IndexOptions, SkippedFile } from '../../common/protocol/engine';
 import { languageForPath } from '../split/languages';
+import { isInside } from './inside';
+import { OUTSIDE_REASON, readFileCapped, specialFileReason, tooLargeReason, unreadableReason } from './readFile';
+
+export { formatBytes } from './readFile';
 
 /** Folders that hold dependencies, build output or tool state: never documentation a user wrote. */
 export const DEFAULT_EXCLUDED_DIRS = [
@@ -16,6 +20,8 @@ export const DEFAULT_EXCLUDED_DIRS = [
 export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
 
 const MARKDOWN_EXTENSIONS = new Set(['.md', '.mdx', '.markdown']);
+/** A .gitignore larger than this is not a list of rules someone keeps by hand, and is not read. */
+const MAX_GITIGNORE_SIZE = 1024 * 1024;
 
 /** A file the engine will read. */
 export interface FoundFile {
@@ -26,6 +32,8 @@ export interface FoundFile {
   mtimeMs: number;
   /** 'markdown' or a code language id. */
   language: string;
+  /** The size limit of its root: its read stops there, whatever `size` said (a file can grow; /proc files say 0). */
+  maxBytes: number;
 }
 
 export interface Discovery {
@@ -92,28 +100,38 @@ class PathRules {
   private gitignoreOf(dirRel: string): Promise<Ignore | undefined> {
     let p = this.gitignores.get(dirRel);
     if (!p) {
-      // An unreadable or missing .gitignore ignores nothing.
-      p = fs.readFile(path.join(this.root, dirRel, '.gitignore'), 'utf8').then((text) => ignore().add(text), () => undefined);
+      // An unreadable or missing .gitignore ignores nothing; one that is not a regular file inside the root
+      // (a fifo, a link to /proc) is not read, as any other file.
+      p = readFileCapped(path.join(this.root, dirRel, '.gitignore'), this.root, MAX_GITIGNORE_SIZE)
+        .then((r) => ('bytes' in r ? ignore().add(r.bytes.toString('utf8')) : undefined));
       this.gitignores.set(dirRel, p);
     }
     return p;
   }
 }
 
-/** Size and type checks shared by both ways of finding files; gives the file or the reason it is skipped. */
-async function examine(abs: string, rel: string, maxSize: number): Promise<FoundFile | SkippedFile | undefined> {
+/**
+ * Place, type and size checks shared by both ways of finding files; gives the file or the reason it is
+ * skipped. `real` is the file's real path when the caller knows it (an entry of a real folder, not a link).
+ */
+async function examine(abs: string, rel: string, maxSize: number, realRoot: string, real?: string): Promise<FoundFile | SkippedFile | undefined> {
   const language = fileLanguage(rel);
   if (!language) return undefined;
   let st;
   try {
-    st = await fs.stat(abs);
+    real ??= await fs.realpath(abs);
+    if (!isInside(realRoot, real)) return { path: rel, reason: OUTSIDE_REASON };
+    st = await fs.stat(real);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? undefined : { path: rel, reason: `not readable (${code ?? 'error'})` };
+    // A dangling link, or a file deleted since it was listed, is simply not there.
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : { path: rel, reason: unreadableReason(e) };
   }
-  if (!st.isFile()) return undefined;
-  if (st.size > maxSize) return { path: rel, reason: `larger than the ${formatBytes(maxSize)} limit (${formatBytes(st.size)})` };
-  return { abs, rel, size: st.size, mtimeMs: st.mtimeMs, language };
+  if (!st.isFile()) {
+    const reason = specialFileReason(st);
+    return reason ? { path: rel, reason } : undefined;
+  }
+  if (st.size > maxSize) return { path: rel, reason: tooLargeReason(maxSize, st.size) };
+  return { abs, rel, size: st.size, mtimeMs: st.mtimeMs, language, maxBytes: maxSize };
 }
 
 function collect(result: FoundFile | SkippedFile | undefined, into: Discovery): void {
@@ -124,19 +142,26 @@ function collect(result: FoundFile | SkippedFile | undefined, into: Discovery): 
 
 /**
  * Lists the files of `root` the engine reads: Markdown and code files, minus what {@link PathRules}
- * excludes. Too-large files are reported in `skipped`. Symbolic links are followed, but a folder already
- * visited (by its real path) is not entered again, so link loops end. With `under` (a folder relative to
- * the root), only that folder is walked, under the same rules.
+ * excludes. Too-large files, fifos, sockets, devices and links out of the root are reported in `skipped`.
+ * Symbolic links are followed only to what is inside the root (by real path), and a folder already visited
+ * is not entered again, so link loops end. With `under` (a folder relative to the root), only that folder
+ * is walked, under the same rules.
  */
 export async function discoverFiles(root: string, options: IndexOptions = {}, under = ''): Promise<Discovery> {
   const maxSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   const rules = new PathRules(root, options);
   const out: Discovery = { files: [], skipped: [] };
   const visited = new Set<string>();
+  const realRoot = await fs.realpath(root).catch(() => undefined);
+  if (!realRoot) return out;
 
   const walk = async (dirAbs: string, dirRel: string): Promise<void> => {
     const real = await fs.realpath(dirAbs).catch(() => undefined);
     if (!real || visited.has(real)) return;
+    if (real !== realRoot && !isInside(realRoot, real)) {
+      out.skipped.push({ path: dirRel, reason: OUTSIDE_REASON });
+      return;
+    }
     visited.add(real);
     let entries;
     try {
@@ -154,7 +179,7 @@ export async function discoverFiles(root: string, options: IndexOptions = {}, un
       if (isDir) {
         if (!(await rules.skipsDir(rel))) await walk(abs, rel);
       } else if (fileLanguage(entry.name) && !(await rules.skipsFile(rel))) {
-        collect(await examine(abs, rel, maxSize), out);
+        collect(await examine(abs, rel, maxSize, realRoot, entry.isSymbolicLink() ? undefined : path.join(real, entry.name)), out);
       }
     }
   };
@@ -171,6 +196,8 @@ export async function discoverPaths(root: string, rels: readonly string[], optio
   const maxSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   const rules = new PathRules(root, options);
   const out: Discovery = { files: [], skipped: [] };
+  const realRoot = await fs.realpath(root).catch(() => undefined);
+  if (!realRoot) return out;
   for (const rel of new Set(rels)) {
     const abs = path.join(root, ...rel.split('/'));
     if ((await fs.stat(abs).catch(() => undefined))?.isDirectory()) {
@@ -178,14 +205,8 @@ export async function discoverPaths(root: string, rels: readonly string[], optio
       out.files.push(...sub.files);
       out.skipped.push(...sub.skipped);
     } else if (fileLanguage(rel) && !(await rules.skipsPath(rel))) {
-      collect(await examine(abs, rel, maxSize), out);
+      collect(await examine(abs, rel, maxSize, realRoot), out);
     }
   }
   return out;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -1,4 +1,4 @@
-import { create, insertMultiple, removeMultiple, search, type AnyOrama } from '@orama/orama';
+import { count, create, insertMultiple, remove, search, type AnyOrama } from '@orama/orama';
 import type { ChunkKind } from '../../common/types';
 import { FlatVectorIndex, type StoredVectors, type VectorSource } from './flatVectorIndex';
 import { createFullTextTokenizer } from './fullTextTokenizer';
@@ -178,6 +178,7 @@ export class ChunkIndex {
     await this.fullTextReady;
     this.addVectors(records);
     await insertMultiple(this.db, records.map(fullTextDoc), 1000);
+    this.assertComplete('adding');
   }
 
   /**
@@ -194,7 +195,10 @@ export class ChunkIndex {
         await new Promise((resolve) => setImmediate(resolve));
         await insertMultiple(this.db, records.slice(i, i + LOAD_SLICE).map(fullTextDoc), LOAD_SLICE);
       }
+      this.assertComplete('loading');
     })();
+    // A failure is the business of whoever waits for the full text, not an unhandled rejection that ends the process.
+    this.fullTextReady.catch(() => {});
   }
 
   /** Resolves when the full-text part of a loaded index is built. */
@@ -220,17 +224,28 @@ export class ChunkIndex {
     return internalId;
   }
 
+  /**
+   * Removes chunks, every one of them before it resolves. (Orama's removeMultiple removes its first batch
+   * and leaves the rest to timers: re-adding a chunk of a later batch then fails as a duplicate.)
+   */
   async remove(ids: readonly string[]): Promise<void> {
     if (!ids.length) return;
     await this.fullTextReady;
     const { idToInternalId } = this.internals.internalDocumentIDStore;
     for (const id of ids) {
       const internalId = idToInternalId.get(id);
-      if (internalId === undefined) continue;
+      if (internalId === undefined || !this.kindOf.has(internalId)) continue;
       this.vectors?.remove(internalId);
       this.kindOf.delete(internalId);
+      await remove(this.db, id);
     }
-    await removeMultiple(this.db, [...ids], 1000);
+    this.assertComplete('removing');
+  }
+
+  /** Orama holds exactly the chunks the index does; a change of Orama's behaviour fails here, not later. */
+  private assertComplete(what: string): void {
+    const held = count(this.db);
+    if (held !== this.kindOf.size) throw new Error(`after ${what} chunks the full-text index holds ${held} of ${this.kindOf.size}`);
   }
 
   /** Chunks by cosine similarity to `vector`, best first, with no similarity cut-off. */

@@ -5,6 +5,7 @@ import type { SkippedFile } from '../../common/protocol/engine';
 import type { ChunkRecord } from './chunkIndex';
 import { decodeHalf, encodeHalf } from './float16';
 import type { StoredVectors, VectorSource } from './flatVectorIndex';
+import { firstNonFinite, parseManifest, parseMeta, type Manifest } from './storeSchema';
 
 /**
  * Bumped whenever the files' layout or meaning changes; an index of another format is rebuilt.
@@ -74,23 +75,9 @@ export class VectorTable implements StoredVectors {
   }
 }
 
-interface FileEntry {
-  name: string;
-  bytes: number;
-  sha256: string;
-}
+type FileEntry = Manifest['meta'];
 
-interface Manifest {
-  format: number;
-  modelId: string;
-  dim: number;
-  chunkCount: number;
-  vectorCount: number;
-  savedAt: string;
-  meta: FileEntry;
-  vectors: FileEntry;
-}
-
+/** The meta file: everything but the vectors. */
 interface Meta {
   roots: string[];
   files: FileRecord[];
@@ -104,19 +91,34 @@ interface Meta {
 }
 
 export type LoadResult =
-  | { status: 'loaded'; snapshot: Snapshot & { vectors: VectorTable }; bytes: number; savedAt: string }
+  | { status: 'loaded'; snapshot: Snapshot & { vectors: VectorTable }; bytes: number; savedAt: string; generation: string }
   | { status: 'empty' }
   | { status: 'invalid'; reason: string };
+
+/** What the engine needs of a save. */
+export interface SaveOptions {
+  /**
+   * Throws unless this writer may still write the store (it holds the lock): asked before the manifest is
+   * replaced, and before files this save did not make are removed.
+   */
+  verifyWriter?: () => Promise<void>;
+}
+
+/** Names of the files a save may leave behind: data files of any generation and temporary files. */
+const INDEX_FILE = /^(meta|vectors)-|\.tmp$/;
+/** A load that finds the generation its manifest named gone (a writer replaced it meanwhile) reads again, this often. */
+const LOAD_ATTEMPTS = 10;
 
 /**
  * Writes the snapshot into `dir` so that a crash at any moment leaves the previous index loadable:
  * the data files get names of their own (a new generation), are flushed to disk, and only then does a
- * new manifest replace the old one by rename. Files of older generations are removed last.
+ * new manifest replace the old one by rename. Files of older generations are removed last (a reader still
+ * reading one finds it gone and reads the new manifest). A save that fails removes what it wrote.
  * Vectors are one binary float16 file (row-major, little-endian), not JSON numbers.
  */
-export async function saveSnapshot(dir: string, s: Snapshot): Promise<{ bytes: number }> {
+export async function saveSnapshot(dir: string, s: Snapshot, options: SaveOptions = {}): Promise<{ bytes: number; generation: string }> {
   await fs.mkdir(dir, { recursive: true });
-  const generation = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const generation = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
   const { hashes, unusedHashes } = vectorRows(s);
   const vectorBytes = new Uint8Array(s.dim ? hashes.length * s.dim * 2 : 0);
   const halves = new Uint16Array(vectorBytes.buffer);
@@ -137,58 +139,146 @@ export async function saveSnapshot(dir: string, s: Snapshot): Promise<{ bytes: n
   const meta: Meta = { roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, unusedHashes };
   const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
 
-  const metaEntry = await writeDurably(dir, `meta-${generation}.json`, metaBytes);
-  const vectorsEntry = await writeDurably(dir, `vectors-${generation}.f16`, vectorBytes);
-  const manifest: Manifest = {
-    format: INDEX_FORMAT, modelId: s.modelId, dim: s.dim, chunkCount: s.chunks.length,
-    vectorCount: s.dim ? hashes.length : 0, savedAt: new Date().toISOString(), meta: metaEntry, vectors: vectorsEntry,
-  };
-  await writeDurably(dir, MANIFEST, Buffer.from(JSON.stringify(manifest, null, 2)));
-  await syncDir(dir);
-  for (const name of await fs.readdir(dir)) {
-    if (name !== MANIFEST && name !== metaEntry.name && name !== vectorsEntry.name && /^(meta|vectors)-|\.tmp$/.test(name)) {
-      await fs.rm(path.join(dir, name), { force: true });
-    }
+  /** Every file this save has made so far; removed again unless the new manifest names them. */
+  const made: string[] = [];
+  let committed = false;
+  try {
+    const metaEntry = await writeDurably(dir, `meta-${generation}.json`, metaBytes, made);
+    const vectorsEntry = await writeDurably(dir, `vectors-${generation}.f16`, vectorBytes, made);
+    const manifest: Manifest = {
+      format: INDEX_FORMAT, modelId: s.modelId, dim: s.dim, chunkCount: s.chunks.length,
+      vectorCount: s.dim ? hashes.length : 0, savedAt: new Date().toISOString(), meta: metaEntry, vectors: vectorsEntry,
+    };
+    await options.verifyWriter?.();
+    await writeDurably(dir, MANIFEST, Buffer.from(JSON.stringify(manifest, null, 2)), made);
+    committed = true;
+    await syncDir(dir);
+    await removeLeftovers(dir, [metaEntry.name, vectorsEntry.name], options);
+    return { bytes: metaEntry.bytes + vectorsEntry.bytes, generation: metaEntry.name };
+  } finally {
+    if (!committed) for (const file of made) await fs.rm(file, { force: true }).catch(() => undefined);
   }
-  return { bytes: metaEntry.bytes + vectorsEntry.bytes };
+}
+
+/**
+ * Removes the generations the new manifest replaced and what writers that died mid-save left. Only while this
+ * writer still holds the store: a file of another writer's save in progress is never removed.
+ */
+async function removeLeftovers(dir: string, keep: string[], options: SaveOptions): Promise<void> {
+  try {
+    await options.verifyWriter?.();
+    for (const name of await fs.readdir(dir)) {
+      // A file a reader has open cannot be removed on Windows: it goes with a later save.
+      if (INDEX_FILE.test(name) && !keep.includes(name)) await fs.rm(path.join(dir, name), { force: true }).catch(() => undefined);
+    }
+  } catch {
+    // The save itself is complete; what is left is removed by the next one.
+  }
+}
+
+/**
+ * Removes what writers that died mid-save left in `dir` (temporary files, generations no manifest names).
+ * For the store's writer only, right after it took the lock. A manifest that cannot be read says nothing of
+ * what to keep, so then nothing is removed; without a manifest, every data file is a leftover.
+ */
+export async function removeDeadWritersFiles(dir: string): Promise<void> {
+  let keep: string[] = [];
+  try {
+    const parsed = parseManifest(JSON.parse(await fs.readFile(path.join(dir, MANIFEST), 'utf8')));
+    if (!('manifest' in parsed)) return;
+    keep = [parsed.manifest.meta.name, parsed.manifest.vectors.name];
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return;
+  }
+  await removeLeftovers(dir, keep, {});
 }
 
 /**
  * Reads the index in `dir`. Anything that would mix or corrupt results — another format, another model or
- * dimension, a missing file, a checksum mismatch, unparsable data — gives `invalid` with the reason, and the
- * caller rebuilds.
+ * dimension, a missing file, a checksum mismatch, data that does not parse or does not fit the schema — gives
+ * `invalid` with the reason, and the caller rebuilds. A generation replaced by a writer while it was being
+ * read is not damage: the load starts again from the new manifest.
  */
 export async function loadSnapshot(dir: string, expected: { modelId: string; dim?: number }): Promise<LoadResult> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await loadOnce(dir, expected);
+    if (result.status !== 'replaced') return result;
+    if (attempt === LOAD_ATTEMPTS) return { status: 'invalid', reason: `the index was replaced ${LOAD_ATTEMPTS} times while it was read` };
+  }
+}
+
+/** The generation the manifest names now (a save's meta file), to tell whether the store changed. */
+export async function storedGeneration(dir: string): Promise<string | undefined> {
+  try {
+    const parsed = parseManifest(JSON.parse(await fs.readFile(path.join(dir, MANIFEST), 'utf8')));
+    return 'manifest' in parsed ? parsed.manifest.meta.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function loadOnce(dir: string, expected: { modelId: string; dim?: number }): Promise<LoadResult | { status: 'replaced' }> {
+  const manifestPath = path.join(dir, MANIFEST);
   let manifestText: string;
   try {
-    manifestText = await fs.readFile(path.join(dir, MANIFEST), 'utf8');
+    manifestText = await fs.readFile(manifestPath, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'empty' };
     return { status: 'invalid', reason: `the index manifest could not be read (${(e as Error).message})` };
   }
+  const invalid = (reason: string) => ({ status: 'invalid' as const, reason });
+  let data: unknown;
   try {
-    const m = JSON.parse(manifestText) as Manifest;
-    if (m.format !== INDEX_FORMAT) return { status: 'invalid', reason: `the index was written in format ${m.format}, this version reads format ${INDEX_FORMAT}` };
-    if (m.modelId !== expected.modelId) return { status: 'invalid', reason: `the index was built with another model (${m.modelId})` };
-    if (expected.dim !== undefined && m.dim !== expected.dim) return { status: 'invalid', reason: `the index holds ${m.dim}-dimensional vectors, the model makes ${expected.dim}` };
-    const metaBytes = await readVerified(dir, m.meta);
-    const vectorBytes = await readVerified(dir, m.vectors);
-    const meta = JSON.parse(metaBytes.toString('utf8')) as Meta;
-    const hashes = m.dim ? vectorRows({ chunks: meta.chunks, unusedHashes: meta.unusedHashes }).hashes : [];
-    if (vectorBytes.length !== hashes.length * m.dim * 2 || meta.chunks.length !== m.chunkCount || hashes.length !== m.vectorCount) {
-      return { status: 'invalid', reason: 'the index files disagree with their manifest' };
-    }
-    const aligned = vectorBytes.byteOffset % 2 === 0 ? vectorBytes : Buffer.from(vectorBytes);
-    const vectors = new VectorTable(hashes, new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2), m.dim);
-    return {
-      status: 'loaded',
-      snapshot: { modelId: m.modelId, dim: m.dim, roots: meta.roots, files: meta.files, chunks: meta.chunks, vectors, skipped: meta.skipped },
-      bytes: m.meta.bytes + m.vectors.bytes,
-      savedAt: m.savedAt,
-    };
-  } catch (e) {
-    return { status: 'invalid', reason: `the index is damaged (${(e as Error).message})` };
+    data = JSON.parse(manifestText);
+  } catch {
+    return invalid('the index is damaged (its manifest is not JSON)');
   }
+  const format = (data as { format?: unknown } | null)?.format;
+  if (format !== INDEX_FORMAT) {
+    return invalid(`the index was written in ${Number.isSafeInteger(format) ? `format ${format}` : 'an unknown format'}, this version reads format ${INDEX_FORMAT}`);
+  }
+  const parsedManifest = parseManifest(data);
+  if ('reason' in parsedManifest) return invalid(`the index ${parsedManifest.reason}`);
+  const m = parsedManifest.manifest;
+  if (m.modelId !== expected.modelId) return invalid(`the index was built with another model (${m.modelId})`);
+  if (expected.dim !== undefined && m.dim !== expected.dim) return invalid(`the index holds ${m.dim}-dimensional vectors, the model makes ${expected.dim}`);
+
+  let metaBytes: Buffer, vectorBytes: Buffer;
+  try {
+    [metaBytes, vectorBytes] = await readBoth(dir, m.meta, m.vectors);
+  } catch (e) {
+    // Either a writer replaced this generation after the manifest was read, or the store is damaged.
+    const now = await fs.readFile(manifestPath, 'utf8').catch(() => undefined);
+    if (now !== manifestText) return { status: 'replaced' };
+    return invalid(`the index is damaged (${(e as Error).message})`);
+  }
+  let metaData: unknown;
+  try {
+    metaData = JSON.parse(metaBytes.toString('utf8'));
+  } catch {
+    return invalid('the index is damaged (its metadata is not JSON)');
+  }
+  const parsedMeta = parseMeta(metaData, m);
+  if ('reason' in parsedMeta) return invalid(`the index ${parsedMeta.reason}`);
+  const meta = parsedMeta.meta;
+  const hashes = m.dim ? vectorRows({ chunks: meta.chunks, unusedHashes: meta.unusedHashes }).hashes : [];
+  if (vectorBytes.length !== hashes.length * m.dim * 2) {
+    return invalid(`the index vectors file has ${vectorBytes.length} bytes, its manifest needs ${hashes.length * m.dim * 2}`);
+  }
+  const aligned = vectorBytes.byteOffset % 2 === 0 ? vectorBytes : Buffer.from(vectorBytes);
+  const halves = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2);
+  const bad = firstNonFinite(halves);
+  if (bad >= 0) return invalid(`the index vector of row ${Math.floor(bad / m.dim)} holds a value that is not a finite number`);
+  return {
+    status: 'loaded',
+    snapshot: {
+      modelId: m.modelId, dim: m.dim, roots: meta.roots, files: meta.files, chunks: meta.chunks,
+      vectors: new VectorTable(hashes, halves, m.dim), skipped: meta.skipped,
+    },
+    bytes: m.meta.bytes + m.vectors.bytes,
+    savedAt: m.savedAt,
+    generation: m.meta.name,
+  };
 }
 
 /**
@@ -216,27 +306,42 @@ export async function deleteSnapshot(dir: string): Promise<void> {
     return;
   }
   await fs.rm(path.join(dir, MANIFEST), { force: true });
-  for (const name of names) if (/^(meta|vectors)-|\.tmp$/.test(name)) await fs.rm(path.join(dir, name), { force: true });
+  for (const name of names) if (INDEX_FILE.test(name)) await fs.rm(path.join(dir, name), { force: true });
 }
 
-async function readVerified(dir: string, entry: FileEntry): Promise<Buffer> {
-  if (!/^[\w.-]+$/.test(entry.name)) throw new Error(`unexpected file name ${entry.name}`);
-  const bytes = await fs.readFile(path.join(dir, entry.name));
-  if (bytes.length !== entry.bytes) throw new Error(`${entry.name} has ${bytes.length} bytes, the manifest says ${entry.bytes}`);
-  if (sha256(bytes) !== entry.sha256) throw new Error(`${entry.name} does not match its checksum`);
-  return bytes;
+/**
+ * Opens both data files before reading either: once open, a file stays readable on POSIX systems even when a
+ * writer removes it, so the two always come from the generation the manifest named.
+ */
+async function readBoth(dir: string, ...entries: FileEntry[]): Promise<Buffer[]> {
+  const handles = await Promise.allSettled(entries.map((e) => fs.open(path.join(dir, e.name), 'r')));
+  try {
+    for (const h of handles) if (h.status === 'rejected') throw h.reason;
+    return await Promise.all(entries.map(async (entry, i) => {
+      const bytes = await (handles[i] as PromiseFulfilledResult<fs.FileHandle>).value.readFile();
+      if (bytes.length !== entry.bytes) throw new Error(`${entry.name} has ${bytes.length} bytes, the manifest says ${entry.bytes}`);
+      if (sha256(bytes) !== entry.sha256) throw new Error(`${entry.name} does not match its checksum`);
+      return bytes;
+    }));
+  } finally {
+    for (const h of handles) if (h.status === 'fulfilled') await h.value.close();
+  }
 }
 
-async function writeDurably(dir: string, name: string, bytes: Uint8Array): Promise<FileEntry> {
-  const tmp = path.join(dir, `${name}.${process.pid}.tmp`);
-  const handle = await fs.open(tmp, 'w');
+/** Writes `name` through a temporary file of a random name (never one another writer uses), flushed, then renamed. */
+async function writeDurably(dir: string, name: string, bytes: Uint8Array, made: string[]): Promise<FileEntry> {
+  const tmp = path.join(dir, `${name}.${randomBytes(6).toString('hex')}.tmp`);
+  made.push(tmp);
+  const handle = await fs.open(tmp, 'wx');
   try {
     await handle.writeFile(bytes);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await fs.rename(tmp, path.join(dir, name));
+  const target = path.join(dir, name);
+  await fs.rename(tmp, target);
+  if (name !== MANIFEST) made[made.indexOf(tmp)] = target; // the manifest is never taken back
   return { name, bytes: bytes.length, sha256: sha256(bytes) };
 }
 

@@ -1,0 +1,90 @@
+/// <reference types="mocha" />
+// The worker's owner in a real extension host: one worker per index at a time, and a second worker on an index
+// another one writes (a second window on the same workspace) searching it read-only and saying so.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { EngineHost } from '../../src/vscode/engineHost';
+import { Indexer } from '../../src/vscode/indexer';
+import { viewStateOf } from '../../src/vscode/viewState';
+import { EXTENSION_ID } from './support';
+
+suite('Engine host', () => {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'semantic-search-host-'));
+  const log = vscode.window.createOutputChannel('Semantic Search (engine host test)', { log: true });
+  const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+  const modelDir = vscode.workspace.getConfiguration('semanticSearch').get<string>('modelPath')!;
+  const config = () => ({ model: { dir: modelDir, source: 'setting' as const }, threads: 1 });
+
+  suiteTeardown(() => {
+    log.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('a restart waits for the last worker to end, however long its last step takes, and starts no second one meanwhile', async function () {
+    this.timeout(60_000);
+    // The real worker, in a thread that lives on for 15 s after it started (a long last step, as it looks from outside).
+    const fakeExtension = path.join(scratch, 'slow');
+    const ended = path.join(scratch, 'slow-ended');
+    mkdirSync(path.join(fakeExtension, 'dist'), { recursive: true });
+    writeFileSync(path.join(fakeExtension, 'dist', 'worker.js'), [
+      `require(${JSON.stringify(path.join(extensionPath, 'dist', 'worker.js'))});`,
+      `setTimeout(() => {}, 15000);`,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(ended)}, ''));`,
+    ].join('\n'));
+    const host = new EngineHost(fakeExtension, path.join(scratch, 'slow-store'), log, config);
+    let started = 0;
+    const sub = host.onDidStart(() => started++);
+    try {
+      await host.client().ready;
+      /** Whether the last worker had ended when the restart returned. */
+      const restarted = host.restart().then(() => existsSync(ended));
+      // While it stops, asking for the worker never starts another one next to it.
+      for (let i = 0; i < 60 && !existsSync(ended); i++) {
+        try {
+          host.client();
+        } catch {
+          // "still stopping": refused, as it should be
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(await restarted, 'the restart returned after the last worker had ended');
+      assert.equal(started, 1, 'no worker was started while the last one ran');
+    } finally {
+      sub.dispose();
+      await host.dispose();
+    }
+  });
+
+  test('a second worker on an index another one writes searches it read-only, and the panel says so', async function () {
+    this.timeout(60_000);
+    const store = path.join(scratch, 'shared-store');
+    const first = new EngineHost(extensionPath, store, log, config);
+    const second = new EngineHost(extensionPath, store, log, config);
+    const indexer = new Indexer(second, log);
+    try {
+      const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+      await first.client().call('index', { roots: [folder] });
+      indexer.requestFull();
+      await indexer.whenIdle();
+      const state = indexer.state;
+      assert.equal(state.kind, 'read-only');
+      const view = viewStateOf(state);
+      assert.equal(view.phase, 'ready');
+      assert.ok(view.hasChunks);
+      assert.match(view.message, /^Another window or process is updating this index, so this window searches its last saved copy \(\d+ passages\) and takes over when it is free\./);
+      const { hits } = await second.client().call('search', { query: 'database', options: { mode: 'fulltext', limit: 1 } });
+      assert.equal(hits.length, 1, 'it searches the saved index');
+      await first.dispose();
+      indexer.requestFull();
+      await indexer.whenIdle();
+      assert.equal(indexer.state.kind, 'ready', 'the first has stopped: the second writes now');
+    } finally {
+      indexer.dispose();
+      await first.dispose();
+      await second.dispose();
+    }
+  });
+});
