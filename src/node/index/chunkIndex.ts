@@ -1,7 +1,7 @@
 import { count, create, insertMultiple, remove, search, type AnyOrama } from '@orama/orama';
 import type { ChunkKind } from '../../common/types';
 import { FlatVectorIndex, type StoredVectors, type VectorSource } from './flatVectorIndex';
-import { createFullTextTokenizer } from './fullTextTokenizer';
+import { createFullTextTokenizer, indexedWord } from './fullTextTokenizer';
 
 /** A chunk as the engine keeps it: where it is, what it says, and the hash of its embedded text. */
 export interface ChunkRecord {
@@ -282,16 +282,18 @@ export class ChunkIndex {
     const out = new Map<string, number>();
     if (!n) return out;
     // Per property, the indexed words to look for, each with how many query words it counts for and its IDF.
+    // Orama's statistics are plain objects keyed by word: only own properties are words (see indexedWord).
+    const own = (o: Record<string, number> | undefined, word: string) => (o && Object.hasOwn(o, word) && typeof o[word] === 'number' ? o[word] : undefined);
     const lookups = FULL_TEXT_PROPERTIES.map((prop) => {
       const counts = new Map<string, number>();
       const add = (w: string) => counts.set(w, (counts.get(w) ?? 0) + 1);
-      for (const w of words) if (index.tokenOccurrences[prop][w]) add(w);
-      if (prefix) for (const w of wordsUnder(index.indexes[prop].node, prefix, MAX_PREFIX_WORDS)) add(w);
+      for (const w of words) if (own(index.tokenOccurrences[prop], indexedWord(w))) add(indexedWord(w));
+      if (prefix) for (const w of wordsUnder(index.indexes[prop].node, indexedWord(prefix), MAX_PREFIX_WORDS)) add(w);
       const avgLength = index.avgFieldLength[prop];
       return {
         prop, boost: FULL_TEXT_BOOST[prop], lengths: index.fieldLengths[prop], frequencies: index.frequencies[prop], avgLength,
         words: [...counts].map(([word, times]) => {
-          const df = index.tokenOccurrences[prop][word] ?? 0;
+          const df = own(index.tokenOccurrences[prop], word) ?? 0;
           return { word, times, df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
         }),
       };
@@ -305,7 +307,7 @@ export class ChunkIndex {
         const tfs = l.frequencies[doc];
         if (!tfs) continue;
         for (const w of l.words) {
-          const tf = tfs[w.word];
+          const tf = own(tfs, w.word);
           if (tf !== undefined) score += w.times * bm25(w.idf, tf, l.lengths[doc], l.avgLength) * l.boost;
         }
       }
@@ -322,7 +324,7 @@ export class ChunkIndex {
       for (const w of l.words) {
         if (w.df > rare) continue;
         for (const doc of postingsOf(index.indexes[l.prop].node, w.word) ?? []) {
-          const tf = l.frequencies[doc]?.[w.word] ?? 0;
+          const tf = own(l.frequencies[doc], w.word) ?? 0;
           found.set(doc, (found.get(doc) ?? 0) + w.times * bm25(w.idf, tf, l.lengths[doc], l.avgLength) * l.boost);
         }
       }
