@@ -163,7 +163,7 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
     whenIndexed: async () => { await indexer.whenIdle(); return indexer.summary; },
     search: async (query, options) => {
       const s = readSettings();
-      return host.client().call('search', { query, options: { limit: s.maxResults, minScore: s.minScore, mode: searchMode(s, false), ...options } });
+      return host.client().call('search', { query, options: { limit: s.maxResults, minScore: s.minScore, mode: searchMode(s), ...options } });
     },
     info: async () => host.client().call('info', {}),
   };

@@ -22,8 +22,8 @@ export function readSettings(): Settings {
   };
 }
 
-export function searchMode(s: Settings, fullTextOnly: boolean): SearchMode {
-  return fullTextOnly ? 'fulltext' : s.hybrid ? 'hybrid' : 'vector';
+export function searchMode(s: Settings): SearchMode {
+  return s.hybrid ? 'hybrid' : 'vector';
 }
 
 /**
