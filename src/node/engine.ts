@@ -94,10 +94,11 @@ export class Engine {
     if (attempt?.acquired) await removeDeadWritersFiles(config.storeDir);
     try {
       // The model and the stored index load side by side; the index is checked against the model after.
-      const modelId = config.modelDir ? resolveModelFiles(config.modelDir).id : 'none';
+      // The model's hashes are cached in the store, by its writer only.
+      const files = config.modelDir ? resolveModelFiles(config.modelDir, { cacheDir: config.storeDir, updateCache: !!attempt?.acquired }) : undefined;
       const [embedder, stored] = await Promise.all([
-        config.modelDir ? Embedder.load(config.modelDir, config.threads) : undefined,
-        loadSnapshot(config.storeDir, { modelId }),
+        files ? Embedder.load(files, config.threads) : undefined,
+        loadSnapshot(config.storeDir, { modelId: files?.id ?? 'none' }),
       ]);
       const engine = new Engine(embedder, config, lock);
       if (attempt && !attempt.acquired) engine.lockedBy = attempt.owner ?? 'unknown';
