@@ -112,7 +112,8 @@ export class ModelManager implements vscode.Disposable {
               files: MODEL.files,
               dest,
               signal: controller.signal,
-              // The pinned table is only true for the pinned commit; other revisions rely on the server's headers.
+              // The pinned table is only true for the pinned commit; other revisions are checked against the
+              // hashes the hub's API lists for them (and refused where it lists none).
               expected: source.revision === MODEL.revision ? MODEL_FILES_AT_REVISION : undefined,
               onProgress: (p) => {
                 const percent = percentOf(p);
