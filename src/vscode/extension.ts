@@ -7,7 +7,7 @@ import { Indexer } from './indexer';
 import { ModelManager, type ModelResolution } from './model/modelManager';
 import { searchQuickPick } from './quickPick';
 import { SEARCH_VIEW_ID, SearchViewProvider } from './searchView';
-import { MODEL_SETTINGS, readSettings, RESCAN_SETTINGS, RESTART_SETTINGS, searchMode } from './settings';
+import { MODEL_SETTINGS, readSettings, reportSettingProblemsTo, RESCAN_SETTINGS, RESTART_SETTINGS, searchMode } from './settings';
 import { StatusBar } from './statusBar';
 import { viewStateOf } from './viewState';
 
@@ -26,6 +26,7 @@ export interface SemanticSearchApi {
 
 export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
   const log = vscode.window.createOutputChannel(vscode.l10n.t('Semantic Search'), { log: true });
+  reportSettingProblemsTo(log);
   const storeDir = path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'index');
   const models = new ModelManager(context, log);
   let model: ModelResolution = { missing: vscode.l10n.t('Looking for the model…') };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { readSettings } from '../settings';
 import { checkModelFolder, DEFAULT_ENDPOINT, downloadModel, MODEL, MODEL_FILES_AT_REVISION, type DownloadProgress } from './download';
 import { DownloadError } from './httpGet';
 
@@ -61,8 +62,7 @@ export class ModelManager implements vscode.Disposable {
   }
 
   async resolve(options: ResolveOptions): Promise<ModelResolution> {
-    const config = vscode.workspace.getConfiguration('semanticSearch');
-    const modelPath = expandHome(config.get<string>('modelPath', '').trim());
+    const modelPath = expandHome(readSettings().modelPath);
     if (modelPath) {
       if (looksLikeModel(modelPath)) return this.ready(modelPath, 'setting');
       return this.missing(vscode.l10n.t('The folder in the setting semanticSearch.modelPath is not a model folder (it needs config.json, tokenizer.json and onnx/): {0}', modelPath));
@@ -83,12 +83,8 @@ export class ModelManager implements vscode.Disposable {
   }
 
   private source(): { endpoint: string; repo: string; revision: string } {
-    const config = vscode.workspace.getConfiguration('semanticSearch');
-    return {
-      endpoint: config.get<string>('modelEndpoint', '').trim() || DEFAULT_ENDPOINT,
-      repo: MODEL.repo,
-      revision: config.get<string>('modelRevision', '').trim() || MODEL.revision,
-    };
+    const s = readSettings();
+    return { endpoint: s.modelEndpoint || DEFAULT_ENDPOINT, repo: MODEL.repo, revision: s.modelRevision || MODEL.revision };
   }
 
   private async runDownload(source: { endpoint: string; repo: string; revision: string }, token?: vscode.CancellationToken): Promise<ModelResolution> {
