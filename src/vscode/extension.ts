@@ -117,10 +117,7 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
       if (!indexer.paused) indexer.requestFull();
     }),
     vscode.commands.registerCommand('semanticSearch.showIndexInfo', async () => showIndexInfo(host, indexer, log)),
-    vscode.commands.registerCommand('semanticSearch.selectModelFolder', async () => {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Use this model folder') });
-      if (picked?.[0]) await vscode.workspace.getConfiguration('semanticSearch').update('modelPath', picked[0].fsPath, vscode.ConfigurationTarget.Global);
-    }),
+    vscode.commands.registerCommand('semanticSearch.selectModelFolder', () => models.chooseFolder()),
   );
 
   // Live index: watcher events and saves name the files to look at again; a branch switch rescans.

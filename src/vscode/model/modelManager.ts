@@ -82,6 +82,33 @@ export class ModelManager implements vscode.Disposable {
     return this.download;
   }
 
+  /**
+   * "Choose Model Folder…": the folder goes into `semanticSearch.modelPath`. The setting is machine-scoped and
+   * written as a user setting, which a remote window (SSH, WSL, containers, code-server) keeps in the remote
+   * machine's settings: where this extension, running on that machine, reads it. A folder that is not a model
+   * is refused with a sentence.
+   */
+  async chooseFolder(): Promise<void> {
+    const current = readSettings().modelPath;
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: vscode.l10n.t('Use this model folder'),
+      ...(current ? { defaultUri: vscode.Uri.file(expandHome(current)) } : {}),
+    });
+    const dir = picked?.[0]?.fsPath;
+    if (!dir) return;
+    if (!looksLikeModel(dir)) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0} is not a model folder: it needs config.json, tokenizer.json and onnx/.', dir));
+      return;
+    }
+    try {
+      await vscode.workspace.getConfiguration('semanticSearch').update('modelPath', dir, vscode.ConfigurationTarget.Global);
+      this.log.info(`Model folder chosen: ${dir}`);
+    } catch (e) {
+      this.log.error(`The model folder could not be saved in the settings: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('The model folder could not be saved in the settings: {0}', (e as Error).message));
+    }
+  }
+
   private source(): { endpoint: string; repo: string; revision: string } {
     const s = readSettings();
     return { endpoint: s.modelEndpoint || DEFAULT_ENDPOINT, repo: MODEL.repo, revision: s.modelRevision || MODEL.revision };
