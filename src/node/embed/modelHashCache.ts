@@ -51,7 +51,11 @@ function writeCache(cacheDir: string, files: Map<string, Entry>): void {
     writeFileSync(temp, `${JSON.stringify({ version: 1, files: Object.fromEntries(files) }, null, 2)}\n`);
     renameSync(temp, target);
   } catch {
-    rmSync(temp, { force: true });
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // the folder is not there, or not a folder: nothing was written
+    }
   }
 }
 
