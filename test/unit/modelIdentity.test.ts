@@ -1,7 +1,7 @@
 // A model is known by the content of its files: new weights of the same size are another model, and an
 // unchanged model is recognised from a cache of its files' hashes without reading them again.
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveModelFiles } from '../../src/node/embed/embedder';
@@ -79,6 +79,17 @@ describe('model identity', () => {
     const changed = resolve(model, cacheDir);
     assert.equal(changed.hashedBytes, sizeOf(model, ONNX));
     assert.notEqual(changed.id, cold.id);
+  });
+
+  it('is cached in the index folder by its writer only: a read-only engine reads the cache but leaves the folder as it is', async () => {
+    const store = tempDir();
+    const readOnly = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1, readOnly: true });
+    await readOnly.dispose();
+    assert.equal(existsSync(path.join(store, MODEL_HASH_CACHE)), false);
+    const writer = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+    await writer.dispose();
+    assert.ok(existsSync(path.join(store, MODEL_HASH_CACHE)));
+    assert.equal(resolveModelFiles(models.concept, { cacheDir: store, updateCache: false }).hashedBytes, 0);
   });
 
   it('ignores a damaged or forged cache file and writes a good one', () => {
