@@ -292,10 +292,10 @@ export class ChunkIndex {
     const n = this.count;
     const out = new Map<string, number>();
     if (!n) return out;
-    // Per property, the indexed words to look for, each with how many query words it counts for and its IDF.
     // Orama's statistics are plain objects keyed by word: only own properties are words (see indexedWord).
-    const docs = count(this.db);
     const own = (o: Record<string, number> | undefined, word: string) => (o && Object.hasOwn(o, word) && typeof o[word] === 'number' ? o[word] : undefined);
+    const docs = count(this.db);
+    // Per property, the indexed words to look for, each with how many query words it counts for and its IDF.
     const lookups = FULL_TEXT_PROPERTIES.map((prop) => {
       const counts = new Map<string, number>();
       const add = (w: string) => counts.set(w, (counts.get(w) ?? 0) + 1);
