@@ -80,7 +80,9 @@ export function toViewHit(hit: SearchHit): ViewHit {
 export async function openHit(hit: SearchHit, options: { preview?: boolean; preserveFocus?: boolean } = {}): Promise<vscode.TextEditor | undefined> {
   const uri = vscode.Uri.file(path.join(hit.root, ...hit.path.split('/')));
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder || path.relative(folder.uri.fsPath, uri.fsPath).startsWith('..')) return undefined;
+  const rel = folder && path.relative(folder.uri.fsPath, uri.fsPath);
+  // Only a `..` segment leads out of the folder: `..docs` is a folder inside it.
+  if (!rel || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return undefined;
   const start = new vscode.Position(Math.max(0, hit.startLine - 1), 0);
   const editor = await vscode.window.showTextDocument(uri, {
     preview: options.preview ?? false,
