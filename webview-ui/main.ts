@@ -27,7 +27,7 @@ let hits: ViewHit[] = [];
 let shownQuery = '';
 let selected = -1;
 let timer: number | undefined;
-let lastResult: { count: number; ms: number } | undefined;
+let lastResult: { count: number; ms: number; hint?: string } | undefined;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string; title?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -213,6 +213,7 @@ function renderStatus(): void {
       ? (strings?.oneResult ?? '').replace('{0}', String(Math.round(ms)))
       : (strings?.resultsCount ?? '').replace('{0}', String(count)).replace('{1}', String(Math.round(ms)));
     status.append(count ? line : (strings?.noResults ?? ''));
+    if (lastResult.hint) status.append(el('div', { className: 'hint', text: lastResult.hint }));
   }
   // The index state matters whenever it is not simply "ready": say it even beside results.
   if (s && (s.phase !== 'ready' || !s.hasChunks || s.fullTextOnly || !q)) {
@@ -259,7 +260,7 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
     case 'results':
       if (m.requestId < requestId) return; // stale: the user typed on
       shownRequest = m.requestId;
-      lastResult = { count: m.hits.length, ms: m.ms };
+      lastResult = { count: m.hits.length, ms: m.ms, hint: m.hint };
       showResults(m.hits, m.query);
       break;
     case 'error':

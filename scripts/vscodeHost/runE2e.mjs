@@ -36,7 +36,7 @@ try {
   // The tests run in a child Node (tsx compiles them); it stops the server and browser itself in every
   // case, so this process only forwards termination signals (the terminal sends SIGINT to both).
   const tsx = import.meta.resolve('tsx');
-  const suites = ['ui.e2e.ts', 'firstIndex.e2e.ts'].map((f) => path.join(repoRoot, 'test/e2e', f));
+  const suites = ['ui.e2e.ts', 'modelFolder.e2e.ts', 'firstIndex.e2e.ts'].map((f) => path.join(repoRoot, 'test/e2e', f));
   const child = spawn(process.execPath, ['--import', tsx, '--test', '--test-reporter=spec', '--test-concurrency=1', ...suites], {
     cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...(vsix ? { E2E_VSIX: vsix } : {}) },
   });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineError } from '../common/errors';
+import { escapeControl } from '../common/terminalText';
 import type { IndexProgress, IndexSummary, SearchMode, SearchResult } from '../common/protocol/engine';
 import { startWorker } from './startWorker';
 
@@ -128,7 +129,7 @@ function progressPrinter() {
   let lastPhase = '';
   return {
     update: (p: IndexProgress) => {
-      const line = p.total ? `${p.phase} ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}` : `${p.phase}…`;
+      const line = escapeControl(p.total ? `${p.phase} ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}` : `${p.phase}…`);
       if (tty) process.stderr.write(`\r\x1b[K${line}`);
       else if (p.phase !== lastPhase) process.stderr.write(`${line}\n`);
       lastPhase = p.phase;
@@ -137,14 +138,15 @@ function progressPrinter() {
   };
 }
 
+/** Readable output: everything that comes from the workspace or the store goes through escapeControl. */
 function printSummary(s: IndexSummary): void {
   const n = (x: number) => x.toLocaleString('en');
-  if (s.rebuiltBecause) console.log(`The stored index was rebuilt: ${s.rebuiltBecause}.`);
+  if (s.rebuiltBecause) console.log(`The stored index was rebuilt: ${escapeControl(s.rebuiltBecause)}.`);
   console.log(`Indexed ${n(s.files)} files: ${n(s.chunks)} chunks (${n(s.embedded)} embedded, ${n(s.reused)} reused; ${n(s.read)} files read, ${n(s.removed)} removed) in ${(s.ms / 1000).toFixed(1)} s.`);
   if (s.embedded) console.log(`Padding in embedding batches: ${(s.paddingWaste * 100).toFixed(1)} %.`);
   if (s.skipped.length) {
     console.log(`Skipped ${n(s.skipped.length)} files:`);
-    for (const k of s.skipped.slice(0, 50)) console.log(`  ${k.path}: ${k.reason}`);
+    for (const k of s.skipped.slice(0, 50)) console.log(`  ${escapeControl(k.path)}: ${escapeControl(k.reason)}`);
     if (s.skipped.length > 50) console.log(`  … and ${n(s.skipped.length - 50)} more (use --json for all).`);
   }
 }
@@ -152,10 +154,11 @@ function printSummary(s: IndexSummary): void {
 function printHits(r: SearchResult): void {
   if (!r.hits.length) console.log('No results.');
   r.hits.forEach((h, i) => {
-    const snippet = h.text.replace(/\s+/g, ' ').trim();
-    console.log(`${String(i + 1).padStart(2)}. ${h.path}:${h.startLine}  ${h.score.toFixed(3)}  [${h.kind}, ${h.lang}]`);
-    if (h.title) console.log(`    ${h.title}`);
-    console.log(`    ${snippet.length > 160 ? snippet.slice(0, 157) + '…' : snippet}`);
+    const flat = h.text.replace(/\s+/g, ' ').trim();
+    const snippet = escapeControl(flat.length > 160 ? flat.slice(0, 157) + '…' : flat);
+    console.log(`${String(i + 1).padStart(2)}. ${escapeControl(h.path)}:${h.startLine}  ${h.score.toFixed(3)}  [${h.kind}, ${escapeControl(h.lang)}]`);
+    if (h.title) console.log(`    ${escapeControl(h.title)}`);
+    console.log(`    ${snippet}`);
   });
   console.log(`(${r.hits.length} results, ${r.mode}, ${r.ms.toFixed(0)} ms)`);
 }

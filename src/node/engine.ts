@@ -95,10 +95,11 @@ export class Engine {
     if (attempt?.acquired) await removeDeadWritersFiles(config.storeDir);
     try {
       // The model and the stored index load side by side; the index is checked against the model after.
-      const modelId = config.modelDir ? resolveModelFiles(config.modelDir).id : 'none';
+      // The model's hashes are cached in the store, by its writer only.
+      const files = config.modelDir ? resolveModelFiles(config.modelDir, { cacheDir: config.storeDir, updateCache: !!attempt?.acquired }) : undefined;
       const [embedder, stored] = await Promise.all([
-        config.modelDir ? Embedder.load(config.modelDir, config.threads) : undefined,
-        loadSnapshot(config.storeDir, { modelId }),
+        files ? Embedder.load(files, config.threads) : undefined,
+        loadSnapshot(config.storeDir, { modelId: files?.id ?? 'none' }),
       ]);
       const engine = new Engine(embedder, config, lock);
       if (attempt && !attempt.acquired) engine.lockedBy = attempt.owner ?? 'unknown';
@@ -351,13 +352,19 @@ export class Engine {
     this.savedAt = new Date().toISOString();
   }
 
-  /** Ranked chunks for a query in any language. */
+  /**
+   * Ranked chunks for a query in any language. The same query on the same index gives the same list: right
+   * after a stored index is loaded, a search that ranks by words waits until its words are indexed, unless
+   * `options.partialWords` lets it answer from those indexed so far (and say so).
+   */
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
     const t0 = performance.now();
     // Without a model only words can be matched; the result says so through its mode.
     const mode = this.embedder ? options.mode ?? 'hybrid' : 'fulltext';
     const limit = Math.max(1, Math.min(options.limit ?? 10, 500));
     if (!query.trim() || this.chunks.size === 0) return { hits: [], mode, ms: 0 };
+    const byWords = mode === 'fulltext' || (mode === 'hybrid' && fullTextTokens(query).length > 0);
+    if (byWords && !options.partialWords) await this.chunkIndex.fullTextReady;
     // Folder filters apply after ranking, so fetch more candidates when one is set.
     const k = options.pathPrefix || options.root ? Math.max(limit * 20, 200) : Math.max(limit * 3, 30);
     const filter = { kinds: options.kinds };
@@ -369,8 +376,10 @@ export class Engine {
       for (const h of this.chunkIndex.vectorSearch(queryVector, k, filter)) scored.set(h.id, { score: h.score, similarity: h.score });
     }
     const terms = fullTextTokens(query);
+    // Read before the words are used: a slice of the load may complete while the query is embedded.
+    const wordsPartial = byWords && !this.chunkIndex.fullTextComplete;
     if (mode === 'fulltext') {
-      const ft = await this.chunkIndex.fullTextSearch(query, k, filter);
+      const ft = await this.chunkIndex.fullTextSearch(query, k, filter, !!options.partialWords);
       const best = ft[0]?.score || 1;
       for (const h of ft) scored.set(h.id, { score: h.score / best });
     } else if (mode === 'hybrid' && terms.length) {
@@ -394,7 +403,8 @@ export class Engine {
     }
 
     const hits: SearchHit[] = [];
-    const ranked = [...scored.entries()].sort((a, b) => b[1].score - a[1].score);
+    // Equal scores (the same text in several places) go by chunk id, whichever way each chunk was found.
+    const ranked = [...scored.entries()].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
     for (const [id, s] of ranked) {
       const c = this.chunks.get(id);
       if (!c) continue;
@@ -408,7 +418,7 @@ export class Engine {
       });
       if (hits.length >= limit) break;
     }
-    return { hits, mode, ms: performance.now() - t0 };
+    return { hits, mode, ms: performance.now() - t0, ...(wordsPartial ? { wordsPartial: true as const } : {}) };
   }
 
   info(): IndexInfo {

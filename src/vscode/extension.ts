@@ -7,7 +7,7 @@ import { Indexer } from './indexer';
 import { ModelManager, type ModelResolution } from './model/modelManager';
 import { searchQuickPick } from './quickPick';
 import { SEARCH_VIEW_ID, SearchViewProvider } from './searchView';
-import { MODEL_SETTINGS, readSettings, RESCAN_SETTINGS, RESTART_SETTINGS, searchMode } from './settings';
+import { MODEL_SETTINGS, readSettings, reportSettingProblemsTo, RESCAN_SETTINGS, RESTART_SETTINGS, searchMode } from './settings';
 import { StatusBar } from './statusBar';
 import { viewStateOf } from './viewState';
 
@@ -26,6 +26,7 @@ export interface SemanticSearchApi {
 
 export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
   const log = vscode.window.createOutputChannel(vscode.l10n.t('Semantic Search'), { log: true });
+  reportSettingProblemsTo(log);
   const storeDir = path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'index');
   const models = new ModelManager(context, log);
   let model: ModelResolution = { missing: vscode.l10n.t('Looking for the model…') };
@@ -116,10 +117,7 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
       if (!indexer.paused) indexer.requestFull();
     }),
     vscode.commands.registerCommand('semanticSearch.showIndexInfo', async () => showIndexInfo(host, indexer, log)),
-    vscode.commands.registerCommand('semanticSearch.selectModelFolder', async () => {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Use this model folder') });
-      if (picked?.[0]) await vscode.workspace.getConfiguration('semanticSearch').update('modelPath', picked[0].fsPath, vscode.ConfigurationTarget.Global);
-    }),
+    vscode.commands.registerCommand('semanticSearch.selectModelFolder', () => models.chooseFolder()),
   );
 
   // Live index: watcher events and saves name the files to look at again; a branch switch rescans.
@@ -163,7 +161,7 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
     whenIndexed: async () => { await indexer.whenIdle(); return indexer.summary; },
     search: async (query, options) => {
       const s = readSettings();
-      return host.client().call('search', { query, options: { limit: s.maxResults, minScore: s.minScore, mode: searchMode(s, false), ...options } });
+      return host.client().call('search', { query, options: { limit: s.maxResults, minScore: s.minScore, mode: searchMode(s), ...options } });
     },
     info: async () => host.client().call('info', {}),
   };

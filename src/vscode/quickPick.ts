@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { SearchHit } from '../common/protocol/engine';
 import type { EngineHost } from './engineHost';
-import { openHit, searchWorkspace, toViewHit } from './search';
+import { openHit, partialWordsNote, searchLive, toViewHit } from './search';
 
 interface HitItem extends vscode.QuickPickItem {
   hit: SearchHit;
@@ -22,8 +22,10 @@ export interface IndexNote {
 export async function searchQuickPick(host: EngineHost, note: IndexNote, initialQuery = ''): Promise<void> {
   const qp = vscode.window.createQuickPick<HitItem>();
   const title = vscode.l10n.t('Semantic Search');
+  /** Whether the results shown ranked words by part of the index only. */
+  let partial = false;
   const showNote = () => {
-    const n = note.current();
+    const n = note.current() ?? (partial ? partialWordsNote() : undefined);
     qp.title = n ? `${title} — ${n}` : title;
   };
   showNote();
@@ -46,20 +48,22 @@ export async function searchQuickPick(host: EngineHost, note: IndexNote, initial
     }
     qp.busy = true;
     try {
-      const { hits } = await searchWorkspace(host, { query });
-      if (mine !== generation) return; // an answer to an older query
-      qp.items = hits.map((hit) => {
-        const v = toViewHit(hit);
-        return {
-          hit,
-          // Results are already ranked by meaning: they must not be filtered again by the typed letters.
-          alwaysShow: true,
-          label: `$(${hit.kind === 'markdown' ? 'markdown' : 'comment'}) ${v.title || v.fileName}`,
-          description: `${v.scoreLabel} · ${v.lang}`,
-          detail: `${hit.path}:${hit.startLine} — ${v.snippet.text}`,
-        };
+      // (an answer to an older query is not shown)
+      await searchLive(host, { query }, () => mine !== generation, ({ hits, wordsPartial }) => {
+        partial = !!wordsPartial;
+        showNote();
+        qp.items = hits.map((hit) => {
+          const v = toViewHit(hit);
+          return {
+            hit,
+            // Results are already ranked by meaning: they must not be filtered again by the typed letters.
+            alwaysShow: true,
+            label: `$(${hit.kind === 'markdown' ? 'markdown' : 'comment'}) ${v.title || v.fileName}`,
+            description: `${v.scoreLabel} · ${v.lang}`,
+            detail: `${hit.path}:${hit.startLine} — ${v.snippet.text}`,
+          };
+        });
       });
-      if (!hits.length) qp.items = [];
     } catch (e) {
       if (mine === generation) vscode.window.setStatusBarMessage(`$(error) ${(e as Error).message}`, 5000);
     } finally {

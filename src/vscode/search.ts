@@ -17,20 +17,38 @@ export interface SearchRequest {
 }
 
 /** Searches through the worker with the user's settings (result count, minimum score, hybrid ranking). */
-export async function searchWorkspace(host: EngineHost, req: SearchRequest): Promise<SearchResult> {
+export async function searchWorkspace(host: EngineHost, req: SearchRequest, partialWords = false): Promise<SearchResult> {
   const s = readSettings();
   const root = req.folder ? vscode.workspace.workspaceFolders?.find((f) => f.name === req.folder)?.uri.fsPath : undefined;
   return host.client().call('search', {
     query: req.query,
     options: {
       limit: (req.limit ?? s.maxResults) + (req.extra ?? 0),
-      mode: searchMode(s, false),
+      mode: searchMode(s),
       minScore: s.minScore,
       ...(req.kinds?.length ? { kinds: req.kinds } : {}),
       ...(root ? { root } : {}),
+      ...(partialWords ? { partialWords } : {}),
     },
   });
 }
+
+/**
+ * A live search (the panel, the quick pick): answered at once, even while a loaded index's words are still
+ * being indexed. `show` gets that answer and, if its word ranking was partial, the complete one after it,
+ * unless `stale()` says a newer query came first.
+ */
+export async function searchLive(host: EngineHost, req: SearchRequest, stale: () => boolean, show: (result: SearchResult) => void): Promise<void> {
+  const first = await searchWorkspace(host, req, true);
+  if (stale()) return;
+  show(first);
+  if (!first.wordsPartial) return;
+  const complete = await searchWorkspace(host, req);
+  if (!stale()) show(complete);
+}
+
+/** What a result list says while its word ranking is partial. */
+export const partialWordsNote = (): string => vscode.l10n.t('Word matches are still being loaded: the order may change in a moment.');
 
 const LANG_LABELS: Record<string, string> = { en: 'EN', ko: 'KO', ja: 'JA', zh: 'ZH', ru: 'RU' };
 
@@ -46,7 +64,7 @@ export function toViewHit(hit: SearchHit): ViewHit {
     title: hit.title,
     snippet: hit.snippet,
     kind: hit.kind,
-    lang: LANG_LABELS[hit.lang] ?? hit.lang.toUpperCase(),
+    lang: Object.hasOwn(LANG_LABELS, hit.lang) ? LANG_LABELS[hit.lang] : hit.lang.toUpperCase(),
     scoreLabel: similarity !== undefined ? `${Math.round(Math.max(0, similarity) * 100)} %` : vscode.l10n.t('word match'),
     scoreTitle: similarity !== undefined
       ? vscode.l10n.t('Closeness in meaning to your query (cosine similarity): 100 % is the same meaning, below 30 % is rarely related.')
@@ -62,7 +80,9 @@ export function toViewHit(hit: SearchHit): ViewHit {
 export async function openHit(hit: SearchHit, options: { preview?: boolean; preserveFocus?: boolean } = {}): Promise<vscode.TextEditor | undefined> {
   const uri = vscode.Uri.file(path.join(hit.root, ...hit.path.split('/')));
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder || path.relative(folder.uri.fsPath, uri.fsPath).startsWith('..')) return undefined;
+  const rel = folder && path.relative(folder.uri.fsPath, uri.fsPath);
+  // Only a `..` segment leads out of the folder: `..docs` is a folder inside it.
+  if (!rel || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return undefined;
   const start = new vscode.Position(Math.max(0, hit.startLine - 1), 0);
   const editor = await vscode.window.showTextDocument(uri, {
     preview: options.preview ?? false,

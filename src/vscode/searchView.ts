@@ -5,7 +5,7 @@ import type { SearchHit } from '../common/protocol/engine';
 import { parseViewMessage, type HostToView, type ViewCommand, type ViewSearch, type ViewStrings } from '../common/protocol/webview';
 import type { EngineHost } from './engineHost';
 import type { Indexer } from './indexer';
-import { openHit, searchWorkspace, toViewHit } from './search';
+import { openHit, partialWordsNote, searchLive, toViewHit } from './search';
 import { readSettings } from './settings';
 import { viewStateOf } from './viewState';
 
@@ -114,12 +114,17 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     }
     try {
       const similar = this.similar?.query === m.query ? this.similar : undefined;
-      const result = await searchWorkspace(this.host, { query: m.query, kinds: m.kinds, folder: m.folder, ...(similar ? { extra: SIMILAR_SOURCE_HITS } : {}) });
-      if (m.requestId < this.latestRequest) return; // a newer query is on its way
-      if (similar) result.hits = result.hits.filter((h) => !isFrom(h, similar)).slice(0, readSettings().maxResults);
-      this.answers.set(m.requestId, result.hits);
-      for (const id of this.answers.keys()) if (id < m.requestId - 5) this.answers.delete(id);
-      this.post({ type: 'results', requestId: m.requestId, query: m.query, hits: result.hits.map(toViewHit), ms: result.ms });
+      const request = { query: m.query, kinds: m.kinds, folder: m.folder, ...(similar ? { extra: SIMILAR_SOURCE_HITS } : {}) };
+      // A newer query is on its way: this answer is not shown.
+      await searchLive(this.host, request, () => m.requestId < this.latestRequest, (result) => {
+        if (similar) result.hits = result.hits.filter((h) => !isFrom(h, similar)).slice(0, readSettings().maxResults);
+        this.answers.set(m.requestId, result.hits);
+        for (const id of this.answers.keys()) if (id < m.requestId - 5) this.answers.delete(id);
+        this.post({
+          type: 'results', requestId: m.requestId, query: m.query, hits: result.hits.map(toViewHit), ms: result.ms,
+          ...(result.wordsPartial ? { hint: partialWordsNote() } : {}),
+        });
+      });
     } catch (e) {
       this.post({ type: 'error', requestId: m.requestId, message: (e as Error).message });
     }

@@ -1,29 +1,54 @@
 import * as vscode from 'vscode';
 import type { IndexOptions, SearchMode } from '../common/protocol/engine';
+import { checkSetting, SettingProblemLog, type SettingName, type SettingProblem, type SettingValue } from '../common/settingsSchema';
 
-/** The extension's settings (`semanticSearch.*`) for the workspace as a whole, read fresh each time. */
+/** The extension's settings (`semanticSearch.*`) for the workspace as a whole, read fresh each time and validated. */
 export interface Settings {
   maxResults: number;
   minScore: number;
   hybrid: boolean;
   threads: number;
   modelPath: string;
+  /** '' for the default (the hub). */
+  modelEndpoint: string;
+  /** '' for the commit this version was tested with. */
+  modelRevision: string;
+}
+
+const problems = new SettingProblemLog();
+let log: vscode.LogOutputChannel | undefined;
+
+/** Where a bad setting is reported: a log line, and a warning the first time each bad value is read. */
+export function reportSettingProblemsTo(channel: vscode.LogOutputChannel): void {
+  log = channel;
+}
+
+/** Reads `names` from `config`, each checked (see settingsSchema.ts); bad values are reported once per change. */
+function read<K extends SettingName>(config: vscode.WorkspaceConfiguration, names: readonly K[], scope: vscode.WorkspaceFolder | undefined): { [P in K]: SettingValue<P> } {
+  const found: SettingProblem[] = [];
+  const out = {} as { [P in K]: SettingValue<P> };
+  for (const name of names) {
+    const { value, problem } = checkSetting(name, config.get(name));
+    out[name] = value;
+    if (problem) found.push(problem);
+  }
+  const fresh = problems.fresh(scope?.uri.toString() ?? '', names.map((n) => `semanticSearch.${n}`), found);
+  for (const p of fresh) {
+    const where = scope ? ` (folder ${scope.name})` : '';
+    log?.warn(`Setting ${p.setting}${where} is ${p.value}, which is not ${p.expected}: ${p.used} is used instead.`);
+    if (log) void vscode.window.showWarningMessage(vscode.l10n.t('The setting {0} has an invalid value, {1}: {2} is used instead.', p.setting, p.value, p.used));
+  }
+  return out;
 }
 
 /** Reads the settings of the workspace as a whole (a folder's own file settings: {@link indexOptions}). */
 export function readSettings(): Settings {
-  const c = vscode.workspace.getConfiguration('semanticSearch');
-  return {
-    maxResults: c.get<number>('maxResults', 20),
-    minScore: c.get<number>('minScore', 0.2),
-    hybrid: c.get<boolean>('hybrid', true),
-    threads: c.get<number>('threads', 0),
-    modelPath: c.get<string>('modelPath', ''),
-  };
+  const names = ['maxResults', 'minScore', 'hybrid', 'threads', 'modelPath', 'modelEndpoint', 'modelRevision'] as const;
+  return read(vscode.workspace.getConfiguration('semanticSearch'), names, undefined);
 }
 
-export function searchMode(s: Settings, fullTextOnly: boolean): SearchMode {
-  return fullTextOnly ? 'fulltext' : s.hybrid ? 'hybrid' : 'vector';
+export function searchMode(s: Settings): SearchMode {
+  return s.hybrid ? 'hybrid' : 'vector';
 }
 
 /**
@@ -32,17 +57,12 @@ export function searchMode(s: Settings, fullTextOnly: boolean): SearchMode {
  * `files.exclude` and `search.exclude` (entries set to true; `when` clauses are not evaluated).
  */
 export function indexOptions(folder: vscode.WorkspaceFolder): IndexOptions {
-  const c = vscode.workspace.getConfiguration('semanticSearch', folder.uri);
+  const c = read(vscode.workspace.getConfiguration('semanticSearch', folder.uri), ['include', 'exclude', 'maxFileSize', 'useGitignore'], folder);
   const editorExcludes = ['files.exclude', 'search.exclude'].flatMap((key) => {
-    const value = vscode.workspace.getConfiguration(undefined, folder.uri).get<Record<string, unknown>>(key) ?? {};
-    return Object.entries(value).filter(([, on]) => on === true).map(([glob]) => glob.replace(/^\*\*\//, '**/'));
+    const value = vscode.workspace.getConfiguration(undefined, folder.uri).get<unknown>(key);
+    return value && typeof value === 'object' ? Object.entries(value).filter(([, on]) => on === true).map(([glob]) => glob) : [];
   });
-  return {
-    include: c.get<string[]>('include', []),
-    exclude: [...c.get<string[]>('exclude', []), ...editorExcludes],
-    maxFileSize: c.get<number>('maxFileSize', 1024 * 1024),
-    useGitignore: c.get<boolean>('useGitignore', true),
-  };
+  return { include: c.include, exclude: [...c.exclude, ...editorExcludes], maxFileSize: c.maxFileSize, useGitignore: c.useGitignore };
 }
 
 /** Settings whose change means a new scan of the workspace. */

@@ -49,9 +49,14 @@ describe('The first full index', () => {
     try {
       // The test host's smoke-test driver keeps notifications out of toasts (VS Code shows no toast while it
       // is on), so the notification is looked at in the notification center, where it is the same item.
-      await page.locator('.part.statusbar [id="status.notifications"]').first().click();
+      // The bell opens the center only when it holds a notification (else it says "No Notifications"), and the
+      // notification comes once the model is loaded: open the center until it shows it.
       const note = page.locator('.notifications-center .notification-list-item', { hasText: 'Semantic Search: indexing the workspace' });
-      await note.waitFor({ timeout: 60_000 });
+      await until('the indexing notification in the notification center', async () => {
+        if (await note.isVisible()) return true;
+        if (!(await page.locator('.notifications-center.visible').isVisible())) await page.locator('.part.statusbar [id="status.notifications"]').first().click();
+        return false;
+      }, 60_000, 500);
       await until('the notification says how far indexing is', async () =>
         /(Reading|Embedding) [\d,]+ \/ [\d,]+ (files|passages)/.test(await note.innerText({ timeout: 500 })), 30_000, 100);
       await page.screenshot({ path: path.join(resultsDir, 'first-index.png') });

@@ -174,7 +174,9 @@ suite('Multilingual Semantic Search', () => {
 
   test('without a model it searches by words, and by meaning again once the model is back', async function () {
     this.timeout(90_000);
-    await config().update('modelPath', vscode.Uri.joinPath(root, 'no-model-here').fsPath, vscode.ConfigurationTarget.Workspace);
+    // A machine-scoped setting: only the user's settings (a remote window: the machine's) can set it.
+    const original = config().inspect<string>('modelPath')?.globalValue;
+    await config().update('modelPath', vscode.Uri.joinPath(root, 'no-model-here').fsPath, vscode.ConfigurationTarget.Global);
     try {
       const hit = await eventually('a words-only answer', async () => {
         const first = (await api.search('database connection')).hits[0];
@@ -184,7 +186,7 @@ suite('Multilingual Semantic Search', () => {
       const info = await api.info();
       assert.ok(!info.model || info.model.dim === 0, `no vectors without a model: ${JSON.stringify(info.model)}`);
     } finally {
-      await config().update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+      await config().update('modelPath', original, vscode.ConfigurationTarget.Global);
     }
     const back = await eventually('ranking by meaning again', async () => {
       const first = (await api.search(DATABASE_QUERY_KO)).hits[0];

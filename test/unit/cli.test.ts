@@ -58,6 +58,28 @@ describe('command line', () => {
     assert.match(r.stdout, /^ 1\. notes\.md:1 {2}\d\.\d{3} {2}\[markdown, en\]\n {4}Notes\n {4}The cache and the memory\./);
   });
 
+  it('escapes control characters of file names, titles, text and skip reasons in readable output', () => {
+    const hostile = tempDir('ss cli hostile ');
+    const esc = '\x1b';
+    writeTree(hostile, {
+      [`docs/${esc}[31mred${esc}[0m\u202eevil.md`]: `# Title ${esc}]0;pwned\x07 bell\n\nThe cache ${esc}[2J clears\b\b the memory\r and \u202egnirts \x9b1m too.\n`,
+      [`bin\r${esc}[2Kary.md`]: Buffer.from([0x23, 0x00, 0x01]),
+    });
+    const hostileStore = path.join(tempDir(), 'store');
+    const idx = cli('index', hostile, '--model', models.concept, '--store', hostileStore);
+    assert.equal(idx.code, 0, idx.stderr);
+    const r = cli('search', 'cache memory', '--model', models.concept, '--store', hostileStore, '--limit', '1');
+    assert.equal(r.code, 0, r.stderr);
+    for (const out of [idx.stdout, idx.stderr, r.stdout]) {
+      // Nothing a terminal acts on: C0 controls other than the line ends we print, DEL, C1, bidi overrides.
+      assert.doesNotMatch(out, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u, JSON.stringify(out));
+    }
+    assert.match(idx.stdout, /bin\\x0d\\x1b\[2Kary\.md: binary file/);
+    assert.match(r.stdout, /docs\/\\x1b\[31mred\\x1b\[0m\\u202eevil\.md:1 /);
+    assert.match(r.stdout, /Title \\x1b\]0;pwned\\x07 bell/);
+    assert.match(r.stdout, /The cache \\x1b\[2J clears\\x08\\x08 the memory and \\u202egnirts \\x9b1m too\./);
+  });
+
   it('fails with one clear sentence on a missing or wrong model, or an unusable store', () => {
     const bad = tempDir();
     writeFileSync(path.join(bad, 'file.txt'), 'not a folder');

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { scriptLanguage } from '../../src/common/language';
 import { parseViewMessage } from '../../src/common/protocol/webview';
 import { buildSnippet } from '../../src/common/snippet';
+import { escapeControl } from '../../src/common/terminalText';
 import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 
 describe('buildSnippet', () => {
@@ -62,5 +63,13 @@ describe('parseViewMessage', () => {
     ]) {
       assert.equal(parseViewMessage(bad), undefined, JSON.stringify(bad)?.slice(0, 80));
     }
+  });
+});
+
+describe('escapeControl', () => {
+  it('shows what a terminal would act on as escapes and leaves every script as it is', () => {
+    assert.equal(escapeControl('데이터베이스 設定 データ Ünïcödé — “quoted” 🚀'), '데이터베이스 設定 データ Ünïcödé — “quoted” 🚀');
+    assert.equal(escapeControl('a\x1b[31mb\x07c\bd\re\nf\tg\x7fh\x9bi\u202ej\u2066k\u2028l'),
+      'a\\x1b[31mb\\x07c\\x08d\\x0de\\x0af\\x09g\\x7fh\\x9bi\\u202ej\\u2066k\\u2028l');
   });
 });

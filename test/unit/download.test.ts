@@ -11,7 +11,7 @@ import {
   type DownloadOptions, type DownloadProgress,
 } from '../../src/vscode/model/download';
 import { DownloadError, parseContentRange, sha256FromEtag } from '../../src/vscode/model/httpGet';
-import { HubServer, readTree, sha256, type Behaviour } from './fixtures/download/hubServer';
+import { HUB_COMMIT, HubServer, readTree, sha256, type Behaviour } from './fixtures/download/hubServer';
 import { models, repoRoot, tempDir } from './helpers';
 
 const ONNX = 'onnx/model_quantized.onnx';
@@ -249,6 +249,51 @@ describe('downloadModel against a local hub', () => {
     hub.reset({});
     await downloadModel(options());
     assert.equal(hub.served.length, 0);
+  });
+
+  it("verifies every file of a custom revision against the hub API's hashes when the mirror sends no hash headers", async () => {
+    serve({ linked: false });
+    await downloadModel(options());
+    assertSameFiles(dest);
+    const apiAt = hub.served.findIndex((r) => r.path === `/api/models/${MODEL.repo}/revision/${REVISION}`);
+    assert.equal(apiAt, 0, `the file list with its hashes comes first: ${hub.served.map((r) => r.path).join(', ')}`);
+    for (const tampered of [ONNX, 'config.json', 'tokenizer.json']) {
+      for (const dir of [dest, `${dest}.partial`]) rmSync(dir, { recursive: true, force: true });
+      serve({ linked: false, tamper: [tampered] });
+      const e = await failure(downloadModel(options()));
+      assert.equal(e.code, 'corrupt', tampered);
+      assert.match(e.message, new RegExp(`^${path.posix.basename(tampered).replace('.', '\\.')} is corrupt: expected (sha256|git blob) [0-9a-f]{40,64}, got [0-9a-f]{40,64}\\.$`));
+      assert.ok(!existsSync(dest), `nothing kept of a download with a tampered ${tampered}`);
+    }
+  });
+
+  it('downloads a branch at the commit the hub API resolves it to, whose hashes it gave', async () => {
+    serve({ linked: false });
+    await downloadModel(options({ revision: 'main' }));
+    assertSameFiles(dest);
+    assert.ok(hub.requestsFor(ONNX).every((r) => r.path === `/${MODEL.repo}/resolve/${HUB_COMMIT}/${ONNX}`), hub.requestsFor(ONNX)[0].path);
+    const manifest = JSON.parse(readFileSync(path.join(dest, MANIFEST_FILE), 'utf8')) as DownloadManifest;
+    assert.deepEqual([manifest.revision, manifest.commit], ['main', HUB_COMMIT]);
+  });
+
+  it('refuses a custom revision whose hashes the server does not give, before downloading anything', async () => {
+    for (const api of ['missing', 'broken', 'no-hashes'] as const) {
+      serve({ api });
+      const e = await failure(downloadModel(options({ revision: 'refs/pr/1' })));
+      assert.equal(e.code, 'unverified', api);
+      assert.match(e.message, /^The files of revision refs\/pr\/1 cannot be verified, so none was downloaded: [^.]*\(.+\)\.$/, `${api}: ${e.message}`);
+      assert.equal(e.message.split('. ').length, 1, 'one sentence');
+      assert.deepEqual(hub.served.map((r) => r.path), [`/api/models/${MODEL.repo}/revision/refs/pr/1`], api);
+      assert.ok(!existsSync(dest) && !existsSync(`${dest}.partial`));
+    }
+  });
+
+  it('needs no hub API for files whose hashes are known in advance (the pinned revision)', async () => {
+    serve({ api: 'missing', linked: false });
+    const expected = Object.fromEntries(MODEL.files.map((f) => [f, { size: tiny.get(f)!.length, sha256: sha256(tiny.get(f)!) }]));
+    await downloadModel(options({ expected }));
+    assertSameFiles(dest);
+    assert.ok(hub.served.every((r) => !r.path.startsWith('/api/')));
   });
 
   it('refuses to share the staging folder with a running download, and takes over a stale lock', async () => {

@@ -77,6 +77,13 @@ export interface SearchOptions {
   root?: string;
   /** Only hits under this folder (relative to a root, '/' separators). */
   pathPrefix?: string;
+  /**
+   * Answer at once while a stored index's words are still being indexed in the background (right after it is
+   * loaded), ranking by the words indexed so far; the result then says so ({@link SearchResult.wordsPartial}).
+   * Without it a search waits for the words, so the same query on the same index always gives the same list.
+   * For live searches while typing; the CLI and API callers leave it unset.
+   */
+  partialWords?: boolean;
 }
 
 /** One ranked result. */
@@ -112,6 +119,8 @@ export interface SearchResult {
   hits: SearchHit[];
   mode: SearchMode;
   ms: number;
+  /** Only with {@link SearchOptions.partialWords}: the words were ranked by the part of the index ready so far. */
+  wordsPartial?: true;
 }
 
 /** What the index holds (for "show index info"). */

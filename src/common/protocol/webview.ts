@@ -54,6 +54,7 @@ export interface ViewStrings {
 export type HostToView =
   | { type: 'init'; strings: ViewStrings; state: ViewState }
   | { type: 'state'; state: ViewState }
+  /** `hint`: a note on these results, e.g. that their word ranking is partial and a complete one follows. */
   | { type: 'results'; requestId: number; query: string; hits: ViewHit[]; ms: number; hint?: string }
   | { type: 'error'; requestId: number; message: string }
   | { type: 'setQuery'; query: string };

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as transformers from '@huggingface/transformers';
 import { AutoModel, AutoTokenizer, env, PreTrainedTokenizer, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
 import { EngineError } from '../../common/errors';
+import { hashModelFiles } from './modelHashCache';
 import { installUnigram, type UnigramModel } from './unigram';
 
 /** onnx file suffixes of the Hugging Face layout, in the order we prefer them (int8 first). */
@@ -23,15 +24,21 @@ export interface ModelFiles {
   subfolder: string;
   dtype: (typeof DTYPES)[number]['dtype'];
   onnxFile: string;
-  /** Stable identity of the weights and tokenizer: an index built with another id is rebuilt. */
+  /**
+   * Identity of the weights, the tokenizer and the config, from their content: an index built with another
+   * id is rebuilt, so new weights never meet the old vectors (even at the same size and modification time).
+   */
   id: string;
+  /** Bytes read to identify the model; 0 when every file's hash was cached (see modelHashCache.ts). */
+  hashedBytes: number;
 }
 
 /**
  * Checks that `dir` is a local sentence-embedding model folder (config.json, tokenizer.json, an .onnx file)
- * and picks the int8 weights when present, fp32 otherwise.
+ * and picks the int8 weights when present, fp32 otherwise. `cacheDir` (the index folder) keeps the files'
+ * hashes for the next start; `updateCache: false` only reads it (a process that does not write the index).
  */
-export function resolveModelFiles(dir: string): ModelFiles {
+export function resolveModelFiles(dir: string, options: { cacheDir?: string; updateCache?: boolean } = {}): ModelFiles {
   const abs = path.resolve(dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) {
     throw new EngineError('model-missing', `Model folder not found: ${abs}.`);
@@ -48,11 +55,10 @@ export function resolveModelFiles(dir: string): ModelFiles {
     for (const { dtype, suffix } of DTYPES) {
       const onnxFile = `model${suffix}.onnx`;
       if (!names.has(onnxFile)) continue;
-      const hash = createHash('sha256');
-      hash.update(readFileSync(path.join(abs, 'config.json')));
-      hash.update(readFileSync(path.join(abs, 'tokenizer.json')));
-      hash.update(`${subfolder}/${onnxFile}:${statSync(path.join(folder, onnxFile)).size}`);
-      return { dir: abs, subfolder, dtype, onnxFile, id: `${path.basename(abs)}@${hash.digest('hex').slice(0, 16)}` };
+      const files = [path.join(abs, 'config.json'), path.join(abs, 'tokenizer.json'), path.join(folder, onnxFile)];
+      const { sha256, hashedBytes } = hashModelFiles(files, options.cacheDir, options.updateCache ?? true);
+      const id = createHash('sha256').update(`${sha256[0]} ${sha256[1]} ${subfolder}/${onnxFile} ${sha256[2]}`).digest('hex').slice(0, 16);
+      return { dir: abs, subfolder, dtype, onnxFile, id: `${path.basename(abs)}@${id}`, hashedBytes };
     }
   }
   throw new EngineError('model-invalid', `${abs} is not a model folder: no onnx/model_quantized.onnx or onnx/model.onnx in it.`);
@@ -79,8 +85,9 @@ export class Embedder {
     readonly maxTokens: number,
   ) {}
 
-  static async load(dir: string, threads = defaultThreads()): Promise<Embedder> {
-    const files = resolveModelFiles(dir);
+  /** Loads the model of a folder, or of the files {@link resolveModelFiles} found in one. */
+  static async load(folder: string | ModelFiles, threads = defaultThreads()): Promise<Embedder> {
+    const files = typeof folder === 'string' ? resolveModelFiles(folder) : folder;
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     let tokenizer: PreTrainedTokenizer, model: PreTrainedModel;

@@ -1,7 +1,7 @@
 import { count, create, insertMultiple, remove, search, type AnyOrama } from '@orama/orama';
 import type { ChunkKind } from '../../common/types';
 import { FlatVectorIndex, type StoredVectors, type VectorSource } from './flatVectorIndex';
-import { createFullTextTokenizer } from './fullTextTokenizer';
+import { createFullTextTokenizer, indexedWord } from './fullTextTokenizer';
 
 /** A chunk as the engine keeps it: where it is, what it says, and the hash of its embedded text. */
 export interface ChunkRecord {
@@ -190,10 +190,15 @@ export class ChunkIndex {
     if ('halves' in vectors) this.vectors?.putStored(vectors);
     else vectors.forEach((v, hash) => this.putVector(hash, v));
     this.addVectors(records);
+    this.wordsLoading = true;
     this.fullTextReady = (async () => {
-      for (let i = 0; i < records.length; i += LOAD_SLICE) {
-        await new Promise((resolve) => setImmediate(resolve));
-        await insertMultiple(this.db, records.slice(i, i + LOAD_SLICE).map(fullTextDoc), LOAD_SLICE);
+      try {
+        for (let i = 0; i < records.length; i += LOAD_SLICE) {
+          await new Promise((resolve) => setImmediate(resolve));
+          await insertMultiple(this.db, records.slice(i, i + LOAD_SLICE).map(fullTextDoc), LOAD_SLICE);
+        }
+      } finally {
+        this.wordsLoading = false;
       }
       this.assertComplete('loading');
     })();
@@ -203,6 +208,12 @@ export class ChunkIndex {
 
   /** Resolves when the full-text part of a loaded index is built. */
   fullTextReady: Promise<void> = Promise.resolve();
+  private wordsLoading = false;
+
+  /** Whether every chunk's words are indexed (false while a loaded index's full text is built in the background). */
+  get fullTextComplete(): boolean {
+    return !this.wordsLoading;
+  }
 
   private addVectors(records: readonly ChunkRecord[]): void {
     for (const r of records) {
@@ -281,17 +292,25 @@ export class ChunkIndex {
     const n = this.count;
     const out = new Map<string, number>();
     if (!n) return out;
+    // Orama's statistics are plain objects keyed by word: only own properties are words (see indexedWord).
+    const own = (o: Record<string, number> | undefined, word: string) => (o && Object.hasOwn(o, word) && typeof o[word] === 'number' ? o[word] : undefined);
+    const docs = count(this.db);
     // Per property, the indexed words to look for, each with how many query words it counts for and its IDF.
     const lookups = FULL_TEXT_PROPERTIES.map((prop) => {
       const counts = new Map<string, number>();
       const add = (w: string) => counts.set(w, (counts.get(w) ?? 0) + 1);
-      for (const w of words) if (index.tokenOccurrences[prop][w]) add(w);
-      if (prefix) for (const w of wordsUnder(index.indexes[prop].node, prefix, MAX_PREFIX_WORDS)) add(w);
-      const avgLength = index.avgFieldLength[prop];
+      for (const w of words) if (own(index.tokenOccurrences[prop], indexedWord(w))) add(indexedWord(w));
+      if (prefix) for (const w of wordsUnder(index.indexes[prop].node, indexedWord(prefix), MAX_PREFIX_WORDS)) add(w);
+      // Orama updates the average field length by a running mean, whose last bits depend on the order chunks
+      // were added and removed in; the average of the exact (integer) total does not, so a live index and the
+      // same index loaded again score alike.
+      const avgLength = docs ? Math.round(index.avgFieldLength[prop] * docs) / docs : 0;
       return {
         prop, boost: FULL_TEXT_BOOST[prop], lengths: index.fieldLengths[prop], frequencies: index.frequencies[prop], avgLength,
-        words: [...counts].map(([word, times]) => {
-          const df = index.tokenOccurrences[prop][word] ?? 0;
+        // In one order (a word's place in Orama's tree depends on when it was first added), so that the
+        // floating-point sums below are the same whatever the history of the index.
+        words: [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([word, times]) => {
+          const df = own(index.tokenOccurrences[prop], word) ?? 0;
           return { word, times, df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
         }),
       };
@@ -305,7 +324,7 @@ export class ChunkIndex {
         const tfs = l.frequencies[doc];
         if (!tfs) continue;
         for (const w of l.words) {
-          const tf = tfs[w.word];
+          const tf = own(tfs, w.word);
           if (tf !== undefined) score += w.times * bm25(w.idf, tf, l.lengths[doc], l.avgLength) * l.boost;
         }
       }
@@ -322,16 +341,18 @@ export class ChunkIndex {
       for (const w of l.words) {
         if (w.df > rare) continue;
         for (const doc of postingsOf(index.indexes[l.prop].node, w.word) ?? []) {
-          const tf = l.frequencies[doc]?.[w.word] ?? 0;
+          const tf = own(l.frequencies[doc], w.word) ?? 0;
           found.set(doc, (found.get(doc) ?? 0) + w.times * bm25(w.idf, tf, l.lengths[doc], l.avgLength) * l.boost);
         }
       }
     }
-    const ranked = [...found].sort((a, b) => b[1] - a[1]);
+    // Equal scores go by chunk id, not by internal id (the order chunks were added in).
+    const idOf = (doc: number) => store.internalIdToId[doc - 1];
+    const ranked = [...found].sort((a, b) => b[1] - a[1] || (idOf(a[0]) < idOf(b[0]) ? -1 : 1));
     let added = 0;
     for (const [doc] of ranked) {
       if (added >= more) break;
-      const id = store.internalIdToId[doc - 1];
+      const id = idOf(doc);
       if (id === undefined || out.has(id) || !this.kindOf.has(doc)) continue;
       out.set(id, scoreOf(doc));
       added++;
@@ -345,9 +366,12 @@ export class ChunkIndex {
     return doc === undefined ? undefined : this.kindOf.get(doc);
   }
 
-  /** Chunks by BM25 over title and text, best first; any query word may match (prefix matches count). */
-  async fullTextSearch(term: string, limit: number, filter: IndexFilter = {}): Promise<ScoredId[]> {
-    await this.fullTextReady;
+  /**
+   * Chunks by BM25 over title and text, best first; any query word may match (prefix matches count). Waits
+   * for a loaded index's words unless `partial`, which answers from the words indexed so far.
+   */
+  async fullTextSearch(term: string, limit: number, filter: IndexFilter = {}, partial = false): Promise<ScoredId[]> {
+    if (!partial) await this.fullTextReady;
     const res = await search(this.db, {
       term,
       properties: FULL_TEXT_PROPERTIES,

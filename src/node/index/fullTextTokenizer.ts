@@ -39,11 +39,21 @@ export function typedPrefix(query: string): string | undefined {
   return last.segment;
 }
 
-/** An Orama tokenizer component using {@link fullTextTokens}. */
+/**
+ * The form a word is indexed under. Orama keeps its per-word statistics in plain objects, where a word that
+ * names a property of Object.prototype finds the prototype's member instead of nothing (`constructor` counts
+ * as a string, `__proto__` cannot be stored at all); after lower-casing only those two can occur. They get a
+ * suffix no segmented word ends with, at index and query time alike.
+ */
+export function indexedWord(word: string): string {
+  return word in Object.prototype ? `${word}\u0000` : word;
+}
+
+/** An Orama tokenizer component using {@link fullTextTokens}, in the {@link indexedWord} form. */
 export function createFullTextTokenizer(): Tokenizer {
   return {
     language: 'multilingual',
     normalizationCache: new Map(),
-    tokenize: (raw: string) => fullTextTokens(raw),
+    tokenize: (raw: string) => fullTextTokens(raw).map(indexedWord),
   };
 }

@@ -16,7 +16,7 @@ const ALIASES: Record<string, string> = {
 
 /** The lexical rules for a language id from languageForPath (VS Code ids and a few aliases), or undefined. */
 export function languageSpec(languageId: string): LanguageSpec | undefined {
-  return SPECS[ALIASES[languageId] ?? languageId];
+  return ownValue(SPECS, ownValue(ALIASES, languageId) ?? languageId);
 }
 
 const BY_EXTENSION: Record<string, string> = {};
@@ -90,13 +90,18 @@ const BY_NAME: Record<string, string> = {
 /** Language id (e.g. 'typescript', 'python') for a file path by extension/basename, or undefined if not a code file we read comments from. */
 export function languageForPath(filePath: string): string | undefined {
   const base = (filePath.split(/[\\/]/).pop() ?? '').toLowerCase();
-  const named = BY_NAME[base];
+  const named = ownValue(BY_NAME, base);
   if (named) return named;
   // `Dockerfile.dev`, `Makefile.inc`: the kind is in the name, not the extension.
   if (/^(?:docker|container)file\./.test(base)) return 'dockerfile';
   if (/^(?:gnu)?makefile\./.test(base)) return 'makefile';
   const dot = base.lastIndexOf('.');
-  return dot > 0 ? BY_EXTENSION[base.slice(dot + 1)] : undefined;
+  return dot > 0 ? ownValue(BY_EXTENSION, base.slice(dot + 1)) : undefined;
+}
+
+/** `table[key]` when it is the table's own entry: a file named `constructor` is not the Object function's language. */
+function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** Every language id languageForPath can return (for tests and settings). */

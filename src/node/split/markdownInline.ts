@@ -459,7 +459,7 @@ function stripEmphasis(m: string, off: number, str: string): string {
 function decodeEntities(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z]{2,8}));/g, (m, dec?: string, hex?: string, name?: string) => {
-    if (name !== undefined) return ENTITIES[name] ?? m;
+    if (name !== undefined) return Object.hasOwn(ENTITIES, name) ? ENTITIES[name]! : m; // `&valueOf;` is no entity
     const cp = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
     return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : m;
   });

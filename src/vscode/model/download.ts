@@ -8,6 +8,9 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { acquireLock, removeLeftovers, replaceFolder } from './atomicFolder';
 import { abortError, DownloadError, openResponse, parseContentRange, sha256FromEtag, statusError } from './httpGet';
+import { fetchRevisionListing, type ExpectedFile } from './hubListing';
+
+export type { ExpectedFile } from './hubListing';
 
 /** Where the model comes from when nothing is configured. */
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -51,11 +54,6 @@ export interface DownloadProgress {
   overallTotal?: number;
 }
 
-export interface ExpectedFile {
-  size?: number;
-  sha256?: string;
-}
-
 export interface DownloadOptions {
   /** e.g. https://huggingface.co or a mirror with the same URL layout. */
   endpoint: string;
@@ -66,7 +64,11 @@ export interface DownloadOptions {
   dest: string;
   signal?: AbortSignal;
   onProgress?: (p: DownloadProgress) => void;
-  /** Sizes and hashes that win over what the server states. */
+  /**
+   * Sizes and hashes known in advance (the pinned revision's). Files without a SHA-256 here are checked
+   * against the hashes the hub's API lists for the revision; a revision without that list is refused.
+   * Whatever the server states in its headers must match too.
+   */
   expected?: Readonly<Record<string, ExpectedFile>>;
   /** Give up after this long without data; 30 s by default. */
   idleTimeoutMs?: number;
@@ -101,8 +103,9 @@ export function fileUrl(endpoint: string, repo: string, revision: string, file: 
 
 /**
  * Downloads `files` of `repo` at `revision` into `dest`: resumable (partial files are kept in `<dest>.partial/`
- * and continued with a Range request), verified (size and SHA-256 when known), and moved into place only when
- * every file is complete. Does nothing if `dest` already holds this download.
+ * and continued with a Range request), verified (every file against the size and hash known in advance or
+ * listed by the hub, and those the server states), and moved into place only when every file is complete.
+ * Does nothing if `dest` already holds this download.
  */
 export async function downloadModel(options: DownloadOptions): Promise<void> {
   const { dest, signal } = options;
@@ -113,19 +116,29 @@ export async function downloadModel(options: DownloadOptions): Promise<void> {
   try {
     if (checkModelFolder(dest, options).ok) return;
     await removeLeftovers(dest);
+    const known = options.expected ?? {};
+    const listing = options.files.some((f) => !known[f]?.sha256)
+      ? await fetchRevisionListing({ ...options, idleTimeoutMs: options.idleTimeoutMs ?? 30_000, maxRedirects: options.maxRedirects ?? 5 })
+      : undefined;
+    // A branch or tag is fetched at the commit whose hashes were listed, in case it moves meanwhile.
+    const job: DownloadOptions = {
+      ...options,
+      revision: listing?.commit ?? options.revision,
+      expected: Object.fromEntries(options.files.map((f) => [f, { ...listing?.files[f], ...known[f] }])),
+    };
     const staging = `${dest}.partial`;
-    await prepareStaging(staging, options);
+    await prepareStaging(staging, job);
     const records: DownloadManifest['files'] = {};
-    let commit: string | undefined;
+    let commit = listing?.commit;
     const sizes = new Map<string, number>();
     for (const file of options.files) {
-      const size = options.expected?.[file]?.size;
+      const size = job.expected?.[file]?.size;
       if (size !== undefined) sizes.set(file, size);
     }
     let done = 0;
     const overallTotal = () => (options.files.every((f) => sizes.has(f)) ? [...sizes.values()].reduce((a, b) => a + b, 0) : undefined);
     for (const file of options.files) {
-      const result = await fetchFile(options, staging, file, (receivedBytes, totalBytes) => {
+      const result = await fetchFile(job, staging, file, (receivedBytes, totalBytes) => {
         if (totalBytes !== undefined) sizes.set(file, totalBytes);
         unlock.touch();
         options.onProgress?.({ file, receivedBytes, totalBytes, overallReceived: done + receivedBytes, overallTotal: overallTotal() });
@@ -217,7 +230,7 @@ async function fetchFile(
   // Finished and verified in an earlier attempt; rehash because the manifest needs the hash anyway.
   if (existsSync(finalPath)) {
     const size = statSync(finalPath).size, sha256 = await hashFile(finalPath);
-    if ((expected.size ?? size) === size && (expected.sha256?.toLowerCase() ?? sha256) === sha256) {
+    if (!(await mismatch(finalPath, size, sha256))) {
       progress(size, size);
       return { size, sha256 };
     }
@@ -297,18 +310,30 @@ async function fetchFile(
   throw new DownloadError('http', `The server kept answering Range requests for ${file} inconsistently.`);
 
   async function finish(size: number, sha256: string, statedSize?: number, statedSha?: string, commit?: string) {
-    const wantSize = expected.size ?? statedSize;
-    const wantSha = expected.sha256?.toLowerCase() ?? sha256FromEtag(statedSha);
-    const name = path.posix.basename(file);
-    const problem = wantSize !== undefined && size !== wantSize
-      ? `${name} is corrupt: expected ${wantSize} bytes, got ${size}.`
-      : wantSha !== undefined && sha256 !== wantSha ? `${name} is corrupt: expected sha256 ${wantSha}, got ${sha256}.` : undefined;
+    const problem = await mismatch(part, size, sha256, statedSize, sha256FromEtag(statedSha));
     if (problem) {
       await rm(part, { force: true });
       throw new DownloadError('corrupt', problem);
     }
     await rename(part, finalPath);
     return { size, sha256, ...(commit ? { commit } : {}) };
+  }
+
+  /** Why the file at `p` is not the one expected, or stated by the server: a sentence, or undefined when it is. */
+  async function mismatch(p: string, size: number, sha256: string, statedSize?: number, statedSha?: string): Promise<string | undefined> {
+    const name = path.posix.basename(file);
+    for (const want of [expected.size, statedSize]) {
+      if (want !== undefined && size !== want) return `${name} is corrupt: expected ${want} bytes, got ${size}.`;
+    }
+    for (const want of [expected.sha256?.toLowerCase(), statedSha]) {
+      if (want !== undefined && sha256 !== want) return `${name} is corrupt: expected sha256 ${want}, got ${sha256}.`;
+    }
+    const blob = expected.gitBlobSha1?.toLowerCase();
+    if (blob !== undefined) {
+      const actual = await gitBlobOf(p, size);
+      if (actual !== blob) return `${name} is corrupt: expected git blob ${blob}, got ${actual}.`;
+    }
+    return undefined;
   }
 }
 
@@ -367,6 +392,13 @@ async function hashInto(hash: Hash, p: string): Promise<void> {
 
 async function hashFile(p: string): Promise<string> {
   const hash = createHash('sha256');
+  await hashInto(hash, p);
+  return hash.digest('hex');
+}
+
+/** Git's id of the file: the SHA-1 of `blob <size>\0` followed by its content. */
+async function gitBlobOf(p: string, size: number): Promise<string> {
+  const hash = createHash('sha1').update(`blob ${size}\0`);
   await hashInto(hash, p);
   return hash.digest('hex');
 }

@@ -16,6 +16,7 @@ export type DownloadErrorCode =
   | 'interrupted'
   | 'redirects'
   | 'corrupt'
+  | 'unverified'
   | 'busy'
   | 'invalid'
   | 'io';

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { readSettings } from '../settings';
 import { checkModelFolder, DEFAULT_ENDPOINT, downloadModel, MODEL, MODEL_FILES_AT_REVISION, type DownloadProgress } from './download';
 import { DownloadError } from './httpGet';
 
@@ -61,8 +62,7 @@ export class ModelManager implements vscode.Disposable {
   }
 
   async resolve(options: ResolveOptions): Promise<ModelResolution> {
-    const config = vscode.workspace.getConfiguration('semanticSearch');
-    const modelPath = expandHome(config.get<string>('modelPath', '').trim());
+    const modelPath = expandHome(readSettings().modelPath);
     if (modelPath) {
       if (looksLikeModel(modelPath)) return this.ready(modelPath, 'setting');
       return this.missing(vscode.l10n.t('The folder in the setting semanticSearch.modelPath is not a model folder (it needs config.json, tokenizer.json and onnx/): {0}', modelPath));
@@ -82,13 +82,36 @@ export class ModelManager implements vscode.Disposable {
     return this.download;
   }
 
+  /**
+   * "Choose Model Folder…": the folder goes into `semanticSearch.modelPath`. The setting is machine-scoped and
+   * written as a user setting, which a remote window (SSH, WSL, containers, code-server) keeps in the remote
+   * machine's settings: where this extension, running on that machine, reads it. A folder that is not a model
+   * is refused with a sentence.
+   */
+  async chooseFolder(): Promise<void> {
+    const current = readSettings().modelPath;
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: vscode.l10n.t('Use this model folder'),
+      ...(current ? { defaultUri: vscode.Uri.file(expandHome(current)) } : {}),
+    });
+    const dir = picked?.[0]?.fsPath;
+    if (!dir) return;
+    if (!looksLikeModel(dir)) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0} is not a model folder: it needs config.json, tokenizer.json and onnx/.', dir));
+      return;
+    }
+    try {
+      await vscode.workspace.getConfiguration('semanticSearch').update('modelPath', dir, vscode.ConfigurationTarget.Global);
+      this.log.info(`Model folder chosen: ${dir}`);
+    } catch (e) {
+      this.log.error(`The model folder could not be saved in the settings: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('The model folder could not be saved in the settings: {0}', (e as Error).message));
+    }
+  }
+
   private source(): { endpoint: string; repo: string; revision: string } {
-    const config = vscode.workspace.getConfiguration('semanticSearch');
-    return {
-      endpoint: config.get<string>('modelEndpoint', '').trim() || DEFAULT_ENDPOINT,
-      repo: MODEL.repo,
-      revision: config.get<string>('modelRevision', '').trim() || MODEL.revision,
-    };
+    const s = readSettings();
+    return { endpoint: s.modelEndpoint || DEFAULT_ENDPOINT, repo: MODEL.repo, revision: s.modelRevision || MODEL.revision };
   }
 
   private async runDownload(source: { endpoint: string; repo: string; revision: string }, token?: vscode.CancellationToken): Promise<ModelResolution> {
@@ -112,7 +135,8 @@ export class ModelManager implements vscode.Disposable {
               files: MODEL.files,
               dest,
               signal: controller.signal,
-              // The pinned table is only true for the pinned commit; other revisions rely on the server's headers.
+              // The pinned table is only true for the pinned commit; other revisions are checked against the
+              // hashes the hub's API lists for them (and refused where it lists none).
               expected: source.revision === MODEL.revision ? MODEL_FILES_AT_REVISION : undefined,
               onProgress: (p) => {
                 const percent = percentOf(p);
