@@ -17,7 +17,7 @@ import { ChunkIndex, type ChunkRecord } from './index/chunkIndex';
 import { fullTextTokens, typedPrefix } from './index/fullTextTokenizer';
 import { deleteSnapshot, loadSnapshot, removeDeadWritersFiles, saveSnapshot, sha256, storedGeneration, type FileRecord, type LoadResult } from './index/persist';
 import { StoreLock, type LockOwner } from './index/storeLock';
-import { applyChanges, diffFiles, embedNewTexts, isEmpty, noteRead, type Changes, type Found, type IndexState, type ReadFile, type Scan } from './indexSteps';
+import { applyChanges, diffFiles, embedNewTexts, isEmpty, noteRead, recordedMtime, type Changes, type Found, type IndexState, type ReadFile, type Scan } from './indexSteps';
 import { SplitTimeout } from './split/budget';
 import { splitFile } from './split/splitFile';
 
@@ -176,8 +176,9 @@ export class Engine {
       if (token?.isCancellationRequested) throw new EngineError('cancelled', 'Indexing was cancelled.');
     };
     const scan = await this.scan(request, onProgress, checkCancel);
-    const { toRead, changes } = diffFiles(this.files, scan);
+    const { toRead, recheck, changes } = diffFiles(this.files, scan);
     await this.readChanged(scan, toRead, changes, onProgress, checkCancel);
+    const rechanged = await this.readChanged(scan, recheck, changes, undefined, checkCancel);
     const embedded = this.embedder
       ? await embedNewTexts(changes.changed, this.chunkIndex, this.embedder, (p) => { checkCancel(); onProgress?.(p); })
       : { embedded: 0, reused: 0, paddingWaste: 0 };
@@ -189,7 +190,7 @@ export class Engine {
     const rebuiltBecause = this.rebuildReason;
     this.rebuildReason = undefined;
     return {
-      files: this.files.size, chunks: this.chunks.size, embedded: embedded.embedded, reused: embedded.reused, read: toRead.length,
+      files: this.files.size, chunks: this.chunks.size, embedded: embedded.embedded, reused: embedded.reused, read: toRead.length + rechanged,
       removed: new Set(changes.dropFiles).size, skipped: scan.skipped, paddingWaste: embedded.paddingWaste,
       ...(rebuiltBecause ? { rebuiltBecause } : {}), ms: Math.round(performance.now() - t0),
     };
@@ -231,14 +232,19 @@ export class Engine {
     return scan;
   }
 
-  /** Reads the new and changed files, noting for each whether it changed, was only touched, or cannot be used. */
-  private async readChanged(scan: Scan, toRead: Found[], changes: Changes, onProgress: ((p: IndexProgress) => void) | undefined, checkCancel: () => void): Promise<void> {
+  /**
+   * Reads the new and changed files (or those to recheck), noting for each whether it changed, was only
+   * touched, or cannot be used. Gives how many changed or cannot be used.
+   */
+  private async readChanged(scan: Scan, toRead: Found[], changes: Changes, onProgress: ((p: IndexProgress) => void) | undefined, checkCancel: () => void): Promise<number> {
+    let changed = 0;
     for (let i = 0; i < toRead.length; i++) {
       if (i % 50 === 0) { checkCancel(); onProgress?.({ phase: 'reading', done: i, total: toRead.length }); }
       const f = toRead[i];
-      noteRead(changes, scan, f, this.files.get(f.abs), await this.readFile(f));
+      if (noteRead(changes, scan, f, this.files.get(f.abs), await this.readFile(f))) changed++;
     }
     if (toRead.length) onProgress?.({ phase: 'reading', done: toRead.length, total: toRead.length });
+    return changed;
   }
 
   /**
@@ -306,6 +312,7 @@ export class Engine {
     const read = await readFileCapped(f.abs, f.root, f.maxBytes);
     if ('reason' in read) return read;
     const { bytes } = read;
+    const mtimeMs = recordedMtime(f.mtimeMs, Date.now());
     const contentHash = sha256(bytes);
     const decoded = decodeText(bytes);
     if ('reason' in decoded) return decoded;
@@ -322,7 +329,7 @@ export class Engine {
       startLine: p.startLine, endLine: p.endLine, lang: scriptLanguage(p.text), fileLanguage: f.language, hash: inputs[i].hash,
     }));
     const record: FileRecord = {
-      root: f.root, rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, contentHash, language: f.language, chunkIds: chunks.map((c) => c.id),
+      root: f.root, rel: f.rel, size: f.size, mtimeMs, contentHash, language: f.language, chunkIds: chunks.map((c) => c.id),
     };
     return { record, chunks, inputs, contentHash };
   }

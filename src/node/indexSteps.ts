@@ -51,30 +51,61 @@ export interface IndexState {
   chunkIndex: ChunkIndex;
 }
 
-/** Files gone (or now excluded) leave; files whose size, time or language changed are to be read again. */
-export function diffFiles(files: ReadonlyMap<string, FileRecord>, scan: Scan): { toRead: Found[]; changes: Changes } {
+/**
+ * Files gone (or now excluded) leave; files whose size, time or language changed are to be read again, and so
+ * are those recorded without a time (see {@link recordedMtime}) to recheck their content.
+ */
+export function diffFiles(files: ReadonlyMap<string, FileRecord>, scan: Scan): { toRead: Found[]; recheck: Found[]; changes: Changes } {
   const changes: Changes = { dropIds: [], dropFiles: [], changed: [], touched: [] };
   for (const [abs, rec] of files) {
     if (!scan.found.has(abs) && scan.inScope(abs, rec)) dropFile(changes, abs, rec);
   }
-  const toRead = [...scan.found.values()].filter((f) => {
+  const toRead: Found[] = [];
+  const recheck: Found[] = [];
+  for (const f of scan.found.values()) {
     const r = files.get(f.abs);
-    return !r || r.size !== f.size || r.mtimeMs !== f.mtimeMs || r.language !== f.language;
-  });
-  return { toRead, changes };
+    if (!r || r.size !== f.size || r.language !== f.language || (r.mtimeMs !== f.mtimeMs && r.mtimeMs !== NO_TIME)) toRead.push(f);
+    else if (r.mtimeMs === NO_TIME) recheck.push(f);
+  }
+  return { toRead, recheck, changes };
 }
 
-/** Records what reading `f` gave: a file to index again, one only touched, or one that can no longer be used. */
-export function noteRead(changes: Changes, scan: Scan, f: Found, old: FileRecord | undefined, result: ReadFile | { reason: string }): void {
+/**
+ * How close to its last change a file may be read and still be known unchanged by its size and time. A change
+ * within the same tick of the file system's clock as the read (or an earlier change of the same size in that
+ * tick) leaves both as they were — git's "racily clean" files. 3 s covers the 2-second times of FAT and exFAT.
+ */
+const RACY_MS = 3000;
+
+/**
+ * The modification time a file read at `readAtMs` is recorded with: its own, or -1 (matching no time) when it
+ * changed too shortly before the read to tell a later change apart, so the next scan reads it again. Its
+ * content hash then says whether it changed; nothing is embedded twice.
+ */
+export function recordedMtime(mtimeMs: number, readAtMs: number): number {
+  return mtimeMs >= readAtMs - RACY_MS ? NO_TIME : mtimeMs;
+}
+
+const NO_TIME = -1;
+
+/**
+ * Records what reading `f` gave: a file to index again, one only touched, or one that can no longer be used.
+ * False when its content is as it was (touched, or read only to recheck it).
+ */
+export function noteRead(changes: Changes, scan: Scan, f: Found, old: FileRecord | undefined, result: ReadFile | { reason: string }): boolean {
   if ('reason' in result) {
     scan.skipped.push({ path: scan.label(f.root, f.rel), reason: result.reason });
     if (old) dropFile(changes, f.abs, old);
   } else if (old && old.contentHash === result.contentHash && old.language === f.language) {
-    changes.touched.push({ record: old, size: f.size, mtimeMs: f.mtimeMs });
+    if (old.size !== f.size || old.mtimeMs !== result.record.mtimeMs) {
+      changes.touched.push({ record: old, size: f.size, mtimeMs: result.record.mtimeMs });
+    }
+    return false;
   } else {
     changes.changed.push(result);
     if (old) changes.dropIds.push(...old.chunkIds);
   }
+  return true;
 }
 
 function dropFile(changes: Changes, abs: string, rec: FileRecord): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CancelToken } from '../../src/common/protocol/workerClient';
@@ -102,6 +102,33 @@ describe('Engine with the concept-aligned model', () => {
     utimesSync(path.join(root, 'src/setup.ts'), later, later);
     const touched = await engine.index({ roots: [root] });
     assert.deepEqual([touched.read, touched.embedded, touched.chunks], [1, 0, again.chunks]);
+  });
+
+  it('reads a file again that changed in the same tick of the clock as its last read (same size, same time), after a restart too', async () => {
+    const dir = tempDir();
+    const dirStore = tempDir();
+    const file = path.join(dir, 'a.md');
+    /** Rewrites the file as an edit within the clock tick of its last read would: same size, same time. */
+    const editInSameTick = (text: string) => {
+      const { atime, mtime } = statSync(file);
+      writeFileSync(file, text);
+      utimesSync(file, atime, mtime);
+    };
+    writeFileSync(file, '# Alpha\n\nThe database connection.\n');
+    let e = await Engine.open({ modelDir: models.tiny, storeDir: dirStore, threads: 1 });
+    try {
+      await e.index({ roots: [dir] });
+      editInSameTick('# Alpha\n\nThe database migrations.\n');
+      assert.equal((await e.index({ roots: [dir] })).read, 1);
+      assert.equal((await e.search('migrations', { mode: 'fulltext' })).hits[0]?.path, 'a.md');
+      await e.dispose();
+      editInSameTick('# Alpha\n\nThe database replication\n');
+      e = await Engine.open({ modelDir: models.tiny, storeDir: dirStore, threads: 1 });
+      assert.equal((await e.index({ roots: [dir] })).read, 1, 'the store knows the file is to be read again');
+      assert.equal((await e.search('replication', { mode: 'fulltext' })).hits[0]?.path, 'a.md');
+    } finally {
+      await e.dispose();
+    }
   });
 
   it('embeds only the new text of an edited file, and forgets deleted files', async () => {

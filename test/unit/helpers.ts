@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -22,10 +22,16 @@ export function tempDir(prefix = 'ss-test-'): string {
 }
 
 /** Writes files (path → content) under `root`, creating folders. */
+/**
+ * Writes files under `root`, dated a minute ago as files of a workspace usually are: a file changed just before
+ * it is read is read again by the next scan (see recordedMtime), which a test of what a scan reads would see.
+ */
 export function writeTree(root: string, files: Record<string, string | Uint8Array>): void {
+  const aMinuteAgo = new Date(Date.now() - 60_000);
   for (const [rel, content] of Object.entries(files)) {
     const abs = path.join(root, rel);
     mkdirSync(path.dirname(abs), { recursive: true });
     writeFileSync(abs, content);
+    utimesSync(abs, aMinuteAgo, aMinuteAgo);
   }
 }
