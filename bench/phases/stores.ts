@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resolveModelFiles } from '../../src/node/embed/embedder';
 import type { ChunkRecord } from '../../src/node/index/chunkIndex';
-import { loadSnapshot, saveSnapshot, type FileRecord } from '../../src/node/index/persist';
+import { loadSnapshot, saveSnapshot, sha256, type FileRecord } from '../../src/node/index/persist';
 import { note, runPhase } from '../lib/phase';
 import { round } from '../lib/stats';
 import { rng, unitVector } from '../lib/vectors';
@@ -52,16 +52,18 @@ runPhase(async (a: StoresArgs) => {
     }
     const next = rng(size);
     const dim = base.dim;
-    const root = path.dirname(base.roots[0] ?? '/synthetic');
+    // The copies are files of the corpus' first folder: a chunk's folder must be one of the indexed ones.
+    const root = base.roots[0];
     for (let k = 0; nReal + k < size; k++) {
       const src = real[k % real.length];
       const fileNo = Math.floor(k / SYNTHETIC_PER_FILE);
       const rel = `synthetic/${String(fileNo % 100).padStart(2, '0')}/page-${fileNo}.md`;
-      const c: ChunkRecord = { ...src, id: `syn-${k}`, root, rel, hash: `syn-${size}-${k}` };
+      // Hashes are SHA-256, as the store's validation requires.
+      const c: ChunkRecord = { ...src, id: `syn-${k}`, root, rel, hash: sha256(`syn-${size}-${k}`) };
       chunks.push(c);
       vectors.set(c.hash, unitVector(dim, next));
       const key = `${root}\0${rel}`;
-      if (!files.has(key)) files.set(key, { root, rel, size: 0, mtimeMs: 0, contentHash: `syn-${fileNo}`, language: 'markdown', chunkIds: [] });
+      if (!files.has(key)) files.set(key, { root, rel, size: 0, mtimeMs: 0, contentHash: sha256(`syn-${fileNo}`), language: 'markdown', chunkIds: [] });
       files.get(key)!.chunkIds.push(c.id);
     }
     rmSync(a.dirs[size], { recursive: true, force: true });
