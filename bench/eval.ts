@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { SearchMode } from '../src/common/protocol/engine';
 import { Embedder, resolveModelFiles } from '../src/node/embed/embedder';
 import { Engine } from '../src/node/engine';
-import { sha256 } from '../src/node/index/persist';
+import { sha256 } from '../src/node/hash';
 import { evalQueries, titlePairs, type EvalQuery } from './lib/evalSet';
 import { cacheDir, defaultCorpus, isStandInModel, repoRoot } from './lib/paths';
 import { mean, round } from './lib/stats';

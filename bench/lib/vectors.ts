@@ -1,4 +1,4 @@
-import { sha256 } from '../../src/node/index/persist';
+import { sha256 } from '../../src/node/hash';
 
 /** A seeded PRNG (mulberry32): reproducible synthetic data. */
 export function rng(seed: number): () => number {

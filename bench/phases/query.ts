@@ -1,9 +1,11 @@
+import type { SearchMode } from '../../src/common/protocol/engine';
 import { defaultThreads } from '../../src/node/embed/embedder';
 import { Engine } from '../../src/node/engine';
-import type { SearchMode } from '../../src/common/protocol/engine';
-import { FlatVectors } from '../lib/flatVectors';
+import type { FullTextIndex } from '../../src/node/index/fullText';
 import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
-import { internalsOf } from '../lib/internals';
+import type { ChunkRecord } from '../../src/node/index/records';
+import { rankChunks, type SearchParts } from '../../src/node/ranking';
+import { FlatVectors } from '../lib/flatVectors';
 import { OrtScan } from '../lib/ortScan';
 import { note, runPhase } from '../lib/phase';
 import { gc, rssMb, withContamination } from '../lib/proc';
@@ -30,8 +32,9 @@ const MODES: SearchMode[] = ['vector', 'hybrid'];
 const LIMIT = 10;
 
 /**
- * End-to-end query latency at one index size: Engine.search (embed the query, search Orama, rank, build
- * snippets) on an index opened from disk by the product, measured from the caller's side.
+ * End-to-end query latency at one index size: Engine.search (embed the query, find the nearest chunks and
+ * the words' scores, rank, build snippets) on an index opened from disk by the product, measured from the
+ * caller's side. The breakdown times the parts a search runs on (Engine.searchParts) one by one.
  */
 runPhase(async (a: QueryArgs) => {
   const rss0 = rssMb();
@@ -94,63 +97,60 @@ runPhase(async (a: QueryArgs) => {
   const rssAfter = rssMb();
   let breakdown: Record<string, unknown> | null = null;
   let prototype: Record<string, unknown> | null = null;
-  const internals = a.breakdown ? internalsOf(engine) : undefined;
-  if (internals) {
-    const { embedder, chunkIndex } = internals;
+  const parts = engine.searchParts;
+  const { index, embedder } = parts;
+  if (a.breakdown && embedder) {
     const k = Math.max(LIMIT * 3, 30); // the engine's candidate count for an unfiltered search
     const tb = performance.now();
-    const flat = FlatVectors.from([...internals.chunks.values()].map((c) => [c.id, internals.vectorOf(c)!] as [string, Float32Array]), chunks, embedder.dim);
+    const flat = FlatVectors.from([...index.chunks.values()].map((c) => [c.id, index.vectors.vectorOfChunk(c.id)!] as [string, Float32Array]), chunks, embedder.dim);
     const flatBuildMs = performance.now() - tb;
     const tOrt = performance.now();
     const ortScan = await OrtScan.create(flat.matrix, flat.ids, embedder.dim, k);
     const ortBuildMs = performance.now() - tOrt;
     // Full-text prototype: query words found in more than 5 % of the chunks are left out (BM25 gives them
     // almost no weight, but Orama scores every posting of them: "astro" is in nearly every chunk here).
-    const occurrences = (chunkIndex as unknown as { db?: { data?: { index?: { tokenOccurrences?: Record<string, Record<string, number>> } } } }).db?.data?.index?.tokenOccurrences;
+    const occurrences = wordOccurrences(index.chunks.values());
     const dfCut = (q: string) => {
-      if (!occurrences) return q;
-      const kept = fullTextTokens(q).filter((t) => Math.max(occurrences.text?.[t] ?? 0, occurrences.title?.[t] ?? 0) <= 0.05 * chunks);
+      const kept = fullTextTokens(q).filter((t) => Math.max(occurrences.text.get(t) ?? 0, occurrences.title.get(t) ?? 0) <= 0.05 * chunks);
       return kept.join(' ');
     };
-    const parts: Record<string, number[]> = { embed: [], vectorSearch: [], fullTextSearch: [], jsFlatScan: [], ortScan: [], fullTextDfCut: [] };
+    const times: Record<string, number[]> = { embed: [], vectorSearch: [], fullTextSearch: [], jsFlatScan: [], ortScan: [], fullTextDfCut: [] };
     let agree = 0, ortAgree = 0;
     for (const q of a.queries) {
       let t = performance.now();
       const v = await embedder.embed([q]);
-      parts.embed.push(performance.now() - t);
+      times.embed.push(performance.now() - t);
       t = performance.now();
-      // The product's ChunkIndex (sync or async, whatever the engine uses today).
-      const ov = await chunkIndex.vectorSearch(v, k);
-      parts.vectorSearch.push(performance.now() - t);
+      // The product's vector store and full-text index.
+      const ov = index.vectors.topK(v, k).map(([id]) => ({ id }));
+      times.vectorSearch.push(performance.now() - t);
       t = performance.now();
-      await chunkIndex.fullTextSearch(q, k);
-      parts.fullTextSearch.push(performance.now() - t);
+      await index.fullText.search(q, k);
+      times.fullTextSearch.push(performance.now() - t);
       t = performance.now();
       const fv = flat.search(v, k);
-      parts.jsFlatScan.push(performance.now() - t);
+      times.jsFlatScan.push(performance.now() - t);
       t = performance.now();
       const sv = await ortScan.search(v);
-      parts.ortScan.push(performance.now() - t);
+      times.ortScan.push(performance.now() - t);
       t = performance.now();
       const cut = dfCut(q);
-      if (cut) await chunkIndex.fullTextSearch(cut, k);
-      parts.fullTextDfCut.push(performance.now() - t);
+      if (cut) await index.fullText.search(cut, k);
+      times.fullTextDfCut.push(performance.now() - t);
       if (fv[0]?.id === ov[0]?.id) agree++;
       if (sv[0]?.id === ov[0]?.id) ortAgree++;
     }
-    breakdown = Object.fromEntries(Object.entries(parts).map(([name, xs]) => [name, { p50Ms: round(percentile(xs, 50), 2), p95Ms: round(percentile(xs, 95), 2) }]));
+    breakdown = Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, { p50Ms: round(percentile(xs, 50), 2), p95Ms: round(percentile(xs, 95), 2) }]));
     breakdown.k = k;
 
-    // The same end-to-end measurement with the full-text prototype swapped in (this instance, this process
-    // only): Orama's full-text search without the query words found in more than 5 % of the chunks.
-    // The vector search stays the product's.
-    const origText = chunkIndex.fullTextSearch;
-    chunkIndex.fullTextSearch = async (term, limit, filter) => {
+    // The same end-to-end measurement (Engine.search's ranking over the same parts) with the full-text
+    // prototype in place of the product's full-text search: Orama's search without the query words found
+    // in more than 5 % of the chunks. The vector search stays the product's.
+    const cutParts = withFullTextSearch(parts, (search) => (term, limit, kinds, partial) => {
       const cut = dfCut(term);
-      return cut ? origText.call(chunkIndex, cut, limit, filter) : [];
-    };
-    const proto = await latency((q, mode) => engine.search(q, { mode, limit: LIMIT }), a.protoModes ?? MODES);
-    chunkIndex.fullTextSearch = origText;
+      return cut ? search(cut, limit, kinds, partial) : Promise.resolve([]);
+    });
+    const proto = await latency((q, mode) => rankChunks(cutParts, q, { mode, limit: LIMIT }), a.protoModes ?? MODES);
     await ortScan.dispose();
     prototype = {
       description: 'end-to-end through Engine.search with the full-text search leaving out query words found in > 5 % of the chunks (BM25 gives them almost no weight, but every posting of them is scored); vector search unchanged. Breakdown references: a plain JavaScript scan and an onnxruntime Gemm+TopK scan of the same matrix.',
@@ -169,3 +169,19 @@ runPhase(async (a: QueryArgs) => {
     otherCores: round(measured.otherCores, 2),
   };
 });
+
+/** Per property (title, text): in how many chunks each word occurs, as the full-text index counts them. */
+function wordOccurrences(chunks: Iterable<ChunkRecord>): Record<'title' | 'text', Map<string, number>> {
+  const out = { title: new Map<string, number>(), text: new Map<string, number>() };
+  for (const c of chunks) {
+    for (const prop of ['title', 'text'] as const) for (const t of fullTextTokens(c[prop])) out[prop].set(t, (out[prop].get(t) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** The same parts with the index's full-text search replaced by `wrap(search)` (the index itself is unchanged). */
+function withFullTextSearch(parts: SearchParts, wrap: (search: FullTextIndex['search']) => FullTextIndex['search']): SearchParts {
+  const fullText = parts.index.fullText;
+  const cutFullText = Object.create(fullText, { search: { value: wrap(fullText.search.bind(fullText)) } }) as FullTextIndex;
+  return { ...parts, index: Object.create(parts.index, { fullText: { value: cutFullText } }) };
+}

@@ -1,9 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resolveModelFiles } from '../../src/node/embed/embedder';
-import type { ChunkRecord } from '../../src/node/index/chunkIndex';
-import { FlatVectorIndex } from '../../src/node/index/flatVectorIndex';
-import { loadSnapshot, saveSnapshot, type FileRecord } from '../../src/node/index/persist';
+import { loadSnapshot, saveSnapshot } from '../../src/node/index/persist';
+import type { ChunkRecord, FileRecord } from '../../src/node/index/records';
 import { note, runPhase } from '../lib/phase';
 import { gc, peakRssMb, resetPeakRss, rssMb } from '../lib/proc';
 import { median, round } from '../lib/stats';
@@ -18,7 +17,8 @@ export interface SaveArgs {
 
 /**
  * Persisting an index of `size` chunks with the engine's saveSnapshot, from the in-memory shape the engine
- * keeps (maps of files, chunks and vectors; Engine.save spreads the maps into arrays, and so does this).
+ * keeps (maps of files and chunks, and the vector store; WorkspaceIndex.snapshot spreads the maps into arrays,
+ * and so does this).
  * The peak RSS of each save is read from VmHWM after resetting it just before the save.
  */
 runPhase(async (a: SaveArgs) => {
@@ -29,9 +29,8 @@ runPhase(async (a: SaveArgs) => {
   const s = loaded.snapshot;
   const files = new Map<string, FileRecord>(s.files.map((f) => [`${f.root}/${f.rel}`, f]));
   const chunks = new Map<string, ChunkRecord>(s.chunks.map((c) => [c.id, c]));
-  // Vectors as the engine holds them: the vector index's matrix.
-  const vectors = new FlatVectorIndex(dim, s.vectors.size);
-  s.vectors.forEach((v, h) => vectors.put(h, v));
+  // Vectors as the engine holds them: the vector store the load made.
+  const vectors = s.vectors;
   const ms: number[] = [], peak: number[] = [];
   let bytes = 0, metaBytes = 0, vectorBytes = 0;
   for (let r = 0; r < a.reps; r++) {

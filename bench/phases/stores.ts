@@ -1,8 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resolveModelFiles } from '../../src/node/embed/embedder';
-import type { ChunkRecord } from '../../src/node/index/chunkIndex';
-import { loadSnapshot, saveSnapshot, sha256, type FileRecord } from '../../src/node/index/persist';
+import { sha256 } from '../../src/node/hash';
+import { loadSnapshot, saveSnapshot } from '../../src/node/index/persist';
+import type { ChunkRecord, FileRecord } from '../../src/node/index/records';
 import { note, runPhase } from '../lib/phase';
 import { round } from '../lib/stats';
 import { rng, unitVector } from '../lib/vectors';
@@ -21,7 +22,7 @@ const SYNTHETIC_PER_FILE = 20;
 
 /**
  * Indexes of 1k…200k chunks for the query, persistence and start phases, written with the engine's own
- * saveSnapshot so that opening them goes through the product's load path (loadSnapshot + ChunkIndex).
+ * saveSnapshot so that opening them goes through the product's load path (loadSnapshot + WorkspaceIndex).
  * Up to the corpus' size they hold real corpus chunks (evenly spread over the corpus, so every language is
  * in); beyond it, copies of real chunks (real text for the full-text index) under new ids, each with its own
  * random unit vector.

@@ -1,13 +1,23 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { IndexProgress, SkippedFile } from '../common/protocol/engine';
+import { EngineError } from '../common/errors';
+import { scriptLanguage } from '../common/language';
+import type { IndexProgress, IndexRequest, SkippedFile } from '../common/protocol/engine';
 import type { Embedder } from './embed/embedder';
-import type { FoundFile } from './files/discover';
-import type { ChunkIndex, ChunkRecord } from './index/chunkIndex';
-import type { FileRecord } from './index/persist';
+import { decodeText } from './files/decode';
+import { discoverFiles, discoverPaths, type Discovery, type FoundFile } from './files/discover';
+import { isInside } from './files/inside';
+import { readFileCapped } from './files/readFile';
+import { sha256 } from './hash';
+import type { ChunkRecord, FileRecord } from './index/records';
+import type { VectorStore } from './index/vectorStore';
+import type { WorkspaceIndex } from './index/workspaceIndex';
+import { SplitTimeout } from './split/budget';
+import { splitFile } from './split/splitFile';
 
-// The steps of an indexing run that need nothing but what they are given: deciding what changed, embedding
-// the new texts, and applying the result to the index. Engine.index runs them in order (scan, diff, read,
-// embed, apply, save).
+// The steps of an indexing run, in the order Engine.index runs them: scan the roots (files/), diff what was
+// found against the index, read and split the new and changed files (files/, split/), embed their new texts
+// (embed/), and apply the result to the index (index/workspaceIndex.ts). The engine then saves it (persist).
 
 /** Texts per model call. Batches are cut from chunks sorted by length, so padding stays small. */
 const BATCH_SIZE = 32;
@@ -44,12 +54,55 @@ export interface Changes {
   touched: { record: FileRecord; size: number; mtimeMs: number }[];
 }
 
-/** The index's own maps, which apply changes. */
-export interface IndexState {
-  files: Map<string, FileRecord>;
-  chunks: Map<string, ChunkRecord>;
-  chunkIndex: ChunkIndex;
+/** How the reading step reports progress, and checks (throwing) whether the run was cancelled. */
+export interface StepControl {
+  onProgress?: (p: IndexProgress) => void;
+  checkCancel: () => void;
 }
+
+// ---- scan -----------------------------------------------------------------------------------------------
+
+/**
+ * Finds the files under the roots, or only at the paths a watcher named, and those skipped with why.
+ * `skippedBefore`: the files the index records as skipped, kept on a watcher's run outside its paths.
+ */
+export async function scanFiles(request: IndexRequest, skippedBefore: readonly SkippedFile[], control: StepControl): Promise<Scan> {
+  const absRoots = request.roots.map((r) => path.resolve(r));
+  const rootOptions = new Map(Object.entries(request.rootOptions ?? {}).map(([r, o]) => [path.resolve(r), o]));
+  const optionsOf = (root: string) => rootOptions.get(root) ?? request.options ?? {};
+  const label = (root: string, rel: string) => (absRoots.length > 1 ? `${path.basename(root)}/${rel}` : rel);
+  const scan: Scan = { roots: absRoots, found: new Map(), skipped: [], inScope: () => true, label };
+  const collect = (root: string, res: Discovery) => {
+    for (const f of res.files) scan.found.set(f.abs, { ...f, root });
+    for (const s of res.skipped) scan.skipped.push({ ...s, path: label(root, s.path) });
+  };
+  control.onProgress?.({ phase: 'scanning', done: 0, total: 0 });
+  for (const root of absRoots) {
+    const st = await fs.stat(root).catch(() => undefined);
+    if (!st?.isDirectory()) throw new EngineError('bad-request', `Folder not found: ${root}.`);
+  }
+  if (!request.paths) {
+    for (const root of absRoots) {
+      collect(root, await discoverFiles(root, optionsOf(root)));
+      control.checkCancel();
+    }
+    return scan;
+  }
+  const askedSet = new Set(request.paths.map((p) => path.resolve(p)));
+  const asked = [...askedSet];
+  // A path may be a folder (created, moved or deleted with everything in it).
+  scan.inScope = (abs, rec) => !absRoots.includes(rec.root) || askedSet.has(abs) || asked.some((p) => isInside(p, abs));
+  const relativeTo = (root: string, p: string) => path.relative(root, p).split(path.sep).join('/');
+  for (const root of absRoots) {
+    collect(root, await discoverPaths(root, asked.filter((p) => isInside(root, p)).map((p) => relativeTo(root, p)), optionsOf(root)));
+  }
+  // Keep what the full scan recorded as skipped, minus what is at or under the paths looked at again now.
+  const relooked = asked.flatMap((p) => absRoots.filter((r) => isInside(r, p)).map((r) => label(r, relativeTo(r, p))));
+  scan.skipped.push(...skippedBefore.filter((s) => !relooked.some((l) => s.path === l || s.path.startsWith(`${l}/`))));
+  return scan;
+}
+
+// ---- diff -----------------------------------------------------------------------------------------------
 
 /**
  * Files gone (or now excluded) leave; files whose size, time or language changed are to be read again, and so
@@ -88,6 +141,68 @@ export function recordedMtime(mtimeMs: number, readAtMs: number): number {
 
 const NO_TIME = -1;
 
+// ---- read -----------------------------------------------------------------------------------------------
+
+/** What reading needs of the model: its token count and limit (without a model, an estimate and 128). */
+export interface TokenBudget {
+  countTokens: (text: string) => number;
+  maxTokens: number;
+}
+
+/**
+ * Reads the files (new and changed ones, or those to recheck), noting for each in `changes` whether it changed,
+ * was only touched, or cannot be used. Gives how many changed or cannot be used.
+ */
+export async function readFiles(
+  scan: Scan, toRead: readonly Found[], index: WorkspaceIndex, changes: Changes, tokens: TokenBudget, control: StepControl,
+): Promise<number> {
+  let changed = 0;
+  for (let i = 0; i < toRead.length; i++) {
+    if (i % 50 === 0) {
+      control.checkCancel();
+      control.onProgress?.({ phase: 'reading', done: i, total: toRead.length });
+    }
+    const f = toRead[i];
+    if (noteRead(changes, scan, f, index.files.get(f.abs), await readFile(f, tokens))) changed++;
+  }
+  if (toRead.length) control.onProgress?.({ phase: 'reading', done: toRead.length, total: toRead.length });
+  return changed;
+}
+
+/** Reads, decodes and splits one file; a file that cannot be used gives the reason. */
+async function readFile(f: Found, tokens: TokenBudget): Promise<ReadFile | { reason: string }> {
+  const read = await readFileCapped(f.abs, f.root, f.maxBytes);
+  if ('reason' in read) return read;
+  const { bytes } = read;
+  const mtimeMs = recordedMtime(f.mtimeMs, Date.now());
+  const contentHash = sha256(bytes);
+  const decoded = decodeText(bytes);
+  if ('reason' in decoded) return decoded;
+  let pieces;
+  try {
+    pieces = splitFile(decoded.text, f.language, f.rel, tokens.countTokens, tokens.maxTokens);
+  } catch (e) {
+    return { reason: e instanceof SplitTimeout ? e.message : `could not be split into sections (${(e as Error).message})` };
+  }
+  const fileKey = sha256(path.join(f.root, f.rel)).slice(0, 16);
+  const inputs = pieces.map((p) => ({ hash: sha256(p.embedText), embedText: p.embedText, tokens: p.tokens }));
+  const chunks = pieces.map((p, i): ChunkRecord => ({
+    id: `${fileKey}:${i}`, root: f.root, rel: f.rel, kind: p.kind, title: p.title, text: p.text,
+    startLine: p.startLine, endLine: p.endLine, lang: scriptLanguage(p.text), fileLanguage: f.language, hash: inputs[i].hash,
+  }));
+  const record: FileRecord = {
+    root: f.root, rel: f.rel, size: f.size, mtimeMs, contentHash, language: f.language, chunkIds: chunks.map((c) => c.id),
+  };
+  return { record, chunks, inputs, contentHash };
+}
+
+/** Token count without a model tokenizer (full-text only): about what XLM-R gives, erring long. */
+export function estimateTokens(text: string): number {
+  let cjk = 0;
+  for (const ch of text) if (ch.charCodeAt(0) >= 0x1100) cjk++;
+  return 2 + cjk + Math.ceil((text.length - cjk) / 3);
+}
+
 /**
  * Records what reading `f` gave: a file to index again, one only touched, or one that can no longer be used.
  * False when its content is as it was (touched, or read only to recheck it).
@@ -113,7 +228,7 @@ function dropFile(changes: Changes, abs: string, rec: FileRecord): void {
   changes.dropIds.push(...rec.chunkIds);
 }
 
-export const isEmpty = (c: Changes) => !c.dropIds.length && !c.dropFiles.length && !c.changed.length && !c.touched.length;
+// ---- embed ----------------------------------------------------------------------------------------------
 
 export interface EmbedStats {
   embedded: number;
@@ -124,47 +239,61 @@ export interface EmbedStats {
 
 /**
  * Embeds each distinct new text of the changed files once, shortest first so batches hold similar lengths,
- * and keeps the vectors in the index by text hash (chunks are attached to them when the run is applied).
- * `beforeBatch` reports progress and may throw to cancel.
+ * and keeps the vectors by text hash (chunks point at them when the run is applied). `beforeBatch` reports
+ * progress and may throw to cancel.
  */
 export async function embedNewTexts(
-  changed: readonly ReadFile[], chunkIndex: ChunkIndex, embedder: Embedder, beforeBatch: (p: IndexProgress) => void,
+  changed: readonly ReadFile[], vectors: VectorStore, embedder: Embedder, beforeBatch: (p: IndexProgress) => void,
 ): Promise<EmbedStats> {
   const need = new Map<string, { text: string; tokens: number }>();
   let reused = 0;
   for (const { inputs } of changed) {
     for (const input of inputs) {
-      if (chunkIndex.hasVector(input.hash) || need.has(input.hash)) reused++;
+      if (vectors.has(input.hash) || need.has(input.hash)) reused++;
       else need.set(input.hash, { text: input.embedText, tokens: input.tokens });
     }
   }
   const queue = [...need.entries()].sort((a, b) => a[1].tokens - b[1].tokens);
-  let tokens = 0, padded = 0;
+  let tokens = 0;
+  let padded = 0;
   for (let i = 0; i < queue.length; i += BATCH_SIZE) {
     beforeBatch({ phase: 'embedding', done: i, total: queue.length });
     const batch = queue.slice(i, i + BATCH_SIZE);
     const data = await embedder.embed(batch.map(([, v]) => v.text));
     const { dim } = embedder;
-    batch.forEach(([hash], j) => chunkIndex.putVector(hash, data.subarray(j * dim, (j + 1) * dim)));
+    batch.forEach(([hash], j) => vectors.put(hash, data.subarray(j * dim, (j + 1) * dim)));
     const longest = Math.max(...batch.map(([, v]) => v.tokens));
-    for (const [, v] of batch) { tokens += v.tokens; padded += longest; }
+    for (const [, v] of batch) {
+      tokens += v.tokens;
+      padded += longest;
+    }
   }
   if (queue.length) beforeBatch({ phase: 'embedding', done: queue.length, total: queue.length });
   return { embedded: need.size, reused, paddingWaste: padded ? (padded - tokens) / padded : 0 };
 }
 
+// ---- apply ----------------------------------------------------------------------------------------------
+
+/** Whether applying the run changes what the index holds: files, chunks, roots or skipped files. */
+export function changesIndex(index: WorkspaceIndex, scan: Scan, changes: Changes): boolean {
+  const skippedKey = (k: SkippedFile) => `${k.path}\0${k.reason}`;
+  const changed = changes.dropIds.length || changes.dropFiles.length || changes.changed.length || changes.touched.length;
+  return !!changed || !sameList(scan.roots, index.roots) || !sameList(scan.skipped.map(skippedKey), index.skipped.map(skippedKey));
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /**
- * Applies the changes: removals first (complete before anything is added again under the same ids), then
- * each changed file's chunks. A failure leaves the state partly changed: the caller restores it.
+ * Applies the run to the index: removals first (complete before anything is added again under the same ids),
+ * then each changed file with its chunks, then the roots and skipped files scanned. A failure leaves the
+ * index partly changed: the caller restores it.
  */
-export async function applyChanges(state: IndexState, changes: Changes): Promise<void> {
-  await state.chunkIndex.remove(changes.dropIds);
-  for (const id of changes.dropIds) state.chunks.delete(id);
-  for (const abs of changes.dropFiles) state.files.delete(abs);
-  for (const t of changes.touched) { t.record.size = t.size; t.record.mtimeMs = t.mtimeMs; }
-  for (const { record, chunks } of changes.changed) {
-    for (const c of chunks) state.chunks.set(c.id, c);
-    state.files.set(path.join(record.root, record.rel), record);
-    await state.chunkIndex.add(chunks);
-  }
+export async function applyChanges(index: WorkspaceIndex, scan: Scan, changes: Changes): Promise<void> {
+  await index.removeChunks(changes.dropIds);
+  for (const abs of changes.dropFiles) index.removeFile(abs);
+  for (const t of changes.touched) index.touchFile(t.record, t.size, t.mtimeMs);
+  for (const { record, chunks } of changes.changed) await index.addFile(record, chunks);
+  index.setScanned(scan.roots, scan.skipped);
 }

@@ -3,9 +3,10 @@ import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CancelToken } from '../../src/common/protocol/workerClient';
-import { Engine, HYBRID_WEIGHT } from '../../src/node/engine';
-import { ChunkIndex } from '../../src/node/index/chunkIndex';
+import { Engine } from '../../src/node/engine';
 import { loadSnapshot, saveSnapshot } from '../../src/node/index/persist';
+import { WorkspaceIndex } from '../../src/node/index/workspaceIndex';
+import { HYBRID_WEIGHT } from '../../src/node/ranking';
 import { models, tempDir, writeTree } from './helpers';
 import { assertSameAsFresh, fp32TinyModel } from './incrementalModel';
 
@@ -430,27 +431,27 @@ describe('Engine runs are complete or not applied at all', () => {
 
   it('puts the index back as last saved when applying a run fails, and the next run does it all again', async () => {
     const w = await world({ 'a.md': '# Alpha\n\nThe database connection.\n', 'b.md': '# Beta\n\nThe cache server.\n' });
-    const add = ChunkIndex.prototype.add;
+    const add = WorkspaceIndex.prototype.addFile;
     try {
       await w.engine.index({ roots: [w.root] });
       const saved = w.engine.info();
       writeTree(w.root, { 'a.md': '# Alpha\n\nThe parser release.\n', 'b.md': '# Beta\n\nThe token index.\n', 'c.md': '# Gamma\n\nThe user query.\n' });
       // A fault in the middle of applying the run: a.md is applied, b.md fails.
-      ChunkIndex.prototype.add = async function (records) {
-        if (records.some((r) => r.rel === 'b.md')) throw new Error('no memory left');
-        return add.call(this, records);
+      WorkspaceIndex.prototype.addFile = async function (record, chunks) {
+        if (record.rel === 'b.md') throw new Error('no memory left');
+        return add.call(this, record, chunks);
       };
       await assert.rejects(w.engine.index({ roots: [w.root] }), /no memory left/);
       const after = w.engine.info();
       assert.deepEqual([after.files, after.chunks], [saved.files, saved.chunks]);
       assert.deepEqual((await w.engine.search('parser release', { mode: 'fulltext' })).hits, [], 'nothing of the failed run is searchable');
       assert.equal((await w.engine.search('database connection', { mode: 'fulltext' })).hits[0]?.path, 'a.md', 'what was saved is');
-      ChunkIndex.prototype.add = add;
+      WorkspaceIndex.prototype.addFile = add;
       const again = await w.engine.index({ roots: [w.root] });
       assert.deepEqual([again.read, again.embedded], [3, 0], 'every file is read again, no text embedded again');
       await assertSameAsFresh(w);
     } finally {
-      ChunkIndex.prototype.add = add;
+      WorkspaceIndex.prototype.addFile = add;
       await w.engine.dispose();
     }
   });

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { SearchResult } from '../../src/common/protocol/engine';
 import { Engine } from '../../src/node/engine';
-import { ChunkIndex, type ChunkRecord } from '../../src/node/index/chunkIndex';
+import { FullTextIndex } from '../../src/node/index/fullText';
 import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
+import type { ChunkRecord } from '../../src/node/index/records';
 import { models, tempDir, writeTree } from './helpers';
 
 const SENTENCES = [
@@ -119,7 +120,7 @@ describe('search determinism', () => {
   });
 });
 
-describe('ChunkIndex word scores whatever order the chunks were added in', () => {
+describe('word scores whatever order the chunks were added in', () => {
   const record = (id: string, text: string): ChunkRecord => ({
     id, root: '/w', rel: `${id}.md`, kind: 'markdown', title: '', text, startLine: 1, endLine: 1, lang: 'en', fileLanguage: 'markdown', hash: `h-${id}`,
   });
@@ -129,8 +130,7 @@ describe('ChunkIndex word scores whatever order the chunks were added in', () =>
   const records = Array.from({ length: 400 }, (_, i) => record(`c${String(i).padStart(3, '0')}`,
     i === 3 || i === 4 ? 'the zephyrine and the cart' : Array.from({ length: 1 + ((i * 7) % 23) }, (_, j) => WORDS[(i * 3 + j * j) % WORDS.length]).join(' ')));
   const indexOf = async (order: readonly ChunkRecord[], removeFirst = 0) => {
-    const index = new ChunkIndex(2);
-    for (const r of order) index.putVector(r.hash, [1, 0]);
+    const index = new FullTextIndex();
     await index.add(order);
     if (removeFirst) {
       await index.remove(order.slice(0, removeFirst).map((r) => r.id));

@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SkippedFile } from '../../common/protocol/engine';
-import type { ChunkRecord } from './chunkIndex';
-import { decodeHalf, encodeHalf } from './float16';
-import type { StoredVectors, VectorSource } from './flatVectorIndex';
+import { sha256 } from '../hash';
+import { encodeHalf } from './float16';
+import type { ChunkRecord, FileRecord } from './records';
 import { firstNonFinite, parseManifest, parseMeta, type Manifest } from './storeSchema';
+import { VectorStore, type VectorSource } from './vectorStore';
 
 /**
  * Bumped whenever the files' layout or meaning changes; an index of another format is rebuilt.
@@ -13,18 +14,6 @@ import { firstNonFinite, parseManifest, parseMeta, type Manifest } from './store
  */
 export const INDEX_FORMAT = 2;
 const MANIFEST = 'manifest.json';
-
-/** What the engine knows of a file, to tell later whether it changed. */
-export interface FileRecord {
-  root: string;
-  rel: string;
-  size: number;
-  mtimeMs: number;
-  /** sha256 of the bytes. */
-  contentHash: string;
-  language: string;
-  chunkIds: string[];
-}
 
 /** Everything an index is, in memory. */
 export interface Snapshot {
@@ -36,43 +25,6 @@ export interface Snapshot {
   /** Vectors by text hash, including some of chunks no longer present (a branch switch back reuses them). */
   vectors: VectorSource;
   skipped: SkippedFile[];
-}
-
-/** The vectors of a loaded index, as stored (float16); row i is the vector of the text with hash `hashes[i]`. */
-export class VectorTable implements StoredVectors {
-  private index: Map<string, number> | undefined;
-
-  constructor(readonly hashes: readonly string[], readonly halves: Uint16Array, readonly dim: number) {}
-
-  get size(): number {
-    return this.hashes.length;
-  }
-
-  /** Every vector, decoded into one reused array: copy it to keep it. */
-  forEach(fn: (vector: Float32Array, hash: string) => void): void {
-    const row = new Float32Array(this.dim);
-    this.hashes.forEach((h, i) => {
-      decodeHalf(this.halves, i * this.dim, row);
-      fn(row, h);
-    });
-  }
-
-  halvesOf(hash: string): Uint16Array | undefined {
-    const i = this.rowOf(hash);
-    return i === undefined ? undefined : this.halves.subarray(i * this.dim, (i + 1) * this.dim);
-  }
-
-  private rowOf(hash: string): number | undefined {
-    return (this.index ??= new Map(this.hashes.map((h, j) => [h, j]))).get(hash);
-  }
-
-  get(hash: string): Float32Array | undefined {
-    const i = this.rowOf(hash);
-    if (i === undefined) return undefined;
-    const row = new Float32Array(this.dim);
-    decodeHalf(this.halves, i * this.dim, row);
-    return row;
-  }
 }
 
 type FileEntry = Manifest['meta'];
@@ -91,7 +43,7 @@ interface Meta {
 }
 
 export type LoadResult =
-  | { status: 'loaded'; snapshot: Snapshot & { vectors: VectorTable }; bytes: number; savedAt: string; generation: string }
+  | { status: 'loaded'; snapshot: Snapshot & { vectors: VectorStore }; bytes: number; savedAt: string; generation: string }
   | { status: 'empty' }
   | { status: 'invalid'; reason: string };
 
@@ -241,7 +193,7 @@ async function loadOnce(dir: string, expected: { modelId: string; dim?: number }
   if ('reason' in parsedManifest) return invalid(`the index ${parsedManifest.reason}`);
   const m = parsedManifest.manifest;
   if (m.modelId !== expected.modelId) return invalid(`the index was built with another model (${m.modelId})`);
-  if (expected.dim !== undefined && m.dim !== expected.dim) return invalid(`the index holds ${m.dim}-dimensional vectors, the model makes ${expected.dim}`);
+  if (expected.dim !== undefined && m.dim !== expected.dim) return invalid(otherDimension(m.dim, expected.dim));
 
   let metaBytes: Buffer, vectorBytes: Buffer;
   try {
@@ -273,7 +225,7 @@ async function loadOnce(dir: string, expected: { modelId: string; dim?: number }
     status: 'loaded',
     snapshot: {
       modelId: m.modelId, dim: m.dim, roots: meta.roots, files: meta.files, chunks: meta.chunks,
-      vectors: new VectorTable(hashes, halves, m.dim), skipped: meta.skipped,
+      vectors: VectorStore.fromRows(m.dim, hashes, halves), skipped: meta.skipped,
     },
     bytes: m.meta.bytes + m.vectors.bytes,
     savedAt: m.savedAt,
@@ -358,6 +310,18 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** A file system error as a user reads it: what happened, then its code. */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what: Record<string, string> = {
+    ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is used up', EFBIG: 'a file would exceed the file size limit',
+    EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only',
+    ENOTDIR: 'a part of the path is a file, not a folder', EEXIST: 'a part of the path is a file, not a folder',
+  };
+  return code && what[code] ? `${what[code]}, ${code}` : (e as Error).message;
+}
+
+/** Why an index of `stored`-dimensional vectors cannot be used with a model that makes `model`-dimensional ones. */
+export function otherDimension(stored: number, model: number): string {
+  return `the index holds ${stored}-dimensional vectors, the model makes ${model}`;
 }

@@ -127,6 +127,12 @@ export class StoreLock {
   }
 }
 
+/** The sentence for a store another process writes. */
+export function lockedMessage(storeDir: string, owner: LockOwner | 'unknown'): string {
+  const who = owner === 'unknown' ? 'Another process' : `Another process (pid ${owner.pid}${owner.host === os.hostname() ? '' : ` on ${owner.host}`})`;
+  return `${who} is writing the index in ${storeDir}.`;
+}
+
 async function readOwner(dir: string): Promise<LockOwner | undefined> {
   try {
     const o = JSON.parse(await fs.readFile(path.join(dir, OWNER_NAME), 'utf8')) as Partial<LockOwner>;

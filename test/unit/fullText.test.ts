@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { insertMultiple, remove } from '@orama/orama';
+import {
+  createFullTextDatabase, FullTextIndex, internalsOf, ORAMA_VERSION, postingsOf, wordsUnder, type RadixNode,
+} from '../../src/node/index/fullText';
+import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
+import type { ChunkRecord } from '../../src/node/index/records';
+import { repoRoot } from './helpers';
+
+/** mulberry32: a seeded generator. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+
+describe('FullTextIndex.wordScores', () => {
+  const record = (id: string, title: string, text: string): ChunkRecord => ({
+    id, root: '/w', rel: `${id}.md`, kind: 'markdown', title, text, startLine: 1, endLine: 1, lang: 'en', fileLanguage: 'markdown', hash: `h-${id}`,
+  });
+  const r = rng(5);
+  const WORDS = ['deploy', 'deployment', 'server', 'image', 'database', 'connection', 'cache', '데이터베이스', '연결을', '서버에', '数据库连接', 'config'];
+  const pick = () => WORDS[Math.floor((r() + 0.5) * WORDS.length)];
+  const records = Array.from({ length: 300 }, (_, i) => record(`c${i}`, `${pick()} ${pick()}`, `common words ${Array.from({ length: 3 + (i % 17) }, pick).join(' ')}${i % 100 === 7 ? ' zephyrine' : ''}`));
+
+  const indexed = async () => {
+    const index = new FullTextIndex();
+    await index.add(records);
+    return index;
+  };
+  /** Orama's own full-text search (it matches query words as prefixes; these are the start of no other word). */
+  const oramaScores = async (index: FullTextIndex, query: string) => new Map((await index.search(query, 1000)).map((h) => [h.id, h.score]));
+
+  it('scores chunks by whole query words exactly as Orama\'s full-text search does', async () => {
+    const index = await indexed();
+    for (const query of ['the server image', 'common cache config', 'zephyrine database connection', 'words']) {
+      const orama = await oramaScores(index, query);
+      assert.ok(orama.size > 0, query);
+      const ours = index.wordScores(fullTextTokens(query), undefined, [...orama.keys()], 0, 0);
+      for (const [id, score] of orama) assert.ok(Math.abs(ours.get(id)! - score) < 1e-9 * score, `${query}: ${id} ${ours.get(id)} vs ${score}`);
+      // With every word counted as rare, the extra candidates are the chunks holding a query word.
+      const extra = index.wordScores(fullTextTokens(query), undefined, [], 1000, Infinity);
+      assert.deepEqual([...extra.keys()].sort(), [...orama.keys()].sort(), query);
+      for (const [id, score] of extra) assert.ok(Math.abs(score - orama.get(id)!) < 1e-9 * score, `${query}: ${id}`);
+    }
+  });
+
+  it('lets the word being typed match the words it begins, unless it begins too many', async () => {
+    const index = await indexed();
+    await index.add(Array.from({ length: 70 }, (_, i) => record(`z${i}`, '', `item zz${i}`)));
+    const typed = index.wordScores(fullTextTokens('image zeph'), 'zeph', ['c7', 'c8'], 0, 0);
+    const whole = index.wordScores(fullTextTokens('image zephyrine'), undefined, ['c7', 'c8'], 0, 0);
+    assert.ok(Math.abs(typed.get('c7')! - whole.get('c7')!) < 1e-9, '"zeph" counts as "zephyrine"');
+    assert.equal(typed.get('c8'), whole.get('c8'));
+    const ids = Array.from({ length: 70 }, (_, i) => `z${i}`);
+    const zz1 = index.wordScores(['zz1'], 'zz1', ids, 0, 0);
+    assert.deepEqual(ids.filter((id) => zz1.get(id)! > 0), ['z1', 'z10', 'z11', 'z12', 'z13', 'z14', 'z15', 'z16', 'z17', 'z18', 'z19'], '"zz1" and the ten words it begins');
+    const zz = index.wordScores(['zz'], 'zz', ids, 0, 0);
+    assert.ok([...zz.values()].every((x) => x === 0), '"zz" begins 70 words: too many to count');
+  });
+
+  it('adds the chunks of the rare query words only, and scores them by all the words', async () => {
+    const index = await indexed();
+    const terms = fullTextTokens('common zephyrine');
+    const found = index.wordScores(terms, undefined, [], 10, 10);
+    assert.deepEqual([...found.keys()].sort(), ['c107', 'c207', 'c7'], '"common" is in every chunk, "zephyrine" in three');
+    const full = index.wordScores(terms, undefined, ['c7'], 0, 0).get('c7')!;
+    assert.equal(found.get('c7'), full, 'the score counts "common" too');
+    assert.ok(full > index.wordScores(fullTextTokens('zephyrine'), undefined, ['c7'], 0, 0).get('c7')!);
+  });
+});
+
+describe('FullTextIndex', () => {
+  const doc = (id: string, text: string, kind: ChunkRecord['kind'] = 'markdown') => ({ id, title: '', text, kind });
+
+  it('searches by kind, removes every chunk asked, and answers from the words indexed so far while a load runs', async () => {
+    const index = new FullTextIndex();
+    await index.add([doc('a', 'alpha beta'), doc('b', 'alpha gamma', 'comment'), doc('c', 'delta')]);
+    assert.deepEqual((await index.search('alpha', 10, ['comment'])).map((h) => h.id), ['b']);
+    await index.remove(['a', 'b', 'missing']);
+    assert.equal(index.chunkCount, 1);
+    assert.deepEqual(await index.search('alpha', 10), []);
+    await index.add([doc('a', 'alpha again')]); // an id removed before can be added again
+    assert.deepEqual((await index.search('alpha', 10)).map((h) => h.id), ['a']);
+
+    const loaded = new FullTextIndex();
+    loaded.load(Array.from({ length: 1000 }, (_, i) => doc(`d${i}`, `word${i % 10} common`)));
+    assert.equal(loaded.complete, false);
+    const partial = await loaded.search('common', 2000, undefined, true);
+    assert.ok(partial.length < 1000, `${partial.length} found before the load ended`);
+    assert.equal((await loaded.search('common', 2000)).length, 1000, 'a search that may not be partial waits');
+    assert.equal(loaded.complete, true);
+  });
+
+  it('refuses a load whose chunks share an id (the index is rebuilt), through ready', async () => {
+    const index = new FullTextIndex();
+    index.load([doc('a', 'one'), doc('a', 'two')]);
+    await assert.rejects(index.ready);
+  });
+});
+
+describe(`Orama's internals read by fullText.ts (pinned to @orama/orama ${ORAMA_VERSION})`, () => {
+  it('is the installed version of Orama', () => {
+    const installed = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/@orama/orama/package.json'), 'utf8')) as { version: string };
+    assert.equal(ORAMA_VERSION, '3.1.18');
+    assert.equal(installed.version, ORAMA_VERSION, 'Orama was upgraded: check every shape this test reads against the new version, then update ORAMA_VERSION');
+  });
+
+  it('keeps the id store, the radix tree, the word statistics and the field lengths in the shapes read', async () => {
+    const db = createFullTextDatabase();
+    await insertMultiple(db, [
+      { id: 'a', title: 'Database setup', text: 'connect the database server', kind: 'markdown' },
+      { id: 'b', title: '', text: 'database cache', kind: 'comment' },
+      { id: 'c', title: 'Cache', text: 'data cache layer', kind: 'markdown' },
+    ]);
+    const { data: { index }, internalDocumentIDStore: ids } = internalsOf(db);
+    // The id store: internal ids from 1, in the order documents were first added.
+    assert.ok(ids.idToInternalId instanceof Map);
+    assert.deepEqual([...ids.idToInternalId], [['a', 1], ['b', 2], ['c', 3]]);
+    assert.deepEqual(ids.internalIdToId, ['a', 'b', 'c']);
+    // Per property: documents per word, each word's share of a document's words, the lengths and their mean.
+    assert.deepEqual([index.tokenOccurrences.text.database, index.tokenOccurrences.title.database, index.tokenOccurrences.text.cache], [2, 1, 2]);
+    assert.deepEqual(index.frequencies.text[1], { connect: 0.25, the: 0.25, database: 0.25, server: 0.25 });
+    assert.deepEqual([index.fieldLengths.text[1], index.fieldLengths.text[2], index.fieldLengths.text[3], index.fieldLengths.title[2]], [4, 2, 3, 0]);
+    assert.ok(Math.abs(index.avgFieldLength.text - 3) < 1e-12);
+    // The radix tree: edge labels, children by first character, and at a word's end the word and its documents.
+    const root = index.indexes.text.node;
+    const node = walk(root, 'database');
+    assert.ok(node && node.c instanceof Map && node.d instanceof Set);
+    assert.deepEqual([node.e, node.w, [...node.d]], [true, 'database', [1, 2]]);
+    assert.deepEqual([...postingsOf(root, 'database')!], [1, 2]);
+    assert.equal(postingsOf(root, 'datab'), undefined);
+    assert.deepEqual(wordsUnder(root, 'dat', 64).sort(), ['data', 'database']);
+
+    await remove(db, 'a');
+    assert.deepEqual([...postingsOf(root, 'database')!], [2], 'a removed document leaves the postings');
+    assert.deepEqual([index.frequencies.text[1], index.fieldLengths.text[1], index.tokenOccurrences.text.database], [undefined, undefined, 1]);
+    assert.ok(Math.abs(index.avgFieldLength.text - 2.5) < 1e-12, 'the mean of the lengths left');
+    assert.equal(ids.idToInternalId.get('a'), 1, 'an internal id is never given to another document');
+    await insertMultiple(db, [{ id: 'a', title: '', text: 'database again', kind: 'markdown' }]);
+    assert.deepEqual([...postingsOf(root, 'database')!].sort(), [1, 2]);
+  });
+});
+
+describe('Orama at run time', () => {
+  it('is imported by src/node/index/fullText.ts alone', () => {
+    const importers: string[] = [];
+    const visit = (dir: string) => {
+      for (const entry of readdirSync(path.join(repoRoot, dir), { withFileTypes: true })) {
+        const rel = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) visit(rel);
+        else if (rel.endsWith('.ts') && /^import (?!type )[^;]*from '@orama\//m.test(readFileSync(path.join(repoRoot, rel), 'utf8'))) importers.push(rel);
+      }
+    };
+    visit('src');
+    assert.deepEqual(importers, ['src/node/index/fullText.ts']);
+  });
+});
+
+/** The node of exactly `word`, following edge labels from the root. */
+function walk(root: RadixNode, word: string): RadixNode | undefined {
+  let node = root;
+  for (let i = 0; i < word.length; ) {
+    const child = node.c.get(word[i]);
+    if (!child || !word.startsWith(child.s, i)) return undefined;
+    i += child.s.length;
+    node = child;
+  }
+  return node;
+}
