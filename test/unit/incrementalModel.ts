@@ -13,6 +13,7 @@ import type { SearchHit, SearchOptions } from '../../src/common/protocol/engine'
 import type { CancelToken } from '../../src/common/protocol/workerClient';
 import { Engine } from '../../src/node/engine';
 import { loadSnapshot, type LoadResult } from '../../src/node/index/persist';
+import { ORPHAN_MS } from '../../src/node/index/storeLock';
 import { cliPath, models } from './helpers';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -156,6 +157,9 @@ async function openEngine(w: Pick<World, 'modelDir' | 'store'>): Promise<Engine>
 async function openAfterKill(w: World): Promise<Engine> {
   const engine = await openEngine(w);
   assert.equal(engine.info().storeProblem, undefined, 'the store a killed run left behind loads');
+  // A run killed right after it took the lock leaves the lock without an owner file: the engine searches
+  // read-only until the lock is ORPHAN_MS old, and takes it at its next run after that.
+  if (engine.info().readOnly) await new Promise((resolve) => setTimeout(resolve, ORPHAN_MS + 250));
   return engine;
 }
 
