@@ -2,8 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Unit } from '../../src/common/types';
 import { unlimited } from '../../src/node/split/budget';
-import { extractComments, isLicenceHeader } from '../../src/node/split/comments';
-import { codeLanguageIds, languageForPath } from '../../src/node/split/languages';
+import { extractComments } from '../../src/node/split/comments';
+import { isLicenceHeader } from '../../src/node/split/commentFilters';
+import { codeLanguageIds, codeLanguageForPath } from '../../src/node/split/codeLanguages';
 
 const texts = (units: Unit[]): string[] => units.map((u) => u.text);
 const only = (src: string, lang: string): Unit => {
@@ -82,7 +83,7 @@ describe('extractComments: one snippet per language', () => {
       assert.equal(u.startLine, line);
     });
   }
-  it('covers every language languageForPath returns', () => {
+  it('covers every language codeLanguageForPath returns', () => {
     const sampled = new Set(SAMPLES.map((s) => s.lang));
     const missing = codeLanguageIds().filter((id) => !sampled.has(id) && id !== 'objective-cpp');
     assert.deepEqual(missing, []);
@@ -352,7 +353,7 @@ describe('extractComments: text fidelity', () => {
   });
 });
 
-describe('languageForPath', () => {
+describe('codeLanguageForPath', () => {
   it('maps extensions and well-known file names', () => {
     const cases: [string, string | undefined][] = [
       ['src/a.ts', 'typescript'], ['a.d.ts', 'typescript'], ['a.mts', 'typescript'], ['A.TSX', 'typescriptreact'],
@@ -369,12 +370,12 @@ describe('languageForPath', () => {
       ['Gemfile', 'ruby'], ['C:\\proj\\src\\main.rs', 'rust'],
       ['README.md', undefined], ['notes.txt', undefined], ['image.png', undefined], ['data.json', undefined], ['.gitignore', undefined], ['LICENSE', undefined],
     ];
-    for (const [path, id] of cases) assert.equal(languageForPath(path), id, path);
+    for (const [path, id] of cases) assert.equal(codeLanguageForPath(path), id, path);
   });
 
   it('returns ids extractComments understands', () => {
     for (const id of codeLanguageIds()) assert.ok(Array.isArray(extractComments('', id)));
-    assert.equal(extractComments('// The answer.\nx = 42;\n', languageForPath('x.mjs') ?? '').length, 1);
+    assert.equal(extractComments('// The answer.\nx = 42;\n', codeLanguageForPath('x.mjs') ?? '').length, 1);
   });
 });
 
