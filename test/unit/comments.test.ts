@@ -5,6 +5,7 @@ import { unlimited } from '../../src/node/split/budget';
 import { extractComments } from '../../src/node/split/comments';
 import { isLicenceHeader } from '../../src/node/split/commentFilters';
 import { codeLanguageIds, codeLanguageForPath } from '../../src/node/split/codeLanguages';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 
 const texts = (units: Unit[]): string[] => units.map((u) => u.text);
 const only = (src: string, lang: string): Unit => {
@@ -380,13 +381,6 @@ describe('codeLanguageForPath', () => {
 });
 
 describe('extractComments: robustness', () => {
-  /** A small deterministic PRNG (mulberry32), so a failure is reproducible from its seed. */
-  const rng = (seed: number) => (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
   const PIECES = ['//', '/*', '*/', '#', '--', ';', '%', '"', "'", '`', '"""', "'''", '${', '}', '{', '(', ')', '[[', ']]', '<!--', '-->',
     '\n', '\r\n', '\r', ' ', '\t', 'a', 'def f():\n', 'r#"', '"#', '<<EOF\n', 'EOF\n', '=begin\n', '=end\n', '{-', '-}', '\\', '$',
     '?', 'x = 1', '한국어', '日本', '😀', '\uD800', '\uDC00', '<script>', '</script>', '<?php', '?>', 'url(', ': |\n', '@"', '\uFEFF'];
@@ -394,7 +388,7 @@ describe('extractComments: robustness', () => {
   const ids = [...codeLanguageIds(), 'shell', 'bash'];
 
   it('never throws and always returns well-formed units within the file', () => {
-    const next = rng(12345);
+    const next = seededRandom(12345);
     for (let round = 0; round < 40; round++) {
       for (const lang of ids) {
         let src = '';
