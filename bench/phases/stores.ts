@@ -6,7 +6,8 @@ import { loadSnapshot, saveSnapshot } from '../../src/node/index/persist';
 import type { ChunkRecord, FileRecord } from '../../src/node/index/records';
 import { note, runPhase } from '../lib/phase';
 import { round } from '../lib/stats';
-import { rng, unitVector } from '../lib/vectors';
+import { unitVector } from '../lib/vectors';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 
 export interface StoresArgs {
   model: string;
@@ -51,7 +52,7 @@ runPhase(async (a: StoresArgs) => {
       if (!files.has(key)) files.set(key, { ...f, chunkIds: [] });
       files.get(key)!.chunkIds.push(c.id);
     }
-    const next = rng(size);
+    const next = seededRandom(size);
     const dim = base.dim;
     // The copies are files of the corpus' first folder: a chunk's folder must be one of the indexed ones.
     const root = base.roots[0];

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../common/errors';
-import { scriptLanguage } from '../common/language';
 import type { IndexProgress, IndexRequest, SkippedFile } from '../common/protocol/engine';
+import { languageByScript } from '../common/writingScript';
 import type { Embedder } from './embed/embedder';
 import { decodeText } from './files/decode';
 import { discoverFiles, discoverPaths, type Discovery, type FoundFile } from './files/discover';
@@ -188,7 +188,7 @@ async function readFile(f: Found, tokens: TokenBudget): Promise<ReadFile | { rea
   const inputs = pieces.map((p) => ({ hash: sha256(p.embedText), embedText: p.embedText, tokens: p.tokens }));
   const chunks = pieces.map((p, i): ChunkRecord => ({
     id: `${fileKey}:${i}`, root: f.root, rel: f.rel, kind: p.kind, title: p.title, text: p.text,
-    startLine: p.startLine, endLine: p.endLine, lang: scriptLanguage(p.text), fileLanguage: f.language, hash: inputs[i].hash,
+    startLine: p.startLine, endLine: p.endLine, lang: languageByScript(p.text), fileLanguage: f.language, hash: inputs[i].hash,
   }));
   const record: FileRecord = {
     root: f.root, rel: f.rel, size: f.size, mtimeMs, contentHash, language: f.language, chunkIds: chunks.map((c) => c.id),

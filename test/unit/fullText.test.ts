@@ -8,17 +8,13 @@ import {
 } from '../../src/node/index/fullText';
 import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 import type { ChunkRecord } from '../../src/node/index/records';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 import { repoRoot } from './helpers';
 
-/** mulberry32: a seeded generator. */
+/** Numbers in [-0.5, 0.5) from a seeded generator. */
 function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = seededRandom(seed);
+  return () => next() - 0.5;
 }
 
 describe('FullTextIndex.wordScores', () => {
