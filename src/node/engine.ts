@@ -8,7 +8,8 @@ import {
 import { lockedMessage, StoreLock, type LockOwner } from './index/storeLock';
 import { WorkspaceIndex } from './index/workspaceIndex';
 import {
-  applyChanges, changesIndex, diffFiles, embedNewTexts, estimateTokens, readFiles, scanFiles, type Changes, type Scan, type StepControl,
+  applyChanges, changesIndex, diffFiles, embedNewTexts, estimateTokens, readFiles, scanFiles, type Changes, type EmbedStats, type Found, type Scan,
+  type StepControl,
 } from './indexSteps';
 import { rankChunks, type SearchParts } from './ranking';
 
@@ -161,12 +162,8 @@ export class Engine {
     };
     const scan = await scanFiles(request, this.workspace.skipped, control);
     const { toRead, recheck, changes } = diffFiles(this.workspace.files, scan);
-    const tokens = { countTokens: this.embedder?.countTokens ?? estimateTokens, maxTokens: this.embedder?.maxTokens ?? 128 };
-    await readFiles(scan, toRead, this.workspace, changes, tokens, control);
-    const rechanged = await readFiles(scan, recheck, this.workspace, changes, tokens, { checkCancel: control.checkCancel });
-    const embedded = this.embedder
-      ? await embedNewTexts(changes.changed, this.workspace.vectors, this.embedder, (p) => { control.checkCancel(); onProgress?.(p); })
-      : { embedded: 0, reused: 0, paddingWaste: 0 };
+    const rechanged = await this.read(scan, toRead, recheck, changes, control);
+    const embedded = await this.embed(changes, control);
     control.checkCancel();
     if (await this.droppedUnbuildable()) return this.index(request, onProgress, token);
     // From here on nothing is cancelled, so the index never holds half a run.
@@ -179,6 +176,25 @@ export class Engine {
       read: toRead.length + rechanged, removed: new Set(changes.dropFiles).size, skipped: scan.skipped, paddingWaste: embedded.paddingWaste,
       ...(rebuiltBecause ? { rebuiltBecause } : {}), ms: Math.round(performance.now() - t0),
     };
+  }
+
+  /**
+   * Reads the files to read, then those to recheck (which count as read only when they changed); gives how
+   * many of the latter changed.
+   */
+  private async read(scan: Scan, toRead: Found[], recheck: Found[], changes: Changes, control: StepControl): Promise<number> {
+    const tokens = { countTokens: this.embedder?.countTokens ?? estimateTokens, maxTokens: this.embedder?.maxTokens ?? 128 };
+    await readFiles(scan, toRead, this.workspace, changes, tokens, control);
+    return readFiles(scan, recheck, this.workspace, changes, tokens, { checkCancel: control.checkCancel });
+  }
+
+  /** Embeds the new texts of the changed files (nothing without a model). */
+  private async embed(changes: Changes, control: StepControl): Promise<EmbedStats> {
+    if (!this.embedder) return { embedded: 0, reused: 0, paddingWaste: 0 };
+    return embedNewTexts(changes.changed, this.workspace.vectors, this.embedder, (p) => {
+      control.checkCancel();
+      control.onProgress?.(p);
+    });
   }
 
   /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { insertMultiple, remove } from '@orama/orama';
 import {
-  createFullTextDatabase, FullTextIndex, internalsOf, ORAMA_VERSION, postingsOf, wordsUnder, type RadixNode,
+  createFullTextDatabase, FullTextIndex, internalsOf, nodeOf, ORAMA_VERSION, postingsOf, wordsUnder,
 } from '../../src/node/index/fullText';
 import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 import type { ChunkRecord } from '../../src/node/index/records';
@@ -128,7 +128,7 @@ describe(`Orama's internals read by fullText.ts (pinned to @orama/orama ${ORAMA_
     assert.ok(Math.abs(index.avgFieldLength.text - 3) < 1e-12);
     // The radix tree: edge labels, children by first character, and at a word's end the word and its documents.
     const root = index.indexes.text.node;
-    const node = walk(root, 'database');
+    const node = nodeOf(root, 'database');
     assert.ok(node && node.c instanceof Map && node.d instanceof Set);
     assert.deepEqual([node.e, node.w, [...node.d]], [true, 'database', [1, 2]]);
     assert.deepEqual([...postingsOf(root, 'database')!], [1, 2]);
@@ -159,15 +159,3 @@ describe('Orama at run time', () => {
     assert.deepEqual(importers, ['src/node/index/fullText.ts']);
   });
 });
-
-/** The node of exactly `word`, following edge labels from the root. */
-function walk(root: RadixNode, word: string): RadixNode | undefined {
-  let node = root;
-  for (let i = 0; i < word.length; ) {
-    const child = node.c.get(word[i]);
-    if (!child || !word.startsWith(child.s, i)) return undefined;
-    i += child.s.length;
-    node = child;
-  }
-  return node;
-}

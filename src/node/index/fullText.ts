@@ -44,12 +44,16 @@ export class FullTextIndex {
   /** The chunks held, those a load is still adding included (Orama's count lags behind them meanwhile). */
   private readonly held = new Set<string>();
   private loading = false;
-  /** Resolves when a loaded index's words are all indexed; rejects if they cannot be (see {@link load}). */
-  ready: Promise<void> = Promise.resolve();
+  private loaded: Promise<void> = Promise.resolve();
 
   /** Chunks held (a load's included while it runs). */
   get chunkCount(): number {
     return this.held.size;
+  }
+
+  /** Resolves when a loaded index's words are all indexed; rejects if they cannot be (see {@link load}). */
+  get ready(): Promise<void> {
+    return this.loaded;
   }
 
   /** Whether every chunk's words are indexed (false while a loaded index's words are built in the background). */
@@ -57,6 +61,7 @@ export class FullTextIndex {
     return !this.loading;
   }
 
+  /** Adds chunks of ids not held, once a load has ended. */
   async add(docs: readonly FullTextDoc[]): Promise<void> {
     if (!docs.length) return;
     await this.ready;
@@ -73,7 +78,7 @@ export class FullTextIndex {
   load(docs: readonly FullTextDoc[]): void {
     for (const d of docs) this.held.add(d.id);
     this.loading = true;
-    this.ready = (async () => {
+    this.loaded = (async () => {
       try {
         for (let i = 0; i < docs.length; i += LOAD_SLICE) {
           await new Promise((resolve) => setImmediate(resolve));
@@ -85,7 +90,7 @@ export class FullTextIndex {
       this.assertComplete('loading');
     })();
     // A failure is the business of whoever waits for the words, not an unhandled rejection that ends the process.
-    this.ready.catch(() => {});
+    this.loaded.catch(() => {});
   }
 
   /**
@@ -309,6 +314,12 @@ export function wordsUnder(root: RadixNode, prefix: string, max: number): string
 
 /** The documents of exactly `word` (Orama's own find collects every word under a prefix first). */
 export function postingsOf(root: RadixNode, word: string): Set<number> | undefined {
+  const node = nodeOf(root, word);
+  return node?.e && node.w === word ? node.d : undefined;
+}
+
+/** The node the edge labels from the root spell `word` to, if there is one. */
+export function nodeOf(root: RadixNode, word: string): RadixNode | undefined {
   let node = root;
   for (let i = 0; i < word.length; ) {
     const child = node.c.get(word[i]);
@@ -316,5 +327,5 @@ export function postingsOf(root: RadixNode, word: string): Set<number> | undefin
     i += child.s.length;
     node = child;
   }
-  return node.e && node.w === word ? node.d : undefined;
+  return node;
 }

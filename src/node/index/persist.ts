@@ -8,6 +8,11 @@ import type { ChunkRecord, FileRecord } from './records';
 import { firstNonFinite, parseManifest, parseMeta, type Manifest } from './storeSchema';
 import { VectorStore, type VectorSource } from './vectorStore';
 
+// The index on disk (the save step of a run, and the load at start): a manifest, the files and chunks as JSON,
+// and the vectors as one binary file of half-precision rows, written so that a crash at any moment leaves the
+// last good index; everything read back is validated (storeSchema.ts). What is saved and loaded is a
+// WorkspaceIndex's snapshot; a loaded one's vectors are already a VectorStore.
+
 /**
  * Bumped whenever the files' layout or meaning changes; an index of another format is rebuilt.
  * 1: float32 vectors, a hash per row. 2: float16 vectors, rows in the order of the chunks' texts.
