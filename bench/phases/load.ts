@@ -15,8 +15,8 @@ export interface LoadArgs {
 /**
  * Loading a persisted index, as Engine.open does beside the model: loadSnapshot (read, verify checksums,
  * parse, copy the vectors into the vector store) then WorkspaceIndex.fromSnapshot — searchable by vector from
- * here (loadMs), the full text rebuilt in the background (fullTextReadyMs). One load per process, so the peak RSS is the
- * load's own; the parent runs several processes and takes medians.
+ * here (loadMs), the full text rebuilt in the background (fullTextReadyMs). One load per process, so the peak
+ * RSS is the load's own; the parent runs several processes and takes medians.
  */
 runPhase(async (a: LoadArgs) => {
   const { id } = resolveModelFiles(a.model);

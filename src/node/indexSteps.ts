@@ -207,7 +207,7 @@ export function estimateTokens(text: string): number {
  * Records what reading `f` gave: a file to index again, one only touched, or one that can no longer be used.
  * False when its content is as it was (touched, or read only to recheck it).
  */
-export function noteRead(changes: Changes, scan: Scan, f: Found, old: FileRecord | undefined, result: ReadFile | { reason: string }): boolean {
+function noteRead(changes: Changes, scan: Scan, f: Found, old: FileRecord | undefined, result: ReadFile | { reason: string }): boolean {
   if ('reason' in result) {
     scan.skipped.push({ path: scan.label(f.root, f.rel), reason: result.reason });
     if (old) dropFile(changes, f.abs, old);

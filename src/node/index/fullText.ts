@@ -192,7 +192,7 @@ export function internalsOf(db: AnyOrama): OramaInternals {
 /** Orama's BM25 parameters (its defaults). */
 const BM25 = { k: 1.2, b: 0.75, d: 0.5 };
 /** A word still being typed matches the indexed words it begins, when there are at most this many. */
-export const MAX_PREFIX_WORDS = 64;
+const MAX_PREFIX_WORDS = 64;
 
 /** The arguments of {@link FullTextIndex.wordScores}. */
 interface WordQuery {
