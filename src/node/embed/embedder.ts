@@ -1,68 +1,15 @@
-import { createHash } from 'node:crypto';
-import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as transformers from '@huggingface/transformers';
 import { AutoModel, AutoTokenizer, env, PreTrainedTokenizer, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
 import { EngineError } from '../../common/errors';
-import { hashModelFiles } from './modelHashCache';
+import { meanPoolNormalised } from './meanPooling';
+import { resolveModelFiles, type ModelFiles } from './modelFiles';
 import { installUnigram, type UnigramModel } from './unigram';
 
-/** onnx file suffixes of the Hugging Face layout, in the order we prefer them (int8 first). */
-const DTYPES: { dtype: 'q8' | 'int8' | 'uint8' | 'fp32' | 'fp16'; suffix: string }[] = [
-  { dtype: 'q8', suffix: '_quantized' },
-  { dtype: 'int8', suffix: '_int8' },
-  { dtype: 'uint8', suffix: '_uint8' },
-  { dtype: 'fp32', suffix: '' },
-  { dtype: 'fp16', suffix: '_fp16' },
-];
-
-/** The files of a model folder the embedder will load. */
-export interface ModelFiles {
-  dir: string;
-  /** Folder of the .onnx file relative to dir: 'onnx' (Hugging Face layout) or '' (file at the top). */
-  subfolder: string;
-  dtype: (typeof DTYPES)[number]['dtype'];
-  onnxFile: string;
-  /**
-   * Identity of the weights, the tokenizer and the config, from their content: an index built with another
-   * id is rebuilt, so new weights never meet the old vectors (even at the same size and modification time).
-   */
-  id: string;
-  /** Bytes read to identify the model; 0 when every file's hash was cached (see modelHashCache.ts). */
-  hashedBytes: number;
-}
-
-/**
- * Checks that `dir` is a local sentence-embedding model folder (config.json, tokenizer.json, an .onnx file)
- * and picks the int8 weights when present, fp32 otherwise. `cacheDir` (the index folder) keeps the files'
- * hashes for the next start; `updateCache: false` only reads it (a process that does not write the index).
- */
-export function resolveModelFiles(dir: string, options: { cacheDir?: string; updateCache?: boolean } = {}): ModelFiles {
-  const abs = path.resolve(dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-    throw new EngineError('model-missing', `Model folder not found: ${abs}.`);
-  }
-  for (const f of ['config.json', 'tokenizer.json']) {
-    if (!existsSync(path.join(abs, f))) {
-      throw new EngineError('model-invalid', `${abs} is not a model folder: ${f} is missing (expected the Hugging Face layout: config.json, tokenizer.json, onnx/model_quantized.onnx).`);
-    }
-  }
-  for (const subfolder of ['onnx', '']) {
-    const folder = path.join(abs, subfolder);
-    if (!existsSync(folder)) continue;
-    const names = new Set(readdirSync(folder));
-    for (const { dtype, suffix } of DTYPES) {
-      const onnxFile = `model${suffix}.onnx`;
-      if (!names.has(onnxFile)) continue;
-      const files = [path.join(abs, 'config.json'), path.join(abs, 'tokenizer.json'), path.join(folder, onnxFile)];
-      const { sha256, hashedBytes } = hashModelFiles(files, options.cacheDir, options.updateCache ?? true);
-      const id = createHash('sha256').update(`${sha256[0]} ${sha256[1]} ${subfolder}/${onnxFile} ${sha256[2]}`).digest('hex').slice(0, 16);
-      return { dir: abs, subfolder, dtype, onnxFile, id: `${path.basename(abs)}@${id}`, hashedBytes };
-    }
-  }
-  throw new EngineError('model-invalid', `${abs} is not a model folder: no onnx/model_quantized.onnx or onnx/model.onnx in it.`);
-}
+// The engine resolves a model's files (their id decides whether a saved index fits) before it loads them.
+export { resolveModelFiles, type ModelFiles };
 
 /** Threads for onnxruntime: half the cores, so indexing never starves the editor of CPU. */
 export function defaultThreads(): number {
@@ -72,9 +19,8 @@ export function defaultThreads(): number {
 /**
  * A sentence-embedding model loaded from a local folder: mean pooling over the mask, then L2 normalisation.
  * It does what transformers.js's feature-extraction pipeline does (tokenise with padding and truncation,
- * run the model, pool), with two parts of its own: the tokenizer ({@link loadTokenizer}) and the pooling,
- * which in transformers.js converts every mask entry from BigInt once per dimension and walks the hidden
- * states across rows — about 4 % of each indexing batch.
+ * run the model, pool), with two parts of its own: the tokenizer ({@link loadTokenizer}) and the pooling
+ * (meanPooling.ts).
  */
 export class Embedder {
   private constructor(
@@ -134,28 +80,6 @@ export class Embedder {
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
-}
-
-/** The mean of each row's unmasked token vectors ([batch, seq, dim] → [batch, dim]), L2-normalised. */
-export function meanPoolNormalised(hidden: Float32Array, mask: BigInt64Array, batch: number, seq: number, dim: number): Float32Array {
-  const out = new Float32Array(batch * dim);
-  const sum = new Float64Array(dim);
-  for (let b = 0; b < batch; b++) {
-    sum.fill(0);
-    let tokens = 0;
-    for (let t = 0; t < seq; t++) {
-      if (mask[b * seq + t] === 0n) continue;
-      tokens++;
-      const off = (b * seq + t) * dim;
-      for (let i = 0; i < dim; i++) sum[i] += hidden[off + i];
-    }
-    let norm = 0;
-    for (let i = 0; i < dim; i++) norm += sum[i] * sum[i];
-    // The mean's direction is the sum's: dividing by the token count first would not change the unit vector.
-    const scale = tokens && norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let i = 0; i < dim; i++) out[b * dim + i] = sum[i] * scale;
-  }
-  return out;
 }
 
 /** The parts of a transformers.js tokenizer that {@link loadTokenizer} reaches into (not in its types). */
