@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
-import { loadTokenizer, resolveModelFiles } from '../../src/node/embed/embedder';
+import { resolveModelFiles } from '../../src/node/embed/embedder';
+import { loadTokenizer } from '../../src/node/embed/transformersJs';
 
 /**
  * The reference for the indexing figure: the same model file run directly on onnxruntime-node with the
@@ -13,7 +14,6 @@ export class RawOrtEmbedder {
 
   static async load(modelDir: string, threads: number): Promise<RawOrtEmbedder> {
     const files = resolveModelFiles(modelDir);
-    env.allowRemoteModels = false;
     const session = await ort.InferenceSession.create(path.join(files.dir, files.subfolder, files.onnxFile), {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
-import { Embedder, defaultThreads, loadTokenizer, resolveModelFiles } from '../../src/node/embed/embedder';
+import { Embedder, defaultThreads, resolveModelFiles } from '../../src/node/embed/embedder';
+import { loadTokenizer } from '../../src/node/embed/transformersJs';
 import { runPhase } from '../lib/phase';
 import { gc, peakRssMb, resetPeakRss, rssMb } from '../lib/proc';
 import { round } from '../lib/stats';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadTokenizer } from '../../src/node/embed/embedder';
+import { loadTokenizer } from '../../src/node/embed/transformersJs';
 import { SplitBudget } from '../../src/node/split/budget';
 import { extractComments } from '../../src/node/split/comments';
 import { splitMarkdown } from '../../src/node/split/markdown';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import { loadTokenizer } from '../../src/node/embed/embedder';
+import { loadTokenizer } from '../../src/node/embed/transformersJs';
 import type { LazyPieceTrie } from '../../src/node/embed/unigram';
 import { chunkUnit } from '../../src/node/split/chunker';
 import { extractComments } from '../../src/node/split/comments';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { loadTokenizer } from '../../src/node/embed/embedder';
+import { loadTokenizer } from '../../src/node/embed/transformersJs';
 import { CodePointTrie, LazyPieceTrie } from '../../src/node/embed/unigram';
 import { PARALLEL_SENTENCES } from '../../scripts/models/concepts.mjs';
 import { seededRandom } from '../../scripts/models/seededRandom.mjs';

@@ -1,6 +1,6 @@
 /**
- * A faster, smaller lookup for SentencePiece Unigram vocabularies (XLM-R's 250,002 pieces), installed
- * into a transformers.js tokenizer.
+ * A faster, smaller lookup for SentencePiece Unigram vocabularies (XLM-R's 250,002 pieces), which
+ * transformersJs.ts installs into a transformers.js tokenizer in place of its own.
  *
  * transformers.js builds its Unigram model with a character trie of one object and one Map per node, and
  * tokenises with a lattice of node objects that are cloned at every step. For XLM-R that costs ~1.2 s and
@@ -12,38 +12,11 @@
  * The result must be the same as transformers.js's, token for token (the unit tests compare both on real
  * text): pieces are matched by code point from every position, a position no single-character piece
  * covers gets the unknown token with the minimum score − 10, and of equally good ways to reach a position
- * the one found first (the one starting earliest) wins, as with transformers.js's strict `>`. Only the
- * model's `tokenize` and `encode` are replaced; normalisation, pre-tokenisation, unknown-token fusing, special
- * tokens and decoding stay transformers.js's own. Two costs of transformers.js grow faster than the text, so
- * they are avoided here without changing a single id: its fusing of unknown tokens appends one character at a
- * time to a string it looks up in a Map (quadratic in a run of unknown characters: 1.6 s for 100k CJK
- * characters the vocabulary lacks), so runs of unknown characters leave `tokenize` already fused; and its
- * `encode` spreads each word's tokens into `push(...)`, which overflows the stack past ~120k tokens.
+ * the one found first (the one starting earliest) wins, as with transformers.js's strict `>`. transformers.js
+ * fuses unknown tokens by appending one character at a time to a string it looks up in a Map (quadratic in a
+ * run of unknown characters: 1.6 s for 100k CJK characters the vocabulary lacks), so runs of unknown
+ * characters leave {@link tokenizeUnigram} already fused, which changes no id.
  */
-
-/** The fields of transformers.js's Unigram model that this module reads and writes. */
-export interface UnigramModel {
-  vocab: string[];
-  scores: ArrayLike<number>;
-  tokens_to_ids: Map<string, number>;
-  unk_token_id: number;
-  unk_token: string;
-  unk_score: number;
-  min_score: number;
-  bos_token: string;
-  bos_token_id: number | undefined;
-  eos_token: unknown;
-  eos_token_id: number | undefined;
-  trie: unknown;
-  tokenize(normalized: string): string[];
-  encode(tokens: string[]): string[];
-}
-
-/** An added token as transformers.js's Tokenizer keeps it. */
-interface AddedToken {
-  id: number;
-  content: string;
-}
 
 const EMPTY = 0;
 /** Keys are node × CODE_POINTS + code point + 1 (below 2^53 for any node count a vocabulary can give). */
@@ -145,45 +118,19 @@ function slotOf(node: number, cp: number): number {
 }
 
 /**
- * Gives a transformers.js Unigram model, built on a stub vocabulary, the full `vocab` ([piece, score]
- * pairs as in tokenizer.json) — the same fields its constructor and the Tokenizer's added tokens would
- * have set — and the compact lookup and search in place of its trie and lattice.
+ * The score of each piece by token id, as transformers.js's Unigram model keeps them: the unknown token's is
+ * the lowest score − 10, so that it is taken only where no piece covers a character.
  */
-export function installUnigram(model: UnigramModel, vocab: readonly (readonly [string, number])[], unkId: number, addedTokens: readonly AddedToken[]): void {
-  const pieces = vocab.map(([piece]) => piece);
+export function unigramScores(vocab: readonly (readonly [string, number])[], unkId: number): { scores: Float64Array; minScore: number; unkScore: number } {
   const scores = new Float64Array(vocab.length);
-  let min = Infinity;
+  let minScore = Infinity;
   for (let i = 0; i < vocab.length; i++) {
     scores[i] = vocab[i][1];
-    if (scores[i] < min) min = scores[i];
+    if (scores[i] < minScore) minScore = scores[i];
   }
-  const ids = new Map(pieces.map((p, i) => [p, i]));
-  // The order of the Unigram constructor, then the Tokenizer constructor's added tokens.
-  model.vocab = pieces;
-  model.unk_token_id = unkId;
-  model.unk_token = pieces[unkId];
-  model.tokens_to_ids = ids;
-  model.bos_token_id = ids.get(model.bos_token);
-  model.eos_token_id = typeof model.eos_token === 'string' ? ids.get(model.eos_token) : undefined;
-  model.min_score = min;
-  model.unk_score = min - 10;
-  scores[unkId] = model.unk_score;
-  model.scores = scores;
-  for (const t of addedTokens) {
-    ids.set(t.content, t.id);
-    pieces[t.id] = t.content;
-  }
-
-  // The trie holds the vocabulary's own pieces; a piece's id is looked up after the added tokens, as
-  // transformers.js does when it meets the piece.
-  const trie = new LazyPieceTrie(vocab.map(([piece]) => piece), ids);
-  model.trie = trie;
-  model.tokenize = (normalized) => tokenize(normalized, trie, scores, model.unk_score);
-  model.encode = (tokens) => {
-    const out: string[] = [];
-    for (const token of tokens) for (const piece of model.tokenize(token)) out.push(piece);
-    return out;
-  };
+  const unkScore = minScore - 10;
+  scores[unkId] = unkScore;
+  return { scores, minScore, unkScore };
 }
 
 /** SentencePiece's word-start mark (U+2581): most of a vocabulary's pieces begin with it. */
@@ -231,7 +178,7 @@ let work = { starts: new Int32Array(256), cps: new Int32Array(256), best: new Fl
  * The highest-scoring segmentation of `text` into pieces, as strings, the same as transformers.js's
  * TokenLattice Viterbi search; consecutive unknown characters come as one piece, as its fuse_unk joins them.
  */
-function tokenize(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number): string[] {
+export function tokenizeUnigram(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number): string[] {
   let n = 0;
   if (work.cps.length < text.length + 1) {
     const size = text.length * 2 + 1;

@@ -1,0 +1,194 @@
+/**
+ * transformers.js, for the rest of the code: the one module that imports it at run time. A model and its
+ * tokenizer are loaded from a local folder and run through the documented API (AutoModel.from_pretrained,
+ * the tokenizer's call and encode, the model's forward call); the section at the end goes further, for the
+ * tokenizer's load time and memory, and is pinned to the installed version by test/unit/transformersJs.test.ts.
+ */
+import { promises as fs, existsSync } from 'node:fs';
+import path from 'node:path';
+import * as transformers from '@huggingface/transformers';
+import { AutoModel, AutoTokenizer, env, PreTrainedTokenizer, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
+import type { ModelFiles } from './modelFiles';
+import { LazyPieceTrie, tokenizeUnigram, unigramScores } from './unigram';
+
+/** The model's last hidden states for a padded batch, and the attention mask that says which are tokens. */
+export interface HiddenStates {
+  /** batch × seq × dim values, row after row. */
+  data: Float32Array;
+  /** batch × seq entries: 1n for a token, 0n for padding. */
+  mask: BigInt64Array;
+  batch: number;
+  seq: number;
+  dim: number;
+  /** Frees the output tensor once it has been read. */
+  dispose(): void;
+}
+
+/** A sentence-embedding model and its tokenizer, loaded through transformers.js from a local folder. */
+export class TransformersModel {
+  private constructor(private readonly tokenizer: PreTrainedTokenizer, private readonly model: PreTrainedModel) {}
+
+  /** Loads the weights `files` names, on the CPU with `threads` onnxruntime threads, and the tokenizer beside them. */
+  static async load(files: ModelFiles, threads: number): Promise<TransformersModel> {
+    localFilesOnly();
+    const [tokenizer, model] = await Promise.all([
+      loadTokenizer(files.dir),
+      AutoModel.from_pretrained(files.dir, {
+        local_files_only: true,
+        dtype: files.dtype,
+        subfolder: files.subfolder,
+        device: 'cpu',
+        session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+      }),
+    ]);
+    return new TransformersModel(tokenizer, model);
+  }
+
+  /** The input length the tokenizer's config gives (Infinity or a huge number when it gives none). */
+  get maxLength(): number {
+    return Number(this.tokenizer.model_max_length);
+  }
+
+  /** Tokens the model sees for `text`, special tokens included. */
+  countTokens(text: string): number {
+    return this.tokenizer.encode(text).length;
+  }
+
+  /** Runs the model on `texts`, padded to the longest and cut to the model's input length. */
+  async hiddenStates(texts: string[]): Promise<HiddenStates> {
+    const inputs = this.tokenizer(texts, { padding: true, truncation: true });
+    const output = await this.model(inputs);
+    const hidden: Tensor = output.last_hidden_state ?? output.token_embeddings;
+    const [batch, seq, dim] = hidden.dims;
+    return {
+      data: hidden.data as Float32Array,
+      mask: inputs.attention_mask.data as BigInt64Array,
+      batch,
+      seq,
+      dim,
+      dispose: () => hidden.dispose(),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+}
+
+/** Models come from the folder given, never from the hub. */
+function localFilesOnly(): void {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+}
+
+/**
+ * The tokenizer of a model folder, as AutoTokenizer would load it, but with a SentencePiece Unigram
+ * vocabulary (XLM-R's) in the compact form of unigram.ts: transformers.js builds the tokenizer on a stub
+ * vocabulary, then gets the real one without its per-character trie ({@link installCompactUnigram}).
+ * Other tokenizers (WordPiece, BPE) load as they are.
+ */
+export async function loadTokenizer(dir: string): Promise<PreTrainedTokenizer> {
+  localFilesOnly();
+  const configFile = path.join(dir, 'tokenizer_config.json');
+  const json = JSON.parse(await fs.readFile(path.join(dir, 'tokenizer.json'), 'utf8'));
+  const model = json?.model;
+  const vocab = model?.vocab;
+  const unkId = model?.unk_id;
+  if (model?.type !== 'Unigram' || !Array.isArray(vocab) || !Number.isInteger(unkId) || unkId < 0 || unkId >= vocab.length || !existsSync(configFile)) {
+    return AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+  }
+  const config = JSON.parse(await fs.readFile(configFile, 'utf8'));
+  const Tokenizer = tokenizerClass(config.tokenizer_class);
+  // A stub vocabulary, up to the unknown token whose piece the constructor reads: the per-character trie
+  // transformers.js would build of the whole one is what costs the time and memory.
+  const tokenizer = new Tokenizer({ ...json, model: { ...model, vocab: vocab.slice(0, unkId + 1) } }, config);
+  installCompactUnigram(tokenizer, vocab, unkId);
+  return tokenizer;
+}
+
+/** The class AutoTokenizer would pick for `tokenizer_class` (it sets e.g. whether token type ids are returned). */
+function tokenizerClass(name: unknown): typeof PreTrainedTokenizer {
+  const named = (transformers as Record<string, unknown>)[String(name ?? '').replace(/Fast$/, '')];
+  return typeof named === 'function' && named.prototype instanceof PreTrainedTokenizer
+    ? named as typeof PreTrainedTokenizer
+    : PreTrainedTokenizer;
+}
+
+// ── Beyond the documented API ─────────────────────────────────────────────────────────────────────────────
+// transformers.js offers no way to give a Unigram tokenizer another vocabulary lookup, so the compact one is
+// written into the model of a tokenizer built on a stub vocabulary. Only the model's `tokenize` and `encode`
+// are replaced: normalisation, pre-tokenisation, the fusing of unknown pieces, special tokens and decoding stay
+// transformers.js's own. This relies on the fields below, on the tokenizer calling its model's `encode` with
+// the words of a text, and on ids, unknowns and decoding being read from `tokens_to_ids`, `unk_token_id` and
+// `vocab`. test/unit/transformersJs.test.ts checks each of these against transformers.js 4.3.1 (its tokenizers
+// come from @huggingface/tokenizers 0.2.0) and fails on any other version, so an upgrade cannot change tokens
+// unnoticed.
+
+/** Where a transformers.js tokenizer keeps its model and added tokens (not in its types). */
+export interface TokenizerInternals {
+  _tokenizer: { model: UnigramModelInternals; added_tokens: readonly { id: number; content: string }[] };
+}
+
+/** The fields the Unigram model's constructor derives from the vocabulary, and the methods the tokenizer calls. */
+export interface UnigramModelInternals {
+  vocab: string[];
+  scores: ArrayLike<number>;
+  tokens_to_ids: Map<string, number>;
+  unk_token_id: number;
+  unk_token: string;
+  unk_score: number;
+  min_score: number;
+  bos_token: string;
+  bos_token_id: number | undefined;
+  eos_token: unknown;
+  eos_token_id: number | undefined;
+  trie: unknown;
+  tokenize(normalized: string): string[];
+  encode(words: string[]): string[];
+}
+
+/** The special tokens whose ids the tokenizer's constructor looked up. */
+const SPECIAL_TOKENS = ['mask', 'pad', 'sep', 'unk', 'bos', 'eos'] as const;
+
+/**
+ * Gives the Unigram model of `tokenizer`, built on a stub vocabulary, the full `vocab` ([piece, score] pairs
+ * as in tokenizer.json) — the same fields its constructor and the tokenizer's added tokens would have set —
+ * and the compact lookup and search in place of its trie and lattice.
+ */
+function installCompactUnigram(tokenizer: PreTrainedTokenizer, vocab: readonly (readonly [string, number])[], unkId: number): void {
+  const { model, added_tokens } = (tokenizer as unknown as TokenizerInternals)._tokenizer;
+  const pieces = vocab.map(([piece]) => piece);
+  const { scores, minScore, unkScore } = unigramScores(vocab, unkId);
+  const ids = new Map(pieces.map((piece, id) => [piece, id]));
+  // In the order of the Unigram constructor, then the tokenizer constructor's added tokens.
+  model.vocab = pieces;
+  model.unk_token_id = unkId;
+  model.unk_token = pieces[unkId];
+  model.tokens_to_ids = ids;
+  model.bos_token_id = ids.get(model.bos_token);
+  model.eos_token_id = typeof model.eos_token === 'string' ? ids.get(model.eos_token) : undefined;
+  model.min_score = minScore;
+  model.unk_score = unkScore;
+  model.scores = scores;
+  for (const token of added_tokens) {
+    ids.set(token.content, token.id);
+    pieces[token.id] = token.content;
+  }
+  // The trie holds the vocabulary's own pieces; a piece's id is looked up after the added tokens, as
+  // transformers.js does when it meets the piece.
+  const trie = new LazyPieceTrie(vocab.map(([piece]) => piece), ids);
+  model.trie = trie;
+  model.tokenize = (normalized) => tokenizeUnigram(normalized, trie, scores, unkScore);
+  // One push per piece: transformers.js spreads each word's pieces into push(...), which overflows the
+  // stack past ~120k tokens.
+  model.encode = (words) => {
+    const out: string[] = [];
+    for (const word of words) for (const piece of model.tokenize(word)) out.push(piece);
+    return out;
+  };
+  // The constructor looked the special tokens up in the stub vocabulary: look them up again.
+  for (const name of SPECIAL_TOKENS) {
+    const token = tokenizer[`${name}_token`];
+    if (typeof token === 'string') tokenizer[`${name}_token_id`] = tokenizer.convert_tokens_to_ids(token);
+  }
+}
