@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { WorkerConfig } from '../common/protocol/worker';
 import { startEngineWorker, type EngineWorker, type WorkerClient } from '../common/protocol/workerClient';
-import { EngineError } from '../common/errors';
+import { WordedError } from './errorSentences';
 import type { ModelResolution } from './model/modelManager';
 
 /** More unexpected exits than this within RESTART_WINDOW_MS and the worker is not started again. */
@@ -48,11 +48,11 @@ export class EngineHost implements vscode.Disposable {
   private checkMayStart(): void {
     // A worker's threadId turns -1 once its thread has ended.
     if (this.current && this.current.worker.threadId !== -1) {
-      throw new EngineError('worker-exited', vscode.l10n.t('The search worker is still stopping; try again in a moment.'));
+      throw new WordedError('worker-exited', vscode.l10n.t('The search worker is still stopping; try again in a moment.'));
     }
     const recent = this.exits.filter((t) => Date.now() - t < RESTART_WINDOW_MS);
     if (recent.length > MAX_RESTARTS) {
-      throw new EngineError('worker-exited', vscode.l10n.t('The search worker stopped {0} times in a few minutes and is not restarted. See the "Semantic Search" output, then run "Semantic Search: Re-index Workspace".', recent.length));
+      throw new WordedError('worker-exited', vscode.l10n.t('The search worker stopped {0} times in a few minutes and is not restarted. See the "Semantic Search" output, then run "Semantic Search: Re-index Workspace".', recent.length));
     }
   }
 

@@ -22,10 +22,10 @@ export interface ViewHit {
 
 /** Everything the panel needs to say about the model and the index, already worded for the user. */
 export interface ViewState {
-  phase: 'starting' | 'model-missing' | 'model-downloading' | 'indexing' | 'paused' | 'ready' | 'error' | 'no-folder' | 'untrusted';
+  phase: 'starting' | 'model-missing' | 'indexing' | 'paused' | 'ready' | 'error' | 'no-folder';
   /** One sentence describing the state, e.g. "Indexing 1,204 / 3,380 files". */
   message: string;
-  /** Indexing or download progress, 0..1, when known. */
+  /** How far indexing is, 0..1, while it runs. */
   progress?: number;
   /** Whether the index holds any chunk at all (an empty ready index has its own hint). */
   hasChunks: boolean;

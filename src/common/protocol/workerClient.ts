@@ -1,4 +1,4 @@
-import { EngineError } from '../errors';
+import { EngineError, OutOfMemoryError } from '../errors';
 import type { IndexProgress } from './engine';
 import type { HostToWorker, ReadyMessage, WorkerConfig, WorkerMethod, WorkerMethods, WorkerToHost } from './worker';
 import { isWorkerToHost } from './worker';
@@ -79,7 +79,7 @@ export class WorkerClient {
     worker.on('error', (e) => {
       if ((e as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
         this.oom = `The search worker ran out of memory${heapLimitMb ? ` (limit ${heapLimitMb} MB)` : ''} and was stopped; exclude large or generated folders from the index and try again.`;
-        fail(new EngineError('worker-exited', this.oom));
+        fail(new OutOfMemoryError(this.oom));
       } else {
         fail(new EngineError('worker-exited', `The search worker failed: ${e.message}`));
       }
