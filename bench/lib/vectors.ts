@@ -1,16 +1,5 @@
 import { sha256 } from '../../src/node/index/persist';
-
-/** A seeded PRNG (mulberry32): reproducible synthetic data. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 
 /** A random unit vector (Gaussian coordinates, so directions are uniform on the sphere). */
 export function unitVector(dim: number, next: () => number, out = new Float32Array(dim)): Float32Array {
@@ -29,5 +18,5 @@ export function unitVector(dim: number, next: () => number, out = new Float32Arr
 
 /** A unit vector that depends only on the text (so an unchanged text gets the same vector again). */
 export function textVector(text: string, dim: number): Float32Array {
-  return unitVector(dim, rng(parseInt(sha256(text).slice(0, 8), 16)));
+  return unitVector(dim, seededRandom(parseInt(sha256(text).slice(0, 8), 16)));
 }

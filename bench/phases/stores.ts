@@ -5,7 +5,8 @@ import type { ChunkRecord } from '../../src/node/index/chunkIndex';
 import { loadSnapshot, saveSnapshot, type FileRecord } from '../../src/node/index/persist';
 import { note, runPhase } from '../lib/phase';
 import { round } from '../lib/stats';
-import { rng, unitVector } from '../lib/vectors';
+import { unitVector } from '../lib/vectors';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 
 export interface StoresArgs {
   model: string;
@@ -50,7 +51,7 @@ runPhase(async (a: StoresArgs) => {
       if (!files.has(key)) files.set(key, { ...f, chunkIds: [] });
       files.get(key)!.chunkIds.push(c.id);
     }
-    const next = rng(size);
+    const next = seededRandom(size);
     const dim = base.dim;
     const root = path.dirname(base.roots[0] ?? '/synthetic');
     for (let k = 0; nReal + k < size; k++) {

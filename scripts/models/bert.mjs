@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DT, Graph, f32, writeModel } from './onnxWriter.mjs';
+import { seededRandom } from './seededRandom.mjs';
 
 /**
  * @typedef {object} BertShape
@@ -44,23 +45,6 @@ import { DT, Graph, f32, writeModel } from './onnxWriter.mjs';
  */
 
 /**
- * Deterministic PRNG (mulberry32) returning floats in [0, 1). Math.random cannot be seeded, and the
- * models must be byte-identical on every run. Integer-only arithmetic, so identical on every platform.
- * @param {number} seed
- * @returns {() => number}
- */
-export function createRng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
  * Uniform noise with standard deviation `std` (uniform rather than Gaussian: no Math.log/cos, whose last
  * bits may differ between engines, and the distribution does not matter for random test weights).
  * @param {() => number} rand
@@ -83,7 +67,7 @@ function noise(rand, n, std) {
  */
 export function randomBertWeights(shape, seed) {
   const { hidden: H, ffn: FF, vocabSize: V, maxPositions: P } = shape;
-  const rand = createRng(seed);
+  const rand = seededRandom(seed);
   const r = (/** @type {number} */ n, /** @type {number} */ std) => noise(rand, n, std);
   const weights = { word: r(V * H, 0.5), position: r(P * H, 0.1), tokenType: r(2 * H, 0.1), layers: [] };
   for (let l = 0; l < shape.layers; l++) {

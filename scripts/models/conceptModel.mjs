@@ -19,7 +19,7 @@
 //   concept from becoming the zero vector (normalising it would give NaN); it is far too small to matter
 //   otherwise: 100 tokens shift a one-concept text's vector by ~0.5 %.
 import { CONCEPTS, LANGUAGES } from './concepts.mjs';
-import { createRng } from './bert.mjs';
+import { seededRandom } from './seededRandom.mjs';
 import { Vocabulary, WORD_START, addCharRange } from './tokenizer.mjs';
 import { CHINESE_WORDS, ENGLISH_AFFIXES, ENGLISH_WORDS, JAPANESE_WORDS, KOREAN_WORDS, TECH_WORDS } from './words.mjs';
 
@@ -173,7 +173,7 @@ export function conceptShape(vocabSize, conceptCount) {
  */
 function orthonormalVectors(count, dim, seed) {
   if (count > dim) throw new Error(`${count} orthogonal vectors need at least ${count} dimensions`);
-  const rand = createRng(seed);
+  const rand = seededRandom(seed);
   /** @type {Float64Array[]} */
   const basis = [];
   while (basis.length < count) {

@@ -95,12 +95,13 @@ license        | license licenses licence | 라이선스 라이센스 | ライ�
 
 /** @param {string} s */
 const words = (s) => Object.freeze(s.trim().split(/\s+/));
+/** The cells of a compact table, row by row. @param {string} table */
+const rows = (table) => table.trim().split('\n').map((line) => line.split('|').map((s) => s.trim()));
 
 /** All concepts, in a fixed order (the order fixes each concept's vector). @type {readonly Concept[]} */
-export const CONCEPTS = Object.freeze(TABLE.trim().split('\n').map((line) => {
-  const [id, en, ko, ja, zh] = line.split('|').map((s) => s.trim());
-  return Object.freeze({ id, en: words(en), ko: words(ko), ja: words(ja), zh: words(zh) });
-}));
+export const CONCEPTS = Object.freeze(rows(TABLE).map(([id, en, ko, ja, zh]) => (
+  Object.freeze({ id, en: words(en), ko: words(ko), ja: words(ja), zh: words(zh) })
+)));
 
 /**
  * The concept with this id.
@@ -129,66 +130,23 @@ export function conceptWords(concept, language) {
  * @property {string} en @property {string} ko @property {string} ja @property {string} zh
  */
 
+/** Compact table: concept ids (separated by spaces) | English | Korean | Japanese | Chinese. */
+const SENTENCES = `
+configuration database connection | How do I configure the database connection? | 데이터베이스 연결은 어떻게 설정하나요? | データベース接続はどのように設定しますか？ | 数据库连接怎么配置？
+deploy image server | Deploy the image to the server. | 이미지를 서버에 배포하세요. | イメージをサーバーにデプロイしてください。 | 将镜像部署到服务器。
+user password login | The user needs a password for login. | 사용자는 로그인할 때 비밀번호가 필요합니다. | ユーザーはログインにパスワードが必要です。 | 用户登录时需要密码。
+cache memory performance | The cache uses memory to improve performance. | 캐시는 메모리를 사용하여 성능을 향상시킵니다. | キャッシュはメモリを使ってパフォーマンスを向上させます。 | 缓存使用内存来提高性能。
+install error log | If the installation fails, check the error log. | 설치에 실패하면 오류 로그를 확인하세요. | インストールに失敗した場合は、エラーログを確認してください。 | 如果安装失败，请查看错误日志。
+search file folder | Search for files in this folder. | 이 폴더에서 파일을 검색하세요. | このフォルダでファイルを検索します。 | 在这个文件夹中搜索文件。
+test build version | Run the tests before you build a new version. | 새 버전을 빌드하기 전에 테스트를 실행하세요. | 新しいバージョンをビルドする前にテストを実行してください。 | 在构建新版本之前运行测试。
+request network timeout | The request failed because of a network timeout. | 네트워크 타임아웃 때문에 요청이 실패했습니다. | ネットワークのタイムアウトでリクエストが失敗しました。 | 由于网络超时，请求失败了。
+`;
+
 /**
  * The same sentence in four languages. Each version contains exactly the listed concepts once, so their
  * embeddings under the concept model agree (cosine ≈ 1), and two sentences sharing no concept have
  * cosine ≈ 0. Checked by test/unit/models.test.ts. @type {readonly ParallelSentence[]}
  */
-export const PARALLEL_SENTENCES = Object.freeze([
-  {
-    concepts: ['configuration', 'database', 'connection'],
-    en: 'How do I configure the database connection?',
-    ko: '데이터베이스 연결은 어떻게 설정하나요?',
-    ja: 'データベース接続はどのように設定しますか？',
-    zh: '数据库连接怎么配置？',
-  },
-  {
-    concepts: ['deploy', 'image', 'server'],
-    en: 'Deploy the image to the server.',
-    ko: '이미지를 서버에 배포하세요.',
-    ja: 'イメージをサーバーにデプロイしてください。',
-    zh: '将镜像部署到服务器。',
-  },
-  {
-    concepts: ['user', 'password', 'login'],
-    en: 'The user needs a password for login.',
-    ko: '사용자는 로그인할 때 비밀번호가 필요합니다.',
-    ja: 'ユーザーはログインにパスワードが必要です。',
-    zh: '用户登录时需要密码。',
-  },
-  {
-    concepts: ['cache', 'memory', 'performance'],
-    en: 'The cache uses memory to improve performance.',
-    ko: '캐시는 메모리를 사용하여 성능을 향상시킵니다.',
-    ja: 'キャッシュはメモリを使ってパフォーマンスを向上させます。',
-    zh: '缓存使用内存来提高性能。',
-  },
-  {
-    concepts: ['install', 'error', 'log'],
-    en: 'If the installation fails, check the error log.',
-    ko: '설치에 실패하면 오류 로그를 확인하세요.',
-    ja: 'インストールに失敗した場合は、エラーログを確認してください。',
-    zh: '如果安装失败，请查看错误日志。',
-  },
-  {
-    concepts: ['search', 'file', 'folder'],
-    en: 'Search for files in this folder.',
-    ko: '이 폴더에서 파일을 검색하세요.',
-    ja: 'このフォルダでファイルを検索します。',
-    zh: '在这个文件夹中搜索文件。',
-  },
-  {
-    concepts: ['test', 'build', 'version'],
-    en: 'Run the tests before you build a new version.',
-    ko: '새 버전을 빌드하기 전에 테스트를 실행하세요.',
-    ja: '新しいバージョンをビルドする前にテストを実行してください。',
-    zh: '在构建新版本之前运行测试。',
-  },
-  {
-    concepts: ['request', 'network', 'timeout'],
-    en: 'The request failed because of a network timeout.',
-    ko: '네트워크 타임아웃 때문에 요청이 실패했습니다.',
-    ja: 'ネットワークのタイムアウトでリクエストが失敗しました。',
-    zh: '由于网络超时，请求失败了。',
-  },
-].map((s) => Object.freeze({ ...s, concepts: Object.freeze(s.concepts) })));
+export const PARALLEL_SENTENCES = Object.freeze(rows(SENTENCES).map(([concepts, en, ko, ja, zh]) => (
+  Object.freeze({ concepts: words(concepts), en, ko, ja, zh })
+)));

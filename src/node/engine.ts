@@ -6,7 +6,7 @@ import type {
   IndexInfo, IndexProgress, IndexRequest, IndexSummary, SearchHit, SearchOptions, SearchResult, SkippedFile,
 } from '../common/protocol/engine';
 import type { CancelToken } from '../common/protocol/workerClient';
-import { scriptLanguage } from '../common/language';
+import { languageByScript } from '../common/writingScript';
 import { buildSnippet } from '../common/snippet';
 import { Embedder, resolveModelFiles } from './embed/embedder';
 import { decodeText } from './files/decode';
@@ -326,7 +326,7 @@ export class Engine {
     const inputs = pieces.map((p) => ({ hash: sha256(p.embedText), embedText: p.embedText, tokens: p.tokens }));
     const chunks = pieces.map((p, i): ChunkRecord => ({
       id: `${fileKey}:${i}`, root: f.root, rel: f.rel, kind: p.kind, title: p.title, text: p.text,
-      startLine: p.startLine, endLine: p.endLine, lang: scriptLanguage(p.text), fileLanguage: f.language, hash: inputs[i].hash,
+      startLine: p.startLine, endLine: p.endLine, lang: languageByScript(p.text), fileLanguage: f.language, hash: inputs[i].hash,
     }));
     const record: FileRecord = {
       root: f.root, rel: f.rel, size: f.size, mtimeMs, contentHash, language: f.language, chunkIds: chunks.map((c) => c.id),

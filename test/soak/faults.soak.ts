@@ -3,9 +3,12 @@
 // of its series; `killSeries(seed, n)` / `twoWritersSeries(seed, n)` of test/unit/fixtures/storeTrials.ts replay it.
 import { killSeries, twoWritersSeries } from '../unit/fixtures/storeTrials';
 
-/** Kill trials per series (one workspace of 2,000 chunks), and two-writer trials per series. */
+/**
+ * Kill trials per series (one workspace of 2,000 chunks), and two-writer trials per series: about 2.5 kill
+ * trials for each two-writer trial in the same time, the ratio of the 50 and 20 a 10-minute soak should reach.
+ */
 const KILLS_PER_SERIES = 10;
-const TWO_WRITERS_PER_SERIES = 4;
+const TWO_WRITERS_PER_SERIES = 6;
 
 export async function soak(opts: { deadline: number; seed: number; log: (line: string) => void }): Promise<{ trials: number; failures: string[] }> {
   const failures: string[] = [];

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChunkText, Unit } from '../../src/common/types';
 import { chunkUnit, embedTextOf } from '../../src/node/split/chunker';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 
 const words = new Intl.Segmenter(undefined, { granularity: 'word' });
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -50,18 +51,6 @@ function assertValid(u: Unit, chunks: ChunkText[], count: (s: string) => number,
     assert.equal(c.title, u.title);
     assert.equal(c.kind, u.kind);
   }
-}
-
-/** A seeded PRNG (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('embedTextOf', () => {
@@ -178,7 +167,7 @@ describe('chunkUnit', () => {
       '😀', '👍🏽', '🇯🇵', '👩‍💻', '𝕏', '𠮷', '\u0301',
     ];
     for (let seed = 1; seed <= 200; seed++) {
-      const rnd = prng(seed);
+      const rnd = seededRandom(seed);
       const parts: string[] = [];
       const n = Math.floor(rnd() * 600);
       for (let i = 0; i < n; i++) {

@@ -2,8 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Unit } from '../../src/common/types';
 import { unlimited } from '../../src/node/split/budget';
-import { extractComments, isLicenceHeader } from '../../src/node/split/comments';
-import { codeLanguageIds, languageForPath } from '../../src/node/split/languages';
+import { extractComments } from '../../src/node/split/comments';
+import { isLicenceHeader } from '../../src/node/split/commentFilters';
+import { codeLanguageIds, codeLanguageForPath } from '../../src/node/split/codeLanguages';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 
 const texts = (units: Unit[]): string[] => units.map((u) => u.text);
 const only = (src: string, lang: string): Unit => {
@@ -82,7 +84,7 @@ describe('extractComments: one snippet per language', () => {
       assert.equal(u.startLine, line);
     });
   }
-  it('covers every language languageForPath returns', () => {
+  it('covers every language codeLanguageForPath returns', () => {
     const sampled = new Set(SAMPLES.map((s) => s.lang));
     const missing = codeLanguageIds().filter((id) => !sampled.has(id) && id !== 'objective-cpp');
     assert.deepEqual(missing, []);
@@ -352,7 +354,7 @@ describe('extractComments: text fidelity', () => {
   });
 });
 
-describe('languageForPath', () => {
+describe('codeLanguageForPath', () => {
   it('maps extensions and well-known file names', () => {
     const cases: [string, string | undefined][] = [
       ['src/a.ts', 'typescript'], ['a.d.ts', 'typescript'], ['a.mts', 'typescript'], ['A.TSX', 'typescriptreact'],
@@ -369,23 +371,16 @@ describe('languageForPath', () => {
       ['Gemfile', 'ruby'], ['C:\\proj\\src\\main.rs', 'rust'],
       ['README.md', undefined], ['notes.txt', undefined], ['image.png', undefined], ['data.json', undefined], ['.gitignore', undefined], ['LICENSE', undefined],
     ];
-    for (const [path, id] of cases) assert.equal(languageForPath(path), id, path);
+    for (const [path, id] of cases) assert.equal(codeLanguageForPath(path), id, path);
   });
 
   it('returns ids extractComments understands', () => {
     for (const id of codeLanguageIds()) assert.ok(Array.isArray(extractComments('', id)));
-    assert.equal(extractComments('// The answer.\nx = 42;\n', languageForPath('x.mjs') ?? '').length, 1);
+    assert.equal(extractComments('// The answer.\nx = 42;\n', codeLanguageForPath('x.mjs') ?? '').length, 1);
   });
 });
 
 describe('extractComments: robustness', () => {
-  /** A small deterministic PRNG (mulberry32), so a failure is reproducible from its seed. */
-  const rng = (seed: number) => (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
   const PIECES = ['//', '/*', '*/', '#', '--', ';', '%', '"', "'", '`', '"""', "'''", '${', '}', '{', '(', ')', '[[', ']]', '<!--', '-->',
     '\n', '\r\n', '\r', ' ', '\t', 'a', 'def f():\n', 'r#"', '"#', '<<EOF\n', 'EOF\n', '=begin\n', '=end\n', '{-', '-}', '\\', '$',
     '?', 'x = 1', '한국어', '日本', '😀', '\uD800', '\uDC00', '<script>', '</script>', '<?php', '?>', 'url(', ': |\n', '@"', '\uFEFF'];
@@ -393,7 +388,7 @@ describe('extractComments: robustness', () => {
   const ids = [...codeLanguageIds(), 'shell', 'bash'];
 
   it('never throws and always returns well-formed units within the file', () => {
-    const next = rng(12345);
+    const next = seededRandom(12345);
     for (let round = 0; round < 40; round++) {
       for (const lang of ids) {
         let src = '';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { scriptLanguage } from '../../src/common/language';
+import { languageByScript } from '../../src/common/writingScript';
 import { parseViewMessage } from '../../src/common/protocol/webview';
 import { buildSnippet } from '../../src/common/snippet';
 import { escapeControl } from '../../src/common/terminalText';
@@ -39,14 +39,14 @@ describe('buildSnippet', () => {
   });
 });
 
-describe('scriptLanguage', () => {
+describe('languageByScript', () => {
   it('tells the script of a text', () => {
-    assert.equal(scriptLanguage('Configure the database'), 'en');
-    assert.equal(scriptLanguage('데이터베이스 연결 (PostgreSQL)'), 'ko');
-    assert.equal(scriptLanguage('データベースの接続'), 'ja');
-    assert.equal(scriptLanguage('数据库连接 with PostgreSQL'), 'zh');
-    assert.equal(scriptLanguage('Подключение к базе'), 'ru');
-    assert.equal(scriptLanguage('1234 ---'), 'other');
+    assert.equal(languageByScript('Configure the database'), 'en');
+    assert.equal(languageByScript('데이터베이스 연결 (PostgreSQL)'), 'ko');
+    assert.equal(languageByScript('データベースの接続'), 'ja');
+    assert.equal(languageByScript('数据库连接 with PostgreSQL'), 'zh');
+    assert.equal(languageByScript('Подключение к базе'), 'ru');
+    assert.equal(languageByScript('1234 ---'), 'other');
   });
 });
 

@@ -6,16 +6,12 @@ import { FlatVectorIndex } from '../../src/node/index/flatVectorIndex';
 import { decodeHalf, encodeHalf } from '../../src/node/index/float16';
 import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 import { createSimdScanner } from '../../src/node/index/simdScan';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 
-/** mulberry32: a seeded generator with a long period (so no two random vectors tie). */
+/** Coordinates in [-0.5, 0.5) from a seeded generator with a long period (so no two random vectors tie). */
 function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = seededRandom(seed);
+  return () => next() - 0.5;
 }
 const randomVector = (r: () => number, dim: number) => Float32Array.from({ length: dim }, r);
 const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {

@@ -13,6 +13,8 @@ import type { SearchHit, SearchOptions } from '../../src/common/protocol/engine'
 import type { CancelToken } from '../../src/common/protocol/workerClient';
 import { Engine } from '../../src/node/engine';
 import { loadSnapshot, type LoadResult } from '../../src/node/index/persist';
+import { ORPHAN_MS } from '../../src/node/index/storeLock';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 import { cliPath, models } from './helpers';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -37,16 +39,9 @@ export interface TreeModel {
 
 const render = (f: FileSpec) => f.head + f.units.join('');
 
-/** A small deterministic generator (mulberry32), so a command's content is its seed. */
+/** A seeded generator with whole numbers and picks, so a command's content is its seed. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)] };
 }
@@ -156,6 +151,9 @@ async function openEngine(w: Pick<World, 'modelDir' | 'store'>): Promise<Engine>
 async function openAfterKill(w: World): Promise<Engine> {
   const engine = await openEngine(w);
   assert.equal(engine.info().storeProblem, undefined, 'the store a killed run left behind loads');
+  // A run killed right after it took the lock leaves the lock without an owner file: the engine searches
+  // read-only until the lock is ORPHAN_MS old, and takes it at its next run after that.
+  if (engine.info().readOnly) await new Promise((resolve) => setTimeout(resolve, ORPHAN_MS + 250));
   return engine;
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../src/node/engine';
-import { languageForPath, languageSpec } from '../../src/node/split/languages';
+import { codeLanguageForPath, commentSyntaxFor } from '../../src/node/split/codeLanguages';
 import { splitFile } from '../../src/node/split/splitFile';
 import { models, tempDir, writeTree } from './helpers';
 
@@ -41,8 +41,8 @@ describe('words that are names of Object.prototype properties', () => {
 
   it('are no language names, file names or Markdown entities', () => {
     for (const w of WORDS) {
-      for (const name of [w, `src/${w}`, `a.${w}`, `a.${w.toLowerCase()}`]) assert.equal(languageForPath(name), undefined, name);
-      assert.equal(languageSpec(w), undefined, w);
+      for (const name of [w, `src/${w}`, `a.${w}`, `a.${w.toLowerCase()}`]) assert.equal(codeLanguageForPath(name), undefined, name);
+      assert.equal(commentSyntaxFor(w), undefined, w);
     }
     const [piece] = splitFile('# T &valueOf; x\n\nSee &toString; and &amp; here.\n', 'markdown', 'a.md', (t) => t.length / 4, 128);
     assert.deepEqual([piece.title, piece.text], ['T &valueOf; x', 'See &toString; and & here.']);

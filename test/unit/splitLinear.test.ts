@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { SplitBudget } from '../../src/node/split/budget';
 import { chunkUnit } from '../../src/node/split/chunker';
 import { extractComments } from '../../src/node/split/comments';
-import { codeLanguageIds } from '../../src/node/split/languages';
+import { codeLanguageIds } from '../../src/node/split/codeLanguages';
 import { splitMarkdown } from '../../src/node/split/markdown';
 
 /*

@@ -6,7 +6,7 @@ import { loadTokenizer } from '../../src/node/embed/embedder';
 import type { LazyPieceTrie } from '../../src/node/embed/unigram';
 import { chunkUnit } from '../../src/node/split/chunker';
 import { extractComments } from '../../src/node/split/comments';
-import { codeLanguageIds } from '../../src/node/split/languages';
+import { codeLanguageIds } from '../../src/node/split/codeLanguages';
 import { splitMarkdown } from '../../src/node/split/markdown';
 import { splitFile } from '../../src/node/split/splitFile';
 import { writeFullSizeTokenizer } from '../../scripts/models/generate.mjs';

@@ -4,8 +4,9 @@ import { chmodSync, chownSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import {
-  cli, indexArgs, killSeries, leftovers, lockHolder, prng, sameIndex, searchArgs, storeState, twoWritersSeries, writeWorkspace, type CliRun,
+  cli, indexArgs, killSeries, leftovers, lockHolder, sameIndex, searchArgs, storeState, twoWritersSeries, writeWorkspace, type CliRun,
 } from './fixtures/storeTrials';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 import { tempDir } from './helpers';
 
 const SEED = 20_261_203;
@@ -31,7 +32,7 @@ describe('the store under faults (the CLI in child processes)', () => {
 });
 
 describe('the CLI on a store another process writes', () => {
-  const rand = prng(SEED + 2);
+  const rand = seededRandom(SEED + 2);
   const root = tempDir();
   writeWorkspace(root, rand, 2, 3);
 
@@ -71,7 +72,7 @@ describe('disk faults during a save (the CLI in child processes)', () => {
    * fault gone, saves. `run` makes each run (and starts or ends the fault as its phase needs).
    */
   async function underFault(t: TestContext, store: string, root: string, run: (args: string[], phase: Phase) => Promise<CliRun>, message: RegExp, allowed: string[] = []) {
-    const rand = prng(SEED + 3);
+    const rand = seededRandom(SEED + 3);
     writeWorkspace(root, rand, 4, 10);
     const first = await run(indexArgs(root, store), 'first');
     assert.equal(first.code, 0, `the first, small index fits: ${first.stderr}`);

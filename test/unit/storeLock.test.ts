@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'n
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/node/engine';
-import { LOCK_NAME, OWNER_NAME, STALE_MS, StoreLock } from '../../src/node/index/storeLock';
+import { LOCK_NAME, ORPHAN_MS, OWNER_NAME, STALE_MS, StoreLock } from '../../src/node/index/storeLock';
 import { startWorker } from '../../src/node/startWorker';
 import { lockHolder as holder } from './fixtures/storeTrials';
 import { models, tempDir, workerPath, writeTree } from './helpers';
@@ -32,6 +32,18 @@ describe('one writer per store', () => {
     assert.equal((await lock.tryAcquire()).acquired, false);
     const old = (Date.now() - STALE_MS - 5000) / 1000;
     utimesSync(path.join(dir, LOCK_NAME), old, old);
+    assert.equal((await lock.tryAcquire()).acquired, true);
+    await lock.dispose();
+  });
+
+  it('takes over a lock left without an owner file (a holder killed between taking it and saying who it is) once it is a few seconds old', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, LOCK_NAME));
+    const lock = new StoreLock(dir);
+    assert.equal((await lock.tryAcquire()).acquired, false, 'a holder may be writing its owner file right now');
+    const old = (Date.now() - ORPHAN_MS - 1000) / 1000;
+    utimesSync(path.join(dir, LOCK_NAME), old, old);
+    assert.ok(ORPHAN_MS + 1000 < STALE_MS, 'well before the lock goes stale');
     assert.equal((await lock.tryAcquire()).acquired, true);
     await lock.dispose();
   });

@@ -6,13 +6,9 @@ import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transforme
 import { loadTokenizer } from '../../src/node/embed/embedder';
 import { CodePointTrie, LazyPieceTrie } from '../../src/node/embed/unigram';
 import { PARALLEL_SENTENCES } from '../../scripts/models/concepts.mjs';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 import { writeFullSizeTokenizer } from '../../scripts/models/generate.mjs';
 import { models, repoRoot, tempDir } from './helpers';
-
-/** A seeded generator, so a failure names a text that can be reproduced. */
-function rng(seed: number): () => number {
-  return () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
-}
 
 /** Code point ranges the texts draw from: scripts, marks, emoji, odd spaces, private use, lone surrogates. */
 const RANGES: [number, number][] = [
@@ -23,7 +19,7 @@ const RANGES: [number, number][] = [
 
 /** Texts mixing pieces of the vocabulary (so long pieces match) with characters from every range. */
 function randomTexts(pieces: string[], count: number, seed: number): string[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const texts: string[] = [];
   for (let t = 0; t < count; t++) {
     let s = '';

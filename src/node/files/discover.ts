@@ -3,11 +3,9 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { IndexOptions, SkippedFile } from '../../common/protocol/engine';
-import { languageForPath } from '../split/languages';
+import { codeLanguageForPath } from '../split/codeLanguages';
 import { isInside } from './inside';
 import { OUTSIDE_REASON, readFileCapped, specialFileReason, tooLargeReason, unreadableReason } from './readFile';
-
-export { formatBytes } from './readFile';
 
 /** Folders that hold dependencies, build output or tool state: never documentation a user wrote. */
 export const DEFAULT_EXCLUDED_DIRS = [
@@ -45,7 +43,7 @@ export interface Discovery {
 export function fileLanguage(filePath: string): string | undefined {
   const ext = path.extname(filePath).toLowerCase();
   if (MARKDOWN_EXTENSIONS.has(ext)) return 'markdown';
-  return languageForPath(filePath);
+  return codeLanguageForPath(filePath);
 }
 
 /**

@@ -7,7 +7,7 @@ export const OUTSIDE_REASON = 'links outside the workspace folder';
 /** First read of a file whose size stat does not know (/proc files say 0). */
 const FIRST_READ = 64 * 1024;
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;

@@ -17,6 +17,11 @@ export const OWNER_NAME = 'writer.json';
  */
 export const STALE_MS = 15_000;
 export const UPDATE_MS = 3_000;
+/**
+ * A holder writes its owner file milliseconds after it takes the lock; a lock that has had none for this long
+ * was left by a process killed in between, and is taken over without waiting for it to go stale.
+ */
+export const ORPHAN_MS = 2_000;
 
 /** The holder of a store's lock, as its owner file tells. */
 export interface LockOwner {
@@ -52,10 +57,10 @@ export class StoreLock {
     let release = await this.lockOnce();
     if (!release) {
       const owner = await readOwner(this.dir);
-      if (!owner || isAlive(owner)) return { acquired: false, ...(owner ? { owner } : {}) };
-      // Its process is gone (killed, crashed): the lock is free. Checked again just before, so that a writer
-      // that took it over meanwhile keeps it.
-      if ((await readOwner(this.dir))?.token !== owner.token) return { acquired: false };
+      if (owner ? isAlive(owner) : !(await this.ownerlessFor(ORPHAN_MS))) return { acquired: false, ...(owner ? { owner } : {}) };
+      // Its process is gone (killed, crashed), or it died between taking the lock and saying who it is: the
+      // lock is free. Checked again just before, so that a writer that took it over meanwhile keeps it.
+      if ((await readOwner(this.dir))?.token !== owner?.token) return { acquired: false };
       await fs.rmdir(path.join(this.dir, LOCK_NAME)).catch(() => undefined);
       release = await this.lockOnce();
       if (!release) return { acquired: false };
@@ -101,6 +106,12 @@ export class StoreLock {
     this.token = undefined;
     // Fails when the lock was lost (ERELEASED) or the folder is gone; either way it is no longer ours.
     await release?.().catch(() => undefined);
+  }
+
+  /** Whether the lock has had no owner file for at least `ms` (its folder untouched that long). */
+  private async ownerlessFor(ms: number): Promise<boolean> {
+    const st = await fs.stat(path.join(this.dir, LOCK_NAME)).catch(() => undefined);
+    return !!st && Date.now() - st.mtimeMs >= ms && !(await readOwner(this.dir));
   }
 
   private lost(reason: string): void {

@@ -1,24 +1,24 @@
-import { languageSpec } from './languages';
-import { isIdent } from './languageTable';
-import type { BlockRule, LanguageSpec, StringRule } from './languageTable';
-import { compile } from './compiledSpec';
-import type { Compiled } from './compiledSpec';
+import { commentSyntaxFor } from './codeLanguages';
+import { isIdent } from './commentSyntax';
+import type { BlockRule, CommentSyntax, StringRule } from './commentSyntax';
+import { compileSyntax } from './compiledSyntax';
+import type { CompiledSyntax } from './compiledSyntax';
 import { unlimited } from './budget';
 import type { SplitBudget } from './budget';
-import { Finder } from './finder';
+import { CachedSearch } from './cachedSearch';
 
 /*
- * The comment lexer behind comments.ts: one linear pass over a file with its language's rules (languageTable.ts).
+ * The comment lexer behind comments.ts: one linear pass over a file with its language's rules (commentSyntax.ts).
  * It knows each language's literals well enough that `"http://x"`, `'# not'`, template literals, raw strings
  * and heredocs never yield comments; it does not parse, so it stays fast on any input.
  * Linear means every character is examined a bounded number of times, whatever the input: searches for a
- * closer go through a Finder (an unclosed `<!--` or `<script` is not searched for again from the next `<`),
+ * closer go through a CachedSearch (an unclosed `<!--` or `<script` is not searched for again from the next `<`),
  * and a regex literal that finds no closing `/` leaves marks that end any later attempt on the same line
  * as soon as it joins the failed one. The work is spent from the file's SplitBudget as it goes.
  */
 
 /** One comment (or documenting literal) as the lexer found it: offsets into the file's text. */
-export interface Raw {
+export interface LexedComment {
   start: number;
   end: number;
   bodyStart: number;
@@ -75,7 +75,7 @@ function scanString(text: string, j: number, r: StringRule, to: number): { end: 
   return { end: to, interp: false };
 }
 
-function blockEnd(find: Finder, j: number, b: BlockRule, to: number): { end: number; bodyEnd: number } {
+function blockEnd(find: CachedSearch, j: number, b: BlockRule, to: number): { end: number; bodyEnd: number } {
   const text = find.text;
   if (!b.nests) {
     const k = find.indexOf(b.close, j);
@@ -108,16 +108,16 @@ function skipHeredocs(text: string, i: number, pending: string[], to: number): n
 }
 
 /** text[a, b) minus the comments in `raws` (sorted), on one line: a declaration that spans lines, as a title. */
-export function withoutComments(text: string, a: number, b: number, raws: Raw[]): string {
+export function withoutComments(text: string, a: number, b: number, raws: LexedComment[]): string {
   let k = 0, hi = raws.length;
   while (k < hi) {
     const mid = (k + hi) >> 1;
-    if ((raws[mid] as Raw).end <= a) k = mid + 1;
+    if ((raws[mid] as LexedComment).end <= a) k = mid + 1;
     else hi = mid;
   }
   let s = '';
-  for (; k < raws.length && (raws[k] as Raw).start < b; k++) {
-    const r = raws[k] as Raw;
+  for (; k < raws.length && (raws[k] as LexedComment).start < b; k++) {
+    const r = raws[k] as LexedComment;
     s += `${text.slice(a, r.start)} `;
     a = Math.max(a, r.end);
   }
@@ -144,7 +144,7 @@ function numberBefore(text: string, i: number): boolean {
  * Lexes text[from, to) and appends its comments (and documenting literals) to `out`. With `stopAt`, returns
  * where that string first occurs in code (PHP's `?>`), else `to`.
  */
-function scan(find: Finder, budget: SplitBudget, c: Compiled, from: number, to: number, out: Raw[], stopAt = ''): number {
+function scan(find: CachedSearch, budget: SplitBudget, c: CompiledSyntax, from: number, to: number, out: LexedComment[], stopAt = ''): number {
   const text = find.text;
   const spec = c.spec;
   const py = spec.docstrings === 'python';
@@ -375,7 +375,7 @@ const EMBED = /<(script|style)\b/iy;
 const CLOSE: Record<string, RegExp> = { script: /<\/script\s*>/gi, style: /<\/style\s*>/gi };
 
 /** HTML, Vue, Svelte: `<!-- -->` comments, plus script and style blocks lexed as JavaScript/CSS. */
-function scanHtml(find: Finder, budget: SplitBudget, from: number, to: number, out: Raw[]): void {
+function scanHtml(find: CachedSearch, budget: SplitBudget, from: number, to: number, out: LexedComment[]): void {
   const text = find.text;
   let i = from;
   while (i < to) {
@@ -404,21 +404,21 @@ function scanHtml(find: Finder, budget: SplitBudget, from: number, to: number, o
     const attrs = text.slice(EMBED.lastIndex, gt);
     budget.spend(attrs.length);
     const inner = tag === 'style'
-      ? languageSpec(/\blang\s*=\s*["']?(scss|sass|less)/i.exec(attrs)?.[1]?.toLowerCase() ?? 'css')
-      : /\btype\s*=\s*["']?text\/(?:x-)?(?:template|html)/i.test(attrs) ? undefined : languageSpec('typescript');
-    if (inner) scan(find, budget, compile(inner), gt + 1, end, out);
+      ? commentSyntaxFor(/\blang\s*=\s*["']?(scss|sass|less)/i.exec(attrs)?.[1]?.toLowerCase() ?? 'css')
+      : /\btype\s*=\s*["']?text\/(?:x-)?(?:template|html)/i.test(attrs) ? undefined : commentSyntaxFor('typescript');
+    if (inner) scan(find, budget, compileSyntax(inner), gt + 1, end, out);
     i = cm && cm.at < to ? cm.end : to;
   }
 }
 
 /** Every comment and documenting literal of a file, in order (`text` with `\n` line ends). */
-export function scanFile(text: string, spec: LanguageSpec, budget: SplitBudget = unlimited()): Raw[] {
-  const out: Raw[] = [];
-  const find = new Finder(text, budget);
+export function scanFile(text: string, spec: CommentSyntax, budget: SplitBudget = unlimited()): LexedComment[] {
+  const out: LexedComment[] = [];
+  const find = new CachedSearch(text, budget);
   if (spec.host === 'html') scanHtml(find, budget, 0, text.length, out);
   else if (spec.host === 'php') {
     // PHP is a template language: only `<?php … ?>` is PHP, the rest is HTML.
-    const php = compile(spec);
+    const php = compileSyntax(spec);
     let i = 0;
     while (i < text.length) {
       const open = find.indexOf('<?', i);
@@ -427,6 +427,6 @@ export function scanFile(text: string, spec: LanguageSpec, budget: SplitBudget =
       const start = text.startsWith('<?php', open) ? open + 5 : open + 2;
       i = scan(find, budget, php, start, text.length, out, '?>') + 2;
     }
-  } else scan(find, budget, compile(spec), 0, text.length, out);
+  } else scan(find, budget, compileSyntax(spec), 0, text.length, out);
   return out;
 }

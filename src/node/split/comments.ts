@@ -1,17 +1,15 @@
 import type { Unit } from '../../common/types';
-import { languageSpec } from './languages';
-import type { LanguageSpec } from './languageTable';
+import { commentSyntaxFor } from './codeLanguages';
+import type { CommentSyntax } from './commentSyntax';
 import { onlySpaceBefore, scanFile, withoutComments } from './commentLexer';
-import type { Raw } from './commentLexer';
+import type { LexedComment } from './commentLexer';
 import { PRAGMA, SOLO_PRAGMA, isCommentedOutCode, isLicenceHeader } from './commentFilters';
 import { unlimited } from './budget';
 import type { SplitBudget } from './budget';
 
-export { isLicenceHeader } from './commentFilters';
-
 /*
  * Comments of a source file as search units, from one linear pass of a table-driven lexer (commentLexer.ts,
- * with the rules of languageTable.ts).
+ * with the rules of commentSyntax.ts).
  * Choices worth knowing:
  * - Consecutive own-line comments with the same marker style (`//` vs `///`) merge into one unit; a blank
  *   line or a code line ends the unit. A trailing comment (`x = 1 // note`) is always a unit of its own,
@@ -50,7 +48,7 @@ function trimBlankEdges(lines: string[]): string[] {
 }
 
 /** The prose of one line comment, marker and doc sigils (`///`, `//!`, `#'`, `-- |`) removed. */
-function lineBody(text: string, r: Raw, spec: LanguageSpec): string {
+function lineBody(text: string, r: LexedComment, spec: CommentSyntax): string {
   let body = text.slice(r.bodyStart, r.bodyEnd);
   const m0 = r.marker[0] ?? '';
   if (/[^\w\s]/.test(m0)) {
@@ -63,7 +61,7 @@ function lineBody(text: string, r: Raw, spec: LanguageSpec): string {
 }
 
 /** The prose of a block comment or docstring: delimiters, doc stars and the ` * ` gutter removed. */
-function blockBody(text: string, r: Raw, spec: LanguageSpec): string[] {
+function blockBody(text: string, r: LexedComment, spec: CommentSyntax): string[] {
   let body = text.slice(r.bodyStart, r.bodyEnd);
   const oc = r.marker[r.marker.length - 1] ?? '';
   if (!r.doc && '*-#|'.includes(oc)) {
@@ -98,7 +96,7 @@ interface LineCode {
 }
 
 interface Group {
-  raws: Raw[];
+  raws: LexedComment[];
   startLine: number;
   endLine: number;
   style: string;
@@ -107,7 +105,7 @@ interface Group {
 
 /** All comment units of a source file. Units have kind 'comment'. */
 export function extractComments(text: string, languageId: string, budget: SplitBudget = unlimited()): Unit[] {
-  const spec = languageSpec(languageId);
+  const spec = commentSyntaxFor(languageId);
   if (!spec) return [];
   let src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (src.includes('\r')) src = src.replace(/\r\n?/g, '\n');
@@ -185,8 +183,8 @@ export function extractComments(text: string, languageId: string, budget: SplitB
 
   const units: Unit[] = [];
   for (const g of groups) {
-    const r0 = g.raws[0] as Raw;
-    budget.spend((g.raws[g.raws.length - 1] as Raw).end - r0.start);
+    const r0 = g.raws[0] as LexedComment;
+    budget.spend((g.raws[g.raws.length - 1] as LexedComment).end - r0.start);
     const b0 = src.slice(r0.bodyStart, r0.bodyStart + 3);
     const doc = !!r0.doc || r0.marker === '=' || r0.marker === '=begin' || (r0.line ? g.style !== r0.marker : /^[*!]/.test(b0))
       || (!!spec.docPrefix && spec.docPrefix.test(b0));
@@ -206,7 +204,7 @@ export function extractComments(text: string, languageId: string, budget: SplitB
   }
   return units;
 
-  function titleOf(g: Group, r0: Raw): { text: string; named: boolean } {
+  function titleOf(g: Group, r0: LexedComment): { text: string; named: boolean } {
     if (r0.header !== undefined) return { text: r0.header, named: NAMED.test(r0.header) };
     if (!r0.doc) {
       // Trailing: the code on its line. Only punctuation there (JSX `{/* … */}`): what follows, as for own-line ones.

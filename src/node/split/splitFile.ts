@@ -6,7 +6,7 @@ import { splitMarkdown } from './markdown';
 
 /**
  * The chunks of one file, each fitting `maxTokens` of the model: Markdown sections, or code comments.
- * `language` is 'markdown' or a code language id from languageForPath. Throws SplitTimeout (message "took
+ * `language` is 'markdown' or a code language id from codeLanguageForPath. Throws SplitTimeout (message "took
  * too long to split") when the work runs past `budget` (DEFAULT_SPLIT_BUDGET_MS from now, by default).
  */
 export function splitFile(

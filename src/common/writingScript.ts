@@ -1,10 +1,10 @@
 /**
- * The language a text is written in, judged by its script: 'ko' (Hangul), 'ja' (any Kana), 'zh' (Han
- * without Kana), 'en' (Latin), 'ru' (Cyrillic), or 'other'. Script is what the ranking and the UI need
- * (a badge, and whether full-text matching can work across a query and a chunk); telling English from
- * French is not.
+ * The human language a text is written in, judged by its writing script: 'ko' (Hangul), 'ja' (any Kana),
+ * 'zh' (Han without Kana), 'en' (Latin), 'ru' (Cyrillic), or 'other'. Script is what the ranking and the UI
+ * need (a badge, and whether full-text matching can work across a query and a chunk); telling English from
+ * French is not. Programming languages are another matter (src/node/split/codeLanguages.ts).
  */
-export function scriptLanguage(text: string): string {
+export function languageByScript(text: string): string {
   let hangul = 0, kana = 0, han = 0, latin = 0, cyrillic = 0;
   const limit = Math.min(text.length, 2000);
   for (let i = 0; i < limit; i++) {

@@ -1,8 +1,8 @@
 /*
- * The lexical table behind the comment lexer (commentLexer.ts): for each language, what opens a comment and
- * what opens a literal whose text must NOT be read as a comment. It only has to be right about where comments
- * are, not about the whole grammar, so literals that cannot contain a comment marker (numbers, most regexes)
- * are ignored.
+ * The lexical table behind the comment lexer (commentLexer.ts): for each programming language, what opens a
+ * comment and what opens a literal whose text must NOT be read as a comment. It only has to be right about
+ * where comments are, not about the whole grammar, so literals that cannot contain a comment marker (numbers,
+ * most regexes) are ignored.
  */
 
 /** A string-like literal: everything up to its closer is literal text, never a comment. */
@@ -58,8 +58,8 @@ export interface Special {
   match(text: string, i: number): Span | undefined;
 }
 
-/** Everything the comment lexer knows about one language. */
-export interface LanguageSpec {
+/** Everything the comment lexer knows about one programming language. */
+export interface CommentSyntax {
   line: LineRule[];
   block: BlockRule[];
   strings: StringRule[];
@@ -196,7 +196,7 @@ const cBlock = [block('/*', '*/')];
 const cNested = [block('/*', '*/', true)];
 
 /** C, C++, Java, C#, Go and friends share this shape. */
-const cLike = (extra: Partial<LanguageSpec> = {}): LanguageSpec => ({
+const cLike = (extra: Partial<CommentSyntax> = {}): CommentSyntax => ({
   line: slash,
   block: cBlock,
   strings: [dq],
@@ -221,13 +221,13 @@ function pythonStrings(): StringRule[] {
   return out;
 }
 
-const js: LanguageSpec = {
+const js: CommentSyntax = {
   ...cLike(),
   chars: undefined,
   strings: [dq, sq, { open: '`', close: '`', escape: '\\', multiline: true, interp: '${' }],
   regex: true,
 };
-const shell: LanguageSpec = {
+const shell: CommentSyntax = {
   line: [{ marker: '#', at: 'word' }],
   block: [],
   strings: [
@@ -246,24 +246,24 @@ const haskellDash = (text: string, i: number): boolean => {
   while (text[j] === '-') j++;
   return '!#$%&*+./<=>?@\\^|~:'.includes(text[j] ?? ' ') && j < text.length;
 };
-const haskell: LanguageSpec = {
+const haskell: CommentSyntax = {
   line: [{ marker: '--', reject: haskellDash }],
   block: [block('{-', '-}', true)],
   strings: [dq],
   chars: 'prime',
   docPrefix: /^\s?[|^$]/,
 };
-const html: LanguageSpec = { line: [], block: [block('<!--', '-->')], strings: [], specials: [cdata], host: 'html' };
-const css: LanguageSpec = { line: [], block: cBlock, strings: [dq, sq] };
-const scss: LanguageSpec = { ...css, line: slash, specials: [cssUrl] };
-const lisp: LanguageSpec = { line: [{ marker: ';' }], block: [block('#|', '|#', true)], strings: [ml(dq)], charPrefix: '\\' };
-const kotlinLike: LanguageSpec = cLike({
+const html: CommentSyntax = { line: [], block: [block('<!--', '-->')], strings: [], specials: [cdata], host: 'html' };
+const css: CommentSyntax = { line: [], block: cBlock, strings: [dq, sq] };
+const scss: CommentSyntax = { ...css, line: slash, specials: [cssUrl] };
+const lisp: CommentSyntax = { line: [{ marker: ';' }], block: [block('#|', '|#', true)], strings: [ml(dq)], charPrefix: '\\' };
+const kotlinLike: CommentSyntax = cLike({
   block: cNested,
   strings: [tq('"""', '', '${'), { ...dq, interp: '${' }],
 });
 
-/** The rules of each language, by VS Code language id (aliases are resolved by languageSpec in languages.ts). */
-export const SPECS: Record<string, LanguageSpec> = {
+/** The rules of each language, by VS Code language id (aliases are resolved by commentSyntaxFor in codeLanguages.ts). */
+export const COMMENT_SYNTAX: Record<string, CommentSyntax> = {
   javascript: js,
   typescript: js,
   c: cLike(),

@@ -1,13 +1,13 @@
-import type { LanguageSpec, Special, StringRule } from './languageTable';
+import type { CommentSyntax, Special, StringRule } from './commentSyntax';
 
 /*
  * A language's rules compiled once for the comment lexer (commentLexer.ts): which characters may start a
  * token, as one regex the lexer skips plain code with, and its string rules indexed by first character.
  */
 
-/** A LanguageSpec prepared for the lexer. */
-export interface Compiled {
-  spec: LanguageSpec;
+/** A CommentSyntax prepared for the lexer. */
+export interface CompiledSyntax {
+  spec: CommentSyntax;
   /** String rules by the char code of their first character (ASCII), longest opener first. */
   strings: (StringRule[] | undefined)[];
   specials: Special[];
@@ -17,9 +17,9 @@ export interface Compiled {
   skipInterp: RegExp;
 }
 
-const compiled = new Map<LanguageSpec, Compiled>();
+const compiled = new Map<CommentSyntax, CompiledSyntax>();
 /** The compiled form of `spec`, built on first use and cached for the life of the process. */
-export function compile(spec: LanguageSpec): Compiled {
+export function compileSyntax(spec: CommentSyntax): CompiledSyntax {
   let c = compiled.get(spec);
   if (c) return c;
   const singles = new Set<string>();

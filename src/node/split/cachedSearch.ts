@@ -6,7 +6,7 @@ import type { SplitBudget } from './budget';
  * for the same closer from many places (an unclosed `<!--`, a `<script` without `>`, one script block after
  * another in PHP) so reads each character once instead of rescanning the rest of the file every time.
  */
-export class Finder {
+export class CachedSearch {
   /** Per needle: no match starts in [from, at), and one starts at `at` (-1: none at all from `from` on). */
   private readonly last = new Map<string, { from: number; at: number; end: number }>();
 

@@ -1,12 +1,10 @@
-import { SPECS } from './languageTable';
-import type { LanguageSpec } from './languageTable';
+import { COMMENT_SYNTAX } from './commentSyntax';
+import type { CommentSyntax } from './commentSyntax';
 
 /*
- * Which language a file is written in (by its name), and that language's lexical rules from languageTable.ts.
+ * Programming languages: which one a file is written in (by its name), and that language's comment syntax
+ * from commentSyntax.ts. Human languages are another matter (src/common/writingScript.ts).
  */
-
-export { isIdent } from './languageTable';
-export type { BlockRule, LanguageSpec, LineRule, Span, Special, StringRule } from './languageTable';
 
 const ALIASES: Record<string, string> = {
   typescriptreact: 'typescript', javascriptreact: 'javascript', 'objective-cpp': 'objective-c', vue: 'html',
@@ -14,9 +12,9 @@ const ALIASES: Record<string, string> = {
   scheme: 'lisp', racket: 'lisp', hcl: 'terraform', proto3: 'proto', starlark: 'python',
 };
 
-/** The lexical rules for a language id from languageForPath (VS Code ids and a few aliases), or undefined. */
-export function languageSpec(languageId: string): LanguageSpec | undefined {
-  return ownValue(SPECS, ownValue(ALIASES, languageId) ?? languageId);
+/** The lexical rules for a language id from codeLanguageForPath (VS Code ids and a few aliases), or undefined. */
+export function commentSyntaxFor(languageId: string): CommentSyntax | undefined {
+  return ownValue(COMMENT_SYNTAX, ownValue(ALIASES, languageId) ?? languageId);
 }
 
 const BY_EXTENSION: Record<string, string> = {};
@@ -88,7 +86,7 @@ const BY_NAME: Record<string, string> = {
 };
 
 /** Language id (e.g. 'typescript', 'python') for a file path by extension/basename, or undefined if not a code file we read comments from. */
-export function languageForPath(filePath: string): string | undefined {
+export function codeLanguageForPath(filePath: string): string | undefined {
   const base = (filePath.split(/[\\/]/).pop() ?? '').toLowerCase();
   const named = ownValue(BY_NAME, base);
   if (named) return named;
@@ -104,7 +102,7 @@ function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undef
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
-/** Every language id languageForPath can return (for tests and settings). */
+/** Every language id codeLanguageForPath can return (for tests and settings). */
 export function codeLanguageIds(): string[] {
   return [...new Set(Object.values(BY_EXTENSION).concat(Object.values(BY_NAME)))];
 }
