@@ -157,8 +157,8 @@ export class Indexer implements vscode.Disposable {
       },
     });
     // The first full index of a workspace can take minutes: say so, and let the user stop it.
-    const first = !paths && before.chunks === 0 && !this.notified;
-    const summary = first ? await this.withNotification(work) : await work();
+    const firstFullIndex = !paths && before.chunks === 0 && !this.notified;
+    const summary = firstFullIndex ? await this.withNotification(work) : await work();
     this.lastSummary = summary;
     if (summary.rebuiltBecause) this.log.warn(`The stored index was rebuilt: ${summary.rebuiltBecause}.`);
     this.log.info(`Indexed: ${summary.files} files, ${summary.chunks} chunks (${summary.embedded} embedded, ${summary.reused} reused, ${summary.read} read, ${summary.removed} removed, ${summary.skipped.length} skipped) in ${summary.ms} ms.`);

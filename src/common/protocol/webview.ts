@@ -56,6 +56,7 @@ export type HostToView =
   | { type: 'state'; state: ViewState }
   /** `hint`: a note on these results, e.g. that their word ranking is partial and a complete one follows. */
   | { type: 'results'; requestId: number; query: string; hits: ViewHit[]; ms: number; hint?: string }
+  /** A search failed: `message` is a localised sentence (the details are in the extension's log). */
   | { type: 'error'; requestId: number; message: string }
   | { type: 'setQuery'; query: string };
 
