@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { EngineError } from '../common/errors';
 import type { WorkerConfig } from '../common/protocol/worker';
-import { WORKER_RESOURCE_LIMITS, WorkerClient } from '../common/protocol/workerClient';
+import { startEngineWorker, type EngineWorker, type WorkerClient } from '../common/protocol/workerClient';
+import { WordedError } from './errorSentences';
 import type { ModelResolution } from './model/modelManager';
 
 /** More unexpected exits than this within RESTART_WINDOW_MS and the worker is not started again. */
@@ -17,7 +17,7 @@ const SLOW_STOP_MS = 10_000;
  * it down by message — never `terminate()`, which aborts the extension host while onnxruntime runs.
  */
 export class EngineHost implements vscode.Disposable {
-  private current: { client: WorkerClient; worker: Worker; exited: Promise<void> } | undefined;
+  private current: EngineWorker<Worker> | undefined;
   private readonly exits: number[] = [];
   private stopping = false;
   private readonly onDidStartEmitter = new vscode.EventEmitter<WorkerClient>();
@@ -40,44 +40,67 @@ export class EngineHost implements vscode.Disposable {
    */
   client(): WorkerClient {
     if (this.current && !this.current.client.isDead) return this.current.client;
+    this.checkMayStart();
+    return this.start().client;
+  }
+
+  /** Throws while no worker may start: the last one's thread still runs, or workers crashed too often. */
+  private checkMayStart(): void {
     // A worker's threadId turns -1 once its thread has ended.
     if (this.current && this.current.worker.threadId !== -1) {
-      throw new EngineError('worker-exited', vscode.l10n.t('The search worker is still stopping; try again in a moment.'));
+      throw new WordedError('worker-exited', vscode.l10n.t('The search worker is still stopping; try again in a moment.'));
     }
     const recent = this.exits.filter((t) => Date.now() - t < RESTART_WINDOW_MS);
     if (recent.length > MAX_RESTARTS) {
-      throw new EngineError('worker-exited', vscode.l10n.t('The search worker stopped {0} times in a few minutes and is not restarted. See the "Semantic Search" output, then run "Semantic Search: Re-index Workspace".', recent.length));
+      throw new WordedError('worker-exited', vscode.l10n.t('The search worker stopped {0} times in a few minutes and is not restarted. See the "Semantic Search" output, then run "Semantic Search: Re-index Workspace".', recent.length));
     }
-    const { model, threads } = this.config();
-    // Without a model the worker still indexes and searches words, so search works while the model is
-    // missing. That index lives in a folder of its own so it never replaces the index with vectors.
-    const workerData: WorkerConfig = 'dir' in model
-      ? { storeDir: this.storeDir, modelDir: model.dir, ...(threads > 0 ? { threads } : {}) }
-      : { storeDir: `${this.storeDir}-words` };
-    const worker = new Worker(path.join(this.extensionPath, 'dist', 'worker.js'), { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
-    const client = new WorkerClient(worker, (level, message) => {
-      if (level === 'error') this.log.error(message);
-      else if (level === 'warn') this.log.warn(message);
-      else this.log.info(message);
-    });
-    const exited = new Promise<void>((resolve) => worker.once('exit', (code) => {
-      if (!this.stopping && this.current?.worker === worker) {
-        this.exits.push(Date.now());
-        const oom = client.outOfMemory;
-        this.log.error(oom ? `${oom} It is started again on the next request.` : `The search worker stopped (exit code ${code}); it is started again on the next request.`);
-        this.onDidCrashEmitter.fire(oom ?? `exit code ${code}`);
-      }
-      resolve();
-    }));
-    worker.on('error', (e) => this.log.error(`Search worker error: ${e.stack ?? e.message}`));
-    this.current = { client, worker, exited };
-    this.log.info('dir' in model ? `Search worker started with the model in ${model.dir} (${model.source}).` : `Search worker started without a model (words only): ${model.missing}`);
-    client.ready.then(
+  }
+
+  private start(): EngineWorker<Worker> {
+    const { workerData, logLine } = this.nextWorker();
+    const file = path.join(this.extensionPath, 'dist', 'worker.js');
+    const started = startEngineWorker(Worker, file, workerData, (level, message) => this.logFromWorker(level, message));
+    void started.exited.then((code) => this.exited(started, code));
+    started.worker.on('error', (e) => this.log.error(`Search worker error: ${e.stack ?? e.message}`));
+    this.current = started;
+    this.log.info(logLine);
+    started.client.ready.then(
       (m) => this.log.info(`Model ${m.id} loaded: ${m.dim} dimensions, ${m.dtype}, ${m.loadMs} ms.`),
       (e: Error) => this.log.error(`The model could not be loaded: ${e.message}`),
     );
-    this.onDidStartEmitter.fire(client);
-    return client;
+    this.onDidStartEmitter.fire(started.client);
+    return started;
+  }
+
+  /**
+   * What the next worker runs with, and the log line that says so. Without a model it still indexes and searches
+   * words, so search works while the model is missing; that index lives in a folder of its own so it never
+   * replaces the index with vectors.
+   */
+  private nextWorker(): { workerData: WorkerConfig; logLine: string } {
+    const { model, threads } = this.config();
+    if (!('dir' in model)) {
+      return { workerData: { storeDir: `${this.storeDir}-words` }, logLine: `Search worker started without a model (words only): ${model.missing}` };
+    }
+    return {
+      workerData: { storeDir: this.storeDir, modelDir: model.dir, ...(threads > 0 ? { threads } : {}) },
+      logLine: `Search worker started with the model in ${model.dir} (${model.source}).`,
+    };
+  }
+
+  private logFromWorker(level: string, message: string): void {
+    if (level === 'error') this.log.error(message);
+    else if (level === 'warn') this.log.warn(message);
+    else this.log.info(message);
+  }
+
+  /** A worker's thread ended: counted as a crash unless it was asked to stop. */
+  private exited(worker: EngineWorker<Worker>, code: number): void {
+    if (this.stopping || this.current !== worker) return;
+    this.exits.push(Date.now());
+    const oom = worker.client.outOfMemory;
+    this.log.error(oom ? `${oom} It is started again on the next request.` : `The search worker stopped (exit code ${code}); it is started again on the next request.`);
+    this.onDidCrashEmitter.fire(oom ?? `exit code ${code}`);
   }
 
   /** Stops the worker; the next request starts a new one (another model folder, other threads). */
@@ -101,8 +124,7 @@ export class EngineHost implements vscode.Disposable {
     this.stopping = true;
     const slow = setTimeout(() => this.log.warn(`The search worker has not stopped after ${SLOW_STOP_MS / 1000} s (a long step is finishing); waiting for it.`), SLOW_STOP_MS);
     try {
-      if (!cur.client.isDead) await cur.client.call('shutdown', {}).catch(() => undefined);
-      await cur.exited;
+      await cur.stop();
     } finally {
       clearTimeout(slow);
       if (this.current === cur) this.current = undefined;

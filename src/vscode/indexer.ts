@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { EngineError } from '../common/errors';
 import type { IndexInfo, IndexProgress, IndexSummary } from '../common/protocol/engine';
 import type { EngineHost } from './engineHost';
+import { reportError } from './errors';
+import { overallProgress, progressMessage } from './format';
 import { indexOptions } from './settings';
 
 /** Where indexing stands, for the status bar, the panel and the API. */
@@ -127,71 +129,82 @@ export class Indexer implements vscode.Disposable {
       this.setState({ kind: 'no-folder' });
       return;
     }
-    const rootOptions = Object.fromEntries(folders.map((f) => [f.uri.fsPath, indexOptions(f)]));
     clearTimeout(this.lockRetry);
     this.lockRetry = undefined;
     const cts = (this.cts = new vscode.CancellationTokenSource());
     try {
-      const client = this.host.client();
-      this.setState({ kind: 'indexing', progress: { phase: 'scanning', done: 0, total: 0 } });
-      const before = await client.call('info', {});
-      const request = { roots: folders.map((f) => f.uri.fsPath), rootOptions, ...(paths ? { paths } : {}) };
-      const work = (report?: (p: IndexProgress) => void) => client.call('index', request, {
-        token: cts.token,
-        onProgress: (progress) => {
-          this.setState({ kind: 'indexing', progress });
-          report?.(progress);
-        },
-      });
-      let summary: IndexSummary;
-      if (!paths && before.chunks === 0 && !this.notified) {
-        // The first full index of a workspace can take minutes: say so, and let the user stop it.
-        this.notified = true;
-        summary = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Semantic Search: indexing the workspace'), cancellable: true },
-          (progress, token) => {
-            token.onCancellationRequested(() => this.pause());
-            let shown = 0;
-            return work((p) => {
-              const fraction = overallProgress(p);
-              progress.report({ message: progressMessage(p), increment: Math.max(0, (fraction - shown) * 100) });
-              shown = Math.max(shown, fraction);
-            });
-          },
-        );
-      } else {
-        summary = await work();
-      }
-      this.lastSummary = summary;
-      if (summary.rebuiltBecause) this.log.warn(`The stored index was rebuilt: ${summary.rebuiltBecause}.`);
-      this.log.info(`Indexed: ${summary.files} files, ${summary.chunks} chunks (${summary.embedded} embedded, ${summary.reused} reused, ${summary.read} read, ${summary.removed} removed, ${summary.skipped.length} skipped) in ${summary.ms} ms.`);
-      this.setState({ kind: 'ready', info: await client.call('info', {}), summary });
+      await this.index(folders, paths, cts.token);
     } catch (e) {
-      const err = e instanceof EngineError ? e : new EngineError('internal', String((e as Error)?.message ?? e));
-      if (err.code === 'cancelled') {
-        if (!this.pausedByUser) this.requestFull(); // cancelled for a restart: catch up
-        return;
-      }
-      if (err.code === 'store-locked') {
-        // Search goes on with the last saved index. Once this window is the writer it scans everything anyway.
-        this.log.info(err.message);
-        const info = await Promise.resolve().then(() => this.host.client().call('info', {})).catch(() => undefined);
-        if (info && !this.pausedByUser) this.setState({ kind: 'read-only', info });
-        this.lockRetry = setTimeout(() => {
-          this.lockRetry = undefined;
-          this.requestFull();
-        }, LOCK_RETRY_MS);
-        return;
-      }
-      if (paths) for (const p of paths) this.pendingPaths.add(p); // retried with the next run
-      this.log.error(`Indexing failed: ${err.message}`);
-      this.setState(err.code === 'model-missing' || err.code === 'model-invalid'
-        ? { kind: 'model-missing', message: err.message }
-        : { kind: 'error', message: err.message });
+      await this.failed(e, paths);
     } finally {
       cts.dispose();
       if (this.cts === cts) this.cts = undefined;
     }
+  }
+
+  /** One run of the worker over `folders` (or only `paths` in them). */
+  private async index(folders: vscode.WorkspaceFolder[], paths: string[] | undefined, token: vscode.CancellationToken): Promise<void> {
+    const rootOptions = Object.fromEntries(folders.map((f) => [f.uri.fsPath, indexOptions(f)]));
+    const client = this.host.client();
+    this.setState({ kind: 'indexing', progress: { phase: 'scanning', done: 0, total: 0 } });
+    const before = await client.call('info', {});
+    const request = { roots: folders.map((f) => f.uri.fsPath), rootOptions, ...(paths ? { paths } : {}) };
+    const work = (report?: (p: IndexProgress) => void) => client.call('index', request, {
+      token,
+      onProgress: (progress) => {
+        this.setState({ kind: 'indexing', progress });
+        report?.(progress);
+      },
+    });
+    // The first full index of a workspace can take minutes: say so, and let the user stop it.
+    const firstFullIndex = !paths && before.chunks === 0 && !this.notified;
+    const summary = firstFullIndex ? await this.withNotification(work) : await work();
+    this.lastSummary = summary;
+    if (summary.rebuiltBecause) this.log.warn(`The stored index was rebuilt: ${summary.rebuiltBecause}.`);
+    this.log.info(`Indexed: ${summary.files} files, ${summary.chunks} chunks (${summary.embedded} embedded, ${summary.reused} reused, ${summary.read} read, ${summary.removed} removed, ${summary.skipped.length} skipped) in ${summary.ms} ms.`);
+    this.setState({ kind: 'ready', info: await client.call('info', {}), summary });
+  }
+
+  /** Runs `work` with a progress notification whose Cancel pauses indexing. */
+  private withNotification(work: (report: (p: IndexProgress) => void) => Promise<IndexSummary>): Thenable<IndexSummary> {
+    this.notified = true;
+    const title = vscode.l10n.t('Semantic Search: indexing the workspace');
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+      token.onCancellationRequested(() => this.pause());
+      let shown = 0;
+      return work((p) => {
+        const fraction = overallProgress(p);
+        progress.report({ message: progressMessage(p), increment: Math.max(0, (fraction - shown) * 100) });
+        shown = Math.max(shown, fraction);
+      });
+    });
+  }
+
+  private async failed(e: unknown, paths: string[] | undefined): Promise<void> {
+    const code = e instanceof EngineError ? e.code : 'internal';
+    if (code === 'cancelled') {
+      if (!this.pausedByUser) this.requestFull(); // cancelled for a restart: catch up
+    } else if (code === 'store-locked') {
+      this.log.info(e instanceof Error ? e.message : String(e));
+      await this.searchWhileLocked();
+    } else {
+      if (paths) for (const p of paths) this.pendingPaths.add(p); // retried with the next run
+      const message = reportError(this.log, 'Indexing failed', e);
+      this.setState(code === 'model-missing' || code === 'model-invalid' ? { kind: 'model-missing', message } : { kind: 'error', message });
+    }
+  }
+
+  /**
+   * Another process writes the index: search goes on with its last save, and this window tries again later to
+   * become the writer (it then scans everything anyway).
+   */
+  private async searchWhileLocked(): Promise<void> {
+    const info = await Promise.resolve().then(() => this.host.client().call('info', {})).catch(() => undefined);
+    if (info && !this.pausedByUser) this.setState({ kind: 'read-only', info });
+    this.lockRetry = setTimeout(() => {
+      this.lockRetry = undefined;
+      this.requestFull();
+    }, LOCK_RETRY_MS);
   }
 
   /** Stops the run in flight (for a worker restart); the work is requeued. */
@@ -205,32 +218,5 @@ export class Indexer implements vscode.Disposable {
     this.cts?.cancel();
     this.onDidChangeEmitter.dispose();
     for (const w of this.idleWaiters.splice(0)) w();
-  }
-}
-
-/** 0..1 over a whole run: reading is the first fifth, embedding most of the rest. */
-export function overallProgress(p: IndexProgress): number {
-  const f = p.total ? p.done / p.total : 0;
-  switch (p.phase) {
-    case 'scanning': return 0;
-    case 'reading': return 0.2 * f;
-    case 'embedding': return 0.2 + 0.75 * f;
-    case 'saving': return 0.95;
-  }
-}
-
-let numberFormat: Intl.NumberFormat | undefined;
-/** A count in the UI language; one formatter for all (`toLocaleString` sets up ICU's formatter on each call). */
-export function formatCount(x: number): string {
-  return (numberFormat ??= new Intl.NumberFormat(vscode.env.language)).format(x);
-}
-
-export function progressMessage(p: IndexProgress): string {
-  const n = formatCount;
-  switch (p.phase) {
-    case 'scanning': return vscode.l10n.t('Looking for files…');
-    case 'reading': return vscode.l10n.t('Reading {0} / {1} files', n(p.done), n(p.total));
-    case 'embedding': return vscode.l10n.t('Embedding {0} / {1} passages', n(p.done), n(p.total));
-    case 'saving': return vscode.l10n.t('Saving the index…');
   }
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { SearchHit } from '../common/protocol/engine';
 import type { EngineHost } from './engineHost';
+import { reportError, showError, type ErrorLog } from './errors';
 import { openHit, partialWordsNote, searchLive, toViewHit } from './search';
 
 interface HitItem extends vscode.QuickPickItem {
@@ -19,79 +20,108 @@ export interface IndexNote {
  * "Semantic Search: Search Workspace…": live results while typing, a preview of the focused result in
  * the editor, and the file opened at the passage on Enter.
  */
-export async function searchQuickPick(host: EngineHost, note: IndexNote, initialQuery = ''): Promise<void> {
-  const qp = vscode.window.createQuickPick<HitItem>();
-  const title = vscode.l10n.t('Semantic Search');
-  /** Whether the results shown ranked words by part of the index only. */
-  let partial = false;
-  const showNote = () => {
-    const n = note.current() ?? (partial ? partialWordsNote() : undefined);
-    qp.title = n ? `${title} — ${n}` : title;
-  };
-  showNote();
-  const noteListener = note.onDidChange(showNote);
-  qp.placeholder = vscode.l10n.t('Ask in any language — results in every language');
-  qp.matchOnDescription = false;
-  qp.matchOnDetail = false;
-  qp.value = initialQuery;
-  let timer: NodeJS.Timeout | undefined;
-  let generation = 0;
-  let accepted = false;
-  const previewed = vscode.window.activeTextEditor;
+export function searchQuickPick(host: EngineHost, log: ErrorLog, note: IndexNote): void {
+  new SearchQuickPick(host, log, note).show();
+}
 
-  const run = async (query: string) => {
-    const mine = ++generation;
+class SearchQuickPick {
+  private readonly qp = vscode.window.createQuickPick<HitItem>();
+  private readonly title = vscode.l10n.t('Semantic Search');
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Whether the results shown ranked words by part of the index only. */
+  private partial = false;
+  /** The sentence saying why the last search failed, until one succeeds. */
+  private failure: string | undefined;
+  /** Counts the searches started; an answer to an older one is not shown. */
+  private generation = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private accepted = false;
+  /** The editor before the previews, shown again when the quick pick closes without a choice. */
+  private readonly previewed = vscode.window.activeTextEditor;
+
+  constructor(private readonly host: EngineHost, private readonly log: ErrorLog, private readonly note: IndexNote) {
+    this.qp.placeholder = vscode.l10n.t('Ask in any language — results in every language');
+    this.qp.matchOnDescription = false;
+    this.qp.matchOnDetail = false;
+    this.showTitle();
+    this.disposables.push(
+      note.onDidChange(() => this.showTitle()),
+      this.qp.onDidChangeValue((value) => this.schedule(value)),
+      this.qp.onDidChangeActive(([item]) => {
+        if (item) void openHit(item.hit, { preview: true, preserveFocus: true });
+      }),
+      this.qp.onDidAccept(() => this.accept()),
+      this.qp.onDidHide(() => this.hidden()),
+    );
+  }
+
+  show(): void {
+    this.qp.show();
+  }
+
+  /** The title says what the results cannot: why the last search failed, or the index's state. */
+  private showTitle(): void {
+    const note = this.failure ?? this.note.current() ?? (this.partial ? partialWordsNote() : undefined);
+    this.qp.title = note ? `${this.title} — ${note}` : this.title;
+  }
+
+  private schedule(query: string): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.search(query), DEBOUNCE_MS);
+  }
+
+  private async search(query: string): Promise<void> {
+    const mine = ++this.generation;
+    const stale = () => mine !== this.generation;
     if (!query.trim()) {
-      qp.items = [];
-      qp.busy = false;
+      this.qp.items = [];
+      this.qp.busy = false;
       return;
     }
-    qp.busy = true;
+    this.qp.busy = true;
     try {
-      // (an answer to an older query is not shown)
-      await searchLive(host, { query }, () => mine !== generation, ({ hits, wordsPartial }) => {
-        partial = !!wordsPartial;
-        showNote();
-        qp.items = hits.map((hit) => {
-          const v = toViewHit(hit);
-          return {
-            hit,
-            // Results are already ranked by meaning: they must not be filtered again by the typed letters.
-            alwaysShow: true,
-            label: `$(${hit.kind === 'markdown' ? 'markdown' : 'comment'}) ${v.title || v.fileName}`,
-            description: `${v.scoreLabel} · ${v.lang}`,
-            detail: `${hit.path}:${hit.startLine} — ${v.snippet.text}`,
-          };
-        });
+      await searchLive(this.host, { query }, stale, ({ hits, wordsPartial }) => {
+        this.partial = !!wordsPartial;
+        this.failure = undefined;
+        this.showTitle();
+        this.qp.items = hits.map(toItem);
       });
     } catch (e) {
-      if (mine === generation) vscode.window.setStatusBarMessage(`$(error) ${(e as Error).message}`, 5000);
+      if (stale()) return;
+      this.failure = reportError(this.log, 'Search failed', e);
+      this.qp.items = [];
+      this.showTitle();
     } finally {
-      if (mine === generation) qp.busy = false;
+      if (!stale()) this.qp.busy = false;
     }
-  };
+  }
 
-  qp.onDidChangeValue((value) => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void run(value), DEBOUNCE_MS);
-  });
-  qp.onDidChangeActive(([item]) => {
-    if (item) void openHit(item.hit, { preview: true, preserveFocus: true });
-  });
-  qp.onDidAccept(() => {
-    const [item] = qp.selectedItems.length ? qp.selectedItems : qp.activeItems;
+  private accept(): void {
+    const [item] = this.qp.selectedItems.length ? this.qp.selectedItems : this.qp.activeItems;
     if (!item) return;
-    accepted = true;
-    qp.hide();
-    void openHit(item.hit, { preview: false });
-  });
-  qp.onDidHide(() => {
-    if (timer) clearTimeout(timer);
-    noteListener.dispose();
-    qp.dispose();
+    this.accepted = true;
+    this.qp.hide();
+    openHit(item.hit, { preview: false }).catch((e) => showError(this.log, 'Opening a result failed', e));
+  }
+
+  private hidden(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.qp.dispose();
+    const before = this.previewed;
     // Closing without choosing returns to where the user was before the previews.
-    if (!accepted && previewed) void vscode.window.showTextDocument(previewed.document, { selection: previewed.selection, viewColumn: previewed.viewColumn });
-  });
-  qp.show();
-  if (initialQuery) await run(initialQuery);
+    if (!this.accepted && before) void vscode.window.showTextDocument(before.document, { selection: before.selection, viewColumn: before.viewColumn });
+  }
+}
+
+function toItem(hit: SearchHit): HitItem {
+  const view = toViewHit(hit);
+  return {
+    hit,
+    // Results are already ranked by meaning: they must not be filtered again by the typed letters.
+    alwaysShow: true,
+    label: `$(${hit.kind === 'markdown' ? 'markdown' : 'comment'}) ${view.title || view.fileName}`,
+    description: `${view.scoreLabel} · ${view.lang}`,
+    detail: `${hit.path}:${hit.startLine} — ${view.snippet.text}`,
+  };
 }

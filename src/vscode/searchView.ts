@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { SearchHit } from '../common/protocol/engine';
+import type { SearchHit, SearchResult } from '../common/protocol/engine';
 import { parseViewMessage, type HostToView, type ViewCommand, type ViewSearch, type ViewStrings } from '../common/protocol/webview';
 import type { EngineHost } from './engineHost';
+import { reportError, showError, type ErrorLog } from './errors';
 import type { Indexer } from './indexer';
 import { openHit, partialWordsNote, searchLive, toViewHit } from './search';
 import { readSettings } from './settings';
@@ -38,12 +39,14 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   private readonly answers = new Map<number, SearchHit[]>();
   private latestRequest = 0;
   private readonly disposables: vscode.Disposable[] = [];
-  private similar: (SimilarSource & { query: string }) | undefined;
+  /** The last Find Similar query and where its text came from. */
+  private similarSource: (SimilarSource & { query: string }) | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly host: EngineHost,
     private readonly indexer: Indexer,
+    private readonly log: ErrorLog,
     private readonly runCommand: (c: ViewCommand) => void,
     private readonly modelNote: () => string | undefined,
   ) {
@@ -56,7 +59,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     view.webview.options = { enableScripts: true, localResourceRoots: [root] };
     view.webview.html = this.html(view.webview, root);
-    view.webview.onDidReceiveMessage((raw) => this.onMessage(raw), undefined, this.disposables);
+    view.webview.onDidReceiveMessage((raw) => this.onMessage(raw).catch((e) => showError(this.log, 'Panel action failed', e)), undefined, this.disposables);
     view.onDidDispose(() => { this.view = undefined; this.ready = false; }, undefined, this.disposables);
   }
 
@@ -67,7 +70,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   async show(query?: string, source?: SimilarSource): Promise<void> {
     await vscode.commands.executeCommand(`${SEARCH_VIEW_ID}.focus`);
     if (query === undefined) return;
-    this.similar = source && { ...source, query };
+    this.similarSource = source && { ...source, query };
     this.post({ type: 'setQuery', query });
   }
 
@@ -113,21 +116,24 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
       return;
     }
     try {
-      const similar = this.similar?.query === m.query ? this.similar : undefined;
+      const similar = this.similarSource?.query === m.query ? this.similarSource : undefined;
       const request = { query: m.query, kinds: m.kinds, folder: m.folder, ...(similar ? { extra: SIMILAR_SOURCE_HITS } : {}) };
       // A newer query is on its way: this answer is not shown.
-      await searchLive(this.host, request, () => m.requestId < this.latestRequest, (result) => {
-        if (similar) result.hits = result.hits.filter((h) => !isFrom(h, similar)).slice(0, readSettings().maxResults);
-        this.answers.set(m.requestId, result.hits);
-        for (const id of this.answers.keys()) if (id < m.requestId - 5) this.answers.delete(id);
-        this.post({
-          type: 'results', requestId: m.requestId, query: m.query, hits: result.hits.map(toViewHit), ms: result.ms,
-          ...(result.wordsPartial ? { hint: partialWordsNote() } : {}),
-        });
-      });
+      await searchLive(this.host, request, () => m.requestId < this.latestRequest, (result) => this.answer(m, result, similar));
     } catch (e) {
-      this.post({ type: 'error', requestId: m.requestId, message: (e as Error).message });
+      this.post({ type: 'error', requestId: m.requestId, message: reportError(this.log, 'Search failed', e) });
     }
+  }
+
+  /** Sends `result` as the answer to `m`, without the passages a Find Similar query came from. */
+  private answer(m: ViewSearch, result: SearchResult, similar: SimilarSource | undefined): void {
+    const hits = similar ? result.hits.filter((h) => !isFrom(h, similar)).slice(0, readSettings().maxResults) : result.hits;
+    this.answers.set(m.requestId, hits);
+    for (const id of this.answers.keys()) if (id < m.requestId - 5) this.answers.delete(id);
+    this.post({
+      type: 'results', requestId: m.requestId, query: m.query, hits: hits.map(toViewHit), ms: result.ms,
+      ...(result.wordsPartial ? { hint: partialWordsNote() } : {}),
+    });
   }
 
   private html(webview: vscode.Webview, root: vscode.Uri): string {

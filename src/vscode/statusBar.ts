@@ -1,12 +1,7 @@
 import * as vscode from 'vscode';
-import { formatCount, type Indexer, type IndexerState } from './indexer';
+import { formatCount, formatSize } from './format';
+import type { Indexer, IndexerState } from './indexer';
 import { viewStateOf } from './viewState';
-
-const n = formatCount;
-
-function formatSize(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${n(Math.ceil(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** Changes that come within this long of each other give one tooltip. */
 const TOOLTIP_DELAY_MS = 100;
@@ -55,10 +50,10 @@ export class StatusBar implements vscode.Disposable {
     const view = viewStateOf(s, this.modelNote());
     const icon = {
       starting: '$(loading~spin)', 'no-folder': '$(search)', indexing: '$(sync~spin)', ready: '$(search)', paused: '$(debug-pause)',
-      'model-missing': '$(cloud-download)', 'model-downloading': '$(cloud-download)', error: '$(error)', untrusted: '$(shield)',
+      'model-missing': '$(cloud-download)', error: '$(error)',
     }[view.phase];
     const text = s.kind === 'indexing' && s.progress.total
-      ? `${icon} ${n(s.progress.done)}/${n(s.progress.total)}`
+      ? `${icon} ${formatCount(s.progress.done)}/${formatCount(s.progress.total)}`
       : `${s.kind === 'read-only' ? '$(lock)' : icon} ${vscode.l10n.t('Semantic')}`;
     // Each assignment is a message to the workbench: send only what changed.
     if (text !== this.item.text) this.item.text = text;
@@ -68,7 +63,7 @@ export class StatusBar implements vscode.Disposable {
       this.item.backgroundColor = error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     }
     const counts = 'info' in s && s.info
-      ? vscode.l10n.t('{0} files · {1} passages · {2} on disk', n(s.info.files), n(s.info.chunks), formatSize(s.info.bytesOnDisk))
+      ? vscode.l10n.t('{0} files · {1} passages · {2} on disk', formatCount(s.info.files), formatCount(s.info.chunks), formatSize(s.info.bytesOnDisk))
       : undefined;
     const key = JSON.stringify([view.message, counts, paused]);
     if (key === this.tooltipKey) return;

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { ViewState } from '../common/protocol/webview';
-import { overallProgress, progressMessage, type IndexerState } from './indexer';
-
-const n = (x: number) => x.toLocaleString(vscode.env.language);
+import { formatCount, overallProgress, progressMessage } from './format';
+import type { IndexerState } from './indexer';
 
 /**
  * The indexer's state as the panel and the status bar word it. `modelNote` says why there is no model
@@ -39,7 +38,7 @@ function baseState(s: IndexerState): ViewState {
         ...base,
         phase: 'ready',
         hasChunks: s.info.chunks > 0,
-        message: vscode.l10n.t('Another window or process is updating this index, so this window searches its last saved copy ({0} passages) and takes over when it is free.', n(s.info.chunks)),
+        message: vscode.l10n.t('Another window or process is updating this index, so this window searches its last saved copy ({0} passages) and takes over when it is free.', formatCount(s.info.chunks)),
       };
     case 'ready':
       return {
@@ -47,7 +46,7 @@ function baseState(s: IndexerState): ViewState {
         phase: 'ready',
         hasChunks: s.info.chunks > 0,
         message: s.info.chunks > 0
-          ? vscode.l10n.t('{0} files, {1} passages indexed.', n(s.info.files), n(s.info.chunks))
+          ? vscode.l10n.t('{0} files, {1} passages indexed.', formatCount(s.info.files), formatCount(s.info.chunks))
           : vscode.l10n.t('This folder has no Markdown or code comments to search.'),
       };
   }

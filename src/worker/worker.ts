@@ -1,26 +1,28 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EngineError, toErrorPayload } from '../common/errors';
-import type { IndexRequest } from '../common/protocol/engine';
+import type { IndexProgress } from '../common/protocol/engine';
 import type { CancelToken } from '../common/protocol/workerClient';
-import type { HostToWorker, RequestMessage, WorkerConfig, WorkerToHost } from '../common/protocol/worker';
+import type { HostToWorker, RequestMessage, WorkerConfig, WorkerMethods, WorkerToHost } from '../common/protocol/worker';
 import { Engine } from '../node/engine';
-import { throttleProgress } from '../node/progress';
+import { handlers, isEngineMethod, type EngineMethod, type Handler } from './handlers';
 
 /**
  * The engine's thread. Reading, splitting, embedding, indexing and saving all happen here; the host only
- * sends requests. Requests that change the index run one at a time; searches run alongside them (the model
- * runs on onnxruntime's own threads, so a search can be answered between two embedding batches).
+ * sends requests, each answered by its handler (handlers.ts). Requests that change the index run one at a
+ * time; searches run alongside them (the model runs on onnxruntime's own threads, so a search can be answered
+ * between two embedding batches).
  */
 const port = parentPort!;
-const config = workerData as WorkerConfig;
+const config: WorkerConfig = workerData;
 const post = (m: WorkerToHost) => port.postMessage(m);
 
-class Token implements CancelToken {
+/** The cancellation of one request, set by the host's 'cancel' message or by shutdown. */
+class CancelSource implements CancelToken {
   isCancellationRequested = false;
   private listeners: (() => void)[] = [];
   cancel() {
     this.isCancellationRequested = true;
-    for (const l of this.listeners) l();
+    for (const listener of this.listeners) listener();
   }
   onCancellationRequested(listener: () => void) {
     this.listeners.push(listener);
@@ -28,14 +30,9 @@ class Token implements CancelToken {
   }
 }
 
-/**
- * Fault injection for the crash tests in a real VS Code (test/integration): a search for exactly this text
- * ends the worker as a crash would. Unset outside those tests.
- */
-const CRASH_QUERY = process.env.SEMANTIC_SEARCH_TEST_CRASH_QUERY;
-
-const tokens = new Map<number, Token>();
+const cancelSources = new Map<number, CancelSource>();
 const inFlight = new Set<Promise<void>>();
+/** The last request that changes the index: the next one starts after it. */
 let writes: Promise<unknown> = Promise.resolve();
 let shuttingDown = false;
 
@@ -46,33 +43,13 @@ engineReady.then(
   (e) => post({ type: 'ready', error: toErrorPayload(e) }),
 );
 
-async function handle(m: RequestMessage, token: Token): Promise<unknown> {
+/** Runs `method` with its handler: params checked, after the writes before it if it writes too. */
+async function dispatch<M extends EngineMethod>(method: M, raw: unknown, id: number, token: CancelToken): Promise<WorkerMethods[M][1]> {
   const engine = await engineReady;
-  switch (m.method) {
-    case 'search': {
-      const p = m.params as { query?: unknown; options?: object };
-      if (typeof p?.query !== 'string') throw new EngineError('bad-request', 'A search needs a query string.');
-      if (CRASH_QUERY && p.query === CRASH_QUERY) process.exit(70);
-      return engine.search(p.query, p.options);
-    }
-    case 'info':
-      return engine.info();
-    case 'index': {
-      const p = m.params as IndexRequest;
-      const strings = (v: unknown) => Array.isArray(v) && v.every((r) => typeof r === 'string');
-      if (!strings(p?.roots) || (p.paths !== undefined && !strings(p.paths))) {
-        throw new EngineError('bad-request', 'Indexing needs a list of folders (and optionally of files).');
-      }
-      // A report per embedding batch would cost the host a status-bar and notification update each.
-      const report = throttleProgress((progress) => post({ type: 'progress', id: m.id, progress }));
-      const run = () => engine.index(p, report, token);
-      return serialize(run);
-    }
-    case 'clear':
-      return serialize(() => engine.clear());
-    default:
-      throw new EngineError('bad-request', `Unknown request ${String(m.method)}.`);
-  }
+  const handler: Handler<M> = handlers[method];
+  const params = handler.params(raw);
+  const context = { engine, token, reportProgress: (progress: IndexProgress) => post({ type: 'progress', id, progress }) };
+  return handler.writes ? serialize(() => handler.run(params, context)) : handler.run(params, context);
 }
 
 function serialize<T>(fn: () => Promise<T>): Promise<T> {
@@ -81,9 +58,26 @@ function serialize<T>(fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
+function answer(m: RequestMessage): void {
+  const source = new CancelSource();
+  cancelSources.set(m.id, source);
+  const method: unknown = m.method;
+  const result = isEngineMethod(method)
+    ? dispatch(method, m.params, m.id, source)
+    : Promise.reject(new EngineError('bad-request', `Unknown request ${String(method)}.`));
+  const answered = result.then(
+    (value) => post({ type: 'response', id: m.id, result: value }),
+    (e) => post({ type: 'response', id: m.id, error: toErrorPayload(e) }),
+  ).finally(() => {
+    cancelSources.delete(m.id);
+    inFlight.delete(answered);
+  });
+  inFlight.add(answered);
+}
+
 async function shutdown(id: number): Promise<void> {
   shuttingDown = true;
-  for (const t of tokens.values()) t.cancel();
+  for (const source of cancelSources.values()) source.cancel();
   // Every request in flight ends first (writes stop at their next check, searches finish), so the model
   // is never released under a running search.
   await Promise.allSettled(inFlight);
@@ -98,26 +92,14 @@ async function shutdown(id: number): Promise<void> {
 
 port.on('message', (m: HostToWorker) => {
   if (m?.type === 'cancel') {
-    tokens.get(m.id)?.cancel();
+    cancelSources.get(m.id)?.cancel();
+  } else if (m?.type !== 'request') {
     return;
-  }
-  if (m?.type !== 'request') return;
-  if (m.method === 'shutdown') {
+  } else if (m.method === 'shutdown') {
     void shutdown(m.id);
-    return;
-  }
-  if (shuttingDown) {
+  } else if (shuttingDown) {
     post({ type: 'response', id: m.id, error: { code: 'worker-exited', message: 'The search worker is shutting down.' } });
-    return;
+  } else {
+    answer(m);
   }
-  const token = new Token();
-  tokens.set(m.id, token);
-  const answered = handle(m, token).then(
-    (result) => post({ type: 'response', id: m.id, result }),
-    (e) => post({ type: 'response', id: m.id, error: toErrorPayload(e) }),
-  ).finally(() => {
-    tokens.delete(m.id);
-    inFlight.delete(answered);
-  });
-  inFlight.add(answered);
 });

@@ -1,11 +1,13 @@
 /// <reference types="mocha" />
 // The worker's owner in a real extension host: one worker per index at a time, and a second worker on an index
-// another one writes (a second window on the same workspace) searching it read-only and saying so.
+// another one writes (a second window on the same workspace) searching it read-only and saying so, also when
+// asked to clear it.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { clearIndex, runCommand } from '../../src/vscode/commands';
 import { EngineHost } from '../../src/vscode/engineHost';
 import { Indexer } from '../../src/vscode/indexer';
 import { viewStateOf } from '../../src/vscode/viewState';
@@ -58,15 +60,24 @@ suite('Engine host', () => {
     }
   });
 
-  test('a second worker on an index another one writes searches it read-only, and the panel says so', async function () {
-    this.timeout(60_000);
-    const store = path.join(scratch, 'shared-store');
-    const first = new EngineHost(extensionPath, store, log, config);
-    const second = new EngineHost(extensionPath, store, log, config);
+  /** Two windows on one index: `first` has indexed the workspace into it (`chunks`) and writes it; `second` came after. */
+  async function twoWindows(store: string, body: (w: { first: EngineHost; second: EngineHost; indexer: Indexer; chunks: number }) => Promise<void>): Promise<void> {
+    const first = new EngineHost(extensionPath, path.join(scratch, store), log, config);
+    const second = new EngineHost(extensionPath, path.join(scratch, store), log, config);
     const indexer = new Indexer(second, log);
     try {
-      const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-      await first.client().call('index', { roots: [folder] });
+      const { chunks } = await first.client().call('index', { roots: [vscode.workspace.workspaceFolders![0].uri.fsPath] });
+      await body({ first, second, indexer, chunks });
+    } finally {
+      indexer.dispose();
+      await first.dispose();
+      await second.dispose();
+    }
+  }
+
+  test('a second worker on an index another one writes searches it read-only, and the panel says so', async function () {
+    this.timeout(60_000);
+    await twoWindows('shared-store', async ({ first, second, indexer }) => {
       indexer.requestFull();
       await indexer.whenIdle();
       const state = indexer.state;
@@ -81,10 +92,17 @@ suite('Engine host', () => {
       indexer.requestFull();
       await indexer.whenIdle();
       assert.equal(indexer.state.kind, 'ready', 'the first has stopped: the second writes now');
-    } finally {
-      indexer.dispose();
-      await first.dispose();
-      await second.dispose();
-    }
+    });
+  });
+
+  test('Clear Index in a window whose index another one writes says so in a sentence, and clears nothing', async function () {
+    this.timeout(60_000);
+    await twoWindows('locked-store', async ({ first, second, indexer, chunks }) => {
+      assert.ok(chunks > 0);
+      const shown = await runCommand({ host: second, indexer, log }, 'semanticSearch.clearIndex', clearIndex);
+      assert.equal(shown, 'Another window or process is updating this index: this window searches its last saved copy and cannot change it until that one is done.');
+      assert.equal((await second.client().call('info', {})).chunks, chunks, 'the last saved index is still searched');
+      assert.equal((await first.client().call('info', {})).chunks, chunks, 'the writer\'s index is whole');
+    });
   });
 });

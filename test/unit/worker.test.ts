@@ -95,6 +95,42 @@ describe('engine worker', () => {
     }
   });
 
+  it('answers a malformed or unknown request with a sentence, and goes on answering', async () => {
+    const { client, worker, stop } = startWorker({ modelDir: models.tiny, storeDir: tempDir(), threads: 1 }, { workerFile: workerPath });
+    try {
+      await client.ready;
+      // Requests as another program could post them: past WorkerClient's types, with ids it never uses.
+      let nextId = 1_000_000;
+      const refusal = (method: string, params: unknown) => new Promise<unknown>((resolve) => {
+        const id = nextId++;
+        const listener = (m: { type?: string; id?: number; error?: { code: string; message: string } }) => {
+          if (m?.type !== 'response' || m.id !== id) return;
+          worker.off('message', listener);
+          resolve(m.error && `${m.error.code}: ${m.error.message}`);
+        };
+        worker.on('message', listener);
+        worker.postMessage({ type: 'request', id, method, params });
+      });
+      const search = 'bad-request: A search needs a query string.';
+      const index = 'bad-request: Indexing needs a list of folders (and optionally of files).';
+      const cases: [string, unknown, string][] = [
+        ['search', undefined, search],
+        ['search', { query: 42 }, search],
+        ['search', { query: 'x', options: { limit: 'ten' } }, 'bad-request: The search options are malformed.'],
+        ['search', { query: 'x', options: { kinds: ['binary'] } }, 'bad-request: The search options are malformed.'],
+        ['index', { roots: '/tmp' }, index],
+        ['index', { roots: ['/tmp'], paths: [1] }, index],
+        ['index', { roots: ['/tmp'], rootOptions: { '/tmp': { include: '*.md' } } }, 'bad-request: The indexing options are malformed.'],
+        ['toString', {}, 'bad-request: Unknown request toString.'],
+        ['drop', {}, 'bad-request: Unknown request drop.'],
+      ];
+      for (const [method, params, expected] of cases) assert.equal(await refusal(method, params), expected, `${method} ${JSON.stringify(params)}`);
+      assert.equal((await client.call('info', {})).chunks, 0, 'still answering');
+    } finally {
+      await stop();
+    }
+  });
+
   it('answers every request with the load error when the model folder is wrong', async () => {
     const { client, stop } = startWorker({ modelDir: path.join(tempDir(), 'missing'), storeDir: tempDir() }, { workerFile: workerPath });
     await assert.rejects(client.ready, /Model folder not found/);

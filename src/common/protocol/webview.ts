@@ -22,10 +22,10 @@ export interface ViewHit {
 
 /** Everything the panel needs to say about the model and the index, already worded for the user. */
 export interface ViewState {
-  phase: 'starting' | 'model-missing' | 'model-downloading' | 'indexing' | 'paused' | 'ready' | 'error' | 'no-folder' | 'untrusted';
+  phase: 'starting' | 'model-missing' | 'indexing' | 'paused' | 'ready' | 'error' | 'no-folder';
   /** One sentence describing the state, e.g. "Indexing 1,204 / 3,380 files". */
   message: string;
-  /** Indexing or download progress, 0..1, when known. */
+  /** How far indexing is, 0..1, while it runs. */
   progress?: number;
   /** Whether the index holds any chunk at all (an empty ready index has its own hint). */
   hasChunks: boolean;
@@ -56,6 +56,7 @@ export type HostToView =
   | { type: 'state'; state: ViewState }
   /** `hint`: a note on these results, e.g. that their word ranking is partial and a complete one follows. */
   | { type: 'results'; requestId: number; query: string; hits: ViewHit[]; ms: number; hint?: string }
+  /** A search failed: `message` is a localised sentence (the details are in the extension's log). */
   | { type: 'error'; requestId: number; message: string }
   | { type: 'setQuery'; query: string };
 

@@ -1,6 +1,6 @@
-import { EngineError } from '../errors';
+import { EngineError, OutOfMemoryError } from '../errors';
 import type { IndexProgress } from './engine';
-import type { HostToWorker, ReadyMessage, WorkerMethod, WorkerMethods, WorkerToHost } from './worker';
+import type { HostToWorker, ReadyMessage, WorkerConfig, WorkerMethod, WorkerMethods, WorkerToHost } from './worker';
 import { isWorkerToHost } from './worker';
 
 /**
@@ -79,7 +79,7 @@ export class WorkerClient {
     worker.on('error', (e) => {
       if ((e as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
         this.oom = `The search worker ran out of memory${heapLimitMb ? ` (limit ${heapLimitMb} MB)` : ''} and was stopped; exclude large or generated folders from the index and try again.`;
-        fail(new EngineError('worker-exited', this.oom));
+        fail(new OutOfMemoryError(this.oom));
       } else {
         fail(new EngineError('worker-exited', `The search worker failed: ${e.message}`));
       }
@@ -117,4 +117,40 @@ export class WorkerClient {
       this.worker.postMessage({ type: 'request', id, method, params });
     });
   }
+}
+
+/** A `worker_threads` Worker constructor, passed in by the caller (src/common imports no Node module). */
+export type WorkerConstructor<W extends WorkerLike> = new (file: string, options: { workerData: WorkerConfig; resourceLimits: typeof WORKER_RESOURCE_LIMITS }) => W;
+
+/** A running engine worker. */
+export interface EngineWorker<W extends WorkerLike> {
+  client: WorkerClient;
+  worker: W;
+  /** Resolves with the exit code once the thread has ended, whether it was asked to or not. */
+  exited: Promise<number>;
+  /**
+   * Asks the worker to stop (it finishes the requests in flight and releases the model) and resolves once
+   * its thread has ended. Never `terminate()`: ending a thread while onnxruntime runs aborts the process.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the engine worker in `file` with `config` and the heap limit, for the CLI (src/node/startWorker.ts)
+ * and the extension host (src/vscode/engineHost.ts) alike.
+ */
+export function startEngineWorker<W extends WorkerLike>(
+  Worker: WorkerConstructor<W>,
+  file: string,
+  config: WorkerConfig,
+  onLog?: (level: string, message: string) => void,
+): EngineWorker<W> {
+  const worker = new Worker(file, { workerData: config, resourceLimits: WORKER_RESOURCE_LIMITS });
+  const client = new WorkerClient(worker, onLog);
+  const exited = new Promise<number>((resolve) => worker.on('exit', resolve));
+  const stop = async (): Promise<void> => {
+    if (!client.isDead) await client.call('shutdown', {}).catch(() => undefined);
+    await exited;
+  };
+  return { client, worker, exited, stop };
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { reportError, showError } from '../errors';
 import { readSettings } from '../settings';
 import { checkModelFolder, DEFAULT_ENDPOINT, downloadModel, MODEL, MODEL_FILES_AT_REVISION, type DownloadProgress } from './download';
 import { DownloadError } from './httpGet';
@@ -104,8 +105,8 @@ export class ModelManager implements vscode.Disposable {
       await vscode.workspace.getConfiguration('semanticSearch').update('modelPath', dir, vscode.ConfigurationTarget.Global);
       this.log.info(`Model folder chosen: ${dir}`);
     } catch (e) {
-      this.log.error(`The model folder could not be saved in the settings: ${(e as Error).message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('The model folder could not be saved in the settings: {0}', (e as Error).message));
+      showError(this.log, 'The model folder could not be saved in the settings', e,
+        vscode.l10n.t('The model folder could not be saved in the settings: check that the settings file is valid. See the "Semantic Search" output for details.'));
     }
   }
 
@@ -165,13 +166,12 @@ export class ModelManager implements vscode.Disposable {
   }
 
   private downloadFailed(e: unknown): ModelResolution {
-    const error = e instanceof DownloadError ? e : new DownloadError('http', e instanceof Error ? e.message : String(e));
-    if (error.code === 'aborted') {
+    if (e instanceof DownloadError && e.code === 'aborted') {
       this.log.info('Model download cancelled; the partial download is kept for the next attempt.');
       return this.missing(vscode.l10n.t('The model download was cancelled. Full-text search works meanwhile.'));
     }
-    this.log.error(`Model download failed (${error.code}): ${error.message}`);
-    const message = vscode.l10n.t('The search model could not be downloaded: {0} Full-text search works meanwhile.', error.message);
+    const why = reportError(this.log, 'Model download failed', e);
+    const message = vscode.l10n.t('The search model could not be downloaded: {0} Full-text search works meanwhile.', why);
     this.setState({ kind: 'failed', message });
     if (!this.disposeController.signal.aborted) void this.offerWaysOut(message);
     return { missing: message };
