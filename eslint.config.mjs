@@ -1,4 +1,4 @@
-// Lint, and the layers of the codebase (see CONTRIBUTING in README): a wrong-layer import fails the build.
+// Lint, and the layers of the codebase (CONTRIBUTING.md, "Layers, and why"): a wrong-layer import fails the build.
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'worker_threads', 'child_process', 'util', 'stream'];
