@@ -1,6 +1,6 @@
 import { commentSyntaxFor } from './codeLanguages';
 import { isIdent } from './commentSyntax';
-import type { BlockRule, CommentSyntax, StringRule } from './commentSyntax';
+import type { BlockRule, CommentSyntax, LineRule, StringRule } from './commentSyntax';
 import { compileSyntax } from './compiledSyntax';
 import type { CompiledSyntax } from './compiledSyntax';
 import { unlimited } from './budget';
@@ -140,142 +140,293 @@ function numberBefore(text: string, i: number): boolean {
   return p + 1 < i && c >= 48 && c <= 57;
 }
 
+/** Whether a line comment whose rule says `at` may start at i, after the character code `prev`. */
+function lineCommentMayStart(at: LineRule['at'], text: string, i: number, prev: number): boolean {
+  if (at === 'ws') return prev === 32 || prev === 9 || prev === 10;
+  if (at === 'word') return prev === 32 || prev === 9 || prev === 10 || ';&|()'.includes(text[i - 1] ?? '');
+  if (at === 'line') return onlySpaceBefore(text, i);
+  return true;
+}
+
+/** A string whose interpolation (`${`, `#{`, `\(` …) is open: code until the bracket that closes it. */
+interface Frame {
+  /** The string's rule: it resumes after the closing bracket. */
+  rule: StringRule;
+  /** Brackets of the `open` kind opened inside the interpolation and not yet closed. */
+  depth: number;
+  /** The char codes of the bracket pair that delimits the interpolation: `(` and `)` or `{` and `}`. */
+  open: number;
+  close: number;
+}
+
 /**
- * Lexes text[from, to) and appends its comments (and documenting literals) to `out`. With `stopAt`, returns
- * where that string first occurs in code (PHP's `?>`), else `to`.
+ * Lexes text[from, to) and appends its comments (and documenting literals) to `out`. One Lexer per range:
+ * `run` is the pass, the fields are what it remembers of the code behind it, and each kind of token has
+ * its own method, which returns the position after the token or -1 when it is not that kind.
  */
-function scan(find: CachedSearch, budget: SplitBudget, c: CompiledSyntax, from: number, to: number, out: LexedComment[], stopAt = ''): number {
-  const text = find.text;
-  const spec = c.spec;
-  const py = spec.docstrings === 'python';
-  const frames: { rule: StringRule; depth: number; open: number; close: number }[] = [];
-  const heredocs: string[] = [];
+class Lexer {
+  /** The file's text; the lexer reads text[from, to). */
+  private readonly text: string;
+  /** The language's rules. */
+  private readonly spec: CommentSyntax;
+  /** Python docstrings: logical lines and bracket depth are tracked only for them. */
+  private readonly py: boolean;
+  /** The last significant character of code: whether a `/` after it opens a regex literal. */
+  private lastSig = -1;
   // Python logical lines, to know when a string literal is the first statement after `def …:`.
-  let lastSig = -1, depth = 0, logical = -1, prevLogical = -1, prevColon = -1;
-  const mark = (k: number): void => {
-    lastSig = k;
-    if (!py) return;
-    if (logical < 0 && depth === 0) logical = k;
-    const ch = text.charCodeAt(k);
-    if (ch === 40 || ch === 91 || ch === 123) depth++;
-    else if ((ch === 41 || ch === 93 || ch === 125) && depth > 0) depth--;
-  };
-  const resume = (k: number, rule: StringRule): number => {
-    const r = scanString(text, k, rule, to);
-    if (r.interp) {
-      const paren = rule.interp?.endsWith('(');
-      frames.push({ rule, depth: 0, open: paren ? 40 : 123, close: paren ? 41 : 125 });
-    }
-    lastSig = r.end - 1;
-    return r.end;
-  };
-  const openString = (i: number, r: StringRule): number => {
-    const firstToken = logical < 0 && depth === 0 && frames.length === 0;
-    mark(i);
-    const bodyStart = i + r.open.length;
-    const res = scanString(text, bodyStart, r, to);
-    if (res.interp) return resume(bodyStart, r);
-    lastSig = res.end - 1;
-    let header: string | undefined;
-    let doc = false;
-    if (py) {
-      doc = firstToken && restBlank(text, res.end) && (prevLogical < 0 || (prevColon >= 0 && PY_DEF.test(text.slice(prevLogical, prevLogical + 20))));
-      if (doc && prevLogical >= 0) budget.spend(prevColon + 1 - prevLogical);
-      if (doc) header = prevLogical < 0 ? '' : withoutComments(text, prevLogical, prevColon + 1, out);
-    } else if (spec.docstrings === 'statement') {
-      if (onlySpaceBefore(text, i) && restBlank(text, res.end)) {
-        let k = res.end;
-        while (k < text.length && /\s/.test(text[k] ?? '')) k++;
-        const e = lineEnd(text, k);
-        budget.spend(e - res.end);
-        doc = !spec.docNext || spec.docNext.test(text.slice(k, e));
+  /** Python: open brackets, inside which a newline does not end the logical line. */
+  private depth = 0;
+  /** Python: where the current logical line starts, or -1 until its first significant character. */
+  private logical = -1;
+  /** Python: where the previous logical line starts, or -1 before the first line ends. */
+  private prevLogical = -1;
+  /** Python: the `:` that ends the previous logical line, or -1 when it does not end with one. */
+  private prevColon = -1;
+  /** The strings whose interpolation the lexer is in, innermost last. */
+  private readonly frames: Frame[] = [];
+  /** Heredoc terminators opened on the current line: their bodies start at the next newline. */
+  private readonly heredocs: string[] = [];
+  /** Regex scan states known to fail, per position from `from` (see regexClose); made on the first failure. */
+  private failed: Uint8Array | undefined;
+
+  constructor(
+    /** The file's text and its cached searches for closers (an unclosed one is not searched for again). */
+    private readonly find: CachedSearch,
+    /** The file's budget: every step of work is spent from it where it happens. */
+    private readonly budget: SplitBudget,
+    /** The language's rules, compiled. */
+    private readonly c: CompiledSyntax,
+    /** Where the range starts; what precedes it is not this language's code (HTML before a `<script>` block). */
+    private readonly from: number,
+    /** Where the range ends. */
+    private readonly to: number,
+    /** Where comments and documenting literals go, in order. */
+    private readonly out: LexedComment[],
+    /** Where in code to stop (PHP's `?>`), or '' for the end of the range. */
+    private readonly stopAt = '',
+  ) {
+    this.text = find.text;
+    this.spec = c.spec;
+    this.py = c.spec.docstrings === 'python';
+  }
+
+  /** Lexes the range: where `stopAt` first occurs in code, else `to`. */
+  run(): number {
+    const text = this.text;
+    const to = this.to;
+    let i = this.from;
+    while (i < to) {
+      i = this.skipPlain(i);
+      if (i >= to) break;
+      const ch = text.charCodeAt(i);
+      if (ch === 10) {
+        i = this.newline(i);
+        continue;
       }
-    } else if (spec.docAttr) {
-      const before = text.slice(Math.max(0, i - 80), i);
-      const nl = before.lastIndexOf('\n');
-      doc = (nl >= 0 || i <= 80) && spec.docAttr.test(before.slice(nl + 1));
+      if (ch === 32 || ch === 9 || ch === 12) {
+        i++;
+        continue;
+      }
+      if (this.frames.length > 0) {
+        const next = this.closeInterpolation(i, ch);
+        if (next >= 0) {
+          i = next;
+          continue;
+        }
+      } else if (this.stopAt && ch === this.stopAt.charCodeAt(0) && text.startsWith(this.stopAt, i)) return i;
+      const next = this.token(i, ch);
+      if (next > i) {
+        this.budget.spend(next - i);
+        i = next;
+        continue;
+      }
+      this.mark(i);
+      i++;
     }
-    if (doc) {
-      const closed = res.end - r.close.length >= bodyStart && text.startsWith(r.close, res.end - r.close.length);
-      out.push({ start: i, end: res.end, bodyStart, bodyEnd: closed ? res.end - r.close.length : res.end, marker: r.open, line: false, doc, header });
+    return to;
+  }
+
+  /** Skips plain code from i with the compiled regex: the next character that may start a token, or `to`. */
+  private skipPlain(i: number): number {
+    const re = this.frames.length > 0 ? this.c.skipInterp : this.c.skip;
+    re.lastIndex = i;
+    const j = re.test(this.text) ? Math.min(re.lastIndex - 1, this.to) : this.to;
+    this.budget.spend(j - i + 1);
+    if (j > i) this.plain(i, j);
+    return j;
+  }
+
+  /** Plain code text[a, b): only the last significant character and the start of a Python statement matter. */
+  private plain(a: number, b: number): void {
+    const text = this.text;
+    let p = b - 1;
+    while (p >= a && isSpace(text.charCodeAt(p))) p--;
+    if (p < a) return;
+    this.lastSig = p;
+    if (this.py && this.logical < 0 && this.depth === 0) {
+      let q = a;
+      while (isSpace(text.charCodeAt(q))) q++;
+      this.logical = q;
     }
-    return res.end;
-  };
+  }
+
+  /** Code at k, a character or the first of a token: it is significant, and may open or close a Python bracket. */
+  private mark(k: number): void {
+    this.lastSig = k;
+    if (!this.py) return;
+    if (this.logical < 0 && this.depth === 0) this.logical = k;
+    const ch = this.text.charCodeAt(k);
+    if (ch === 40 || ch === 91 || ch === 123) this.depth++;
+    else if ((ch === 41 || ch === 93 || ch === 125) && this.depth > 0) this.depth--;
+  }
+
+  /** The newline at i: ends a Python logical line (outside brackets, not after `\`), then skips heredoc bodies. */
+  private newline(i: number): number {
+    const text = this.text;
+    if (this.py && this.depth === 0 && this.logical >= 0 && text.charCodeAt(this.lastSig) !== 92) {
+      this.prevLogical = this.logical;
+      this.prevColon = text.charCodeAt(this.lastSig) === 58 ? this.lastSig : -1;
+      this.logical = -1;
+    }
+    const next = this.heredocs.length > 0 ? skipHeredocs(text, i + 1, this.heredocs, this.to) : i + 1;
+    this.budget.spend(next - i);
+    return next;
+  }
+
+  /**
+   * In an interpolation, the bracket `ch` at i: counted, or, when it closes the interpolation, the string
+   * resumes after it and this returns where the string (or its next interpolation) starts code again; else -1.
+   */
+  private closeInterpolation(i: number, ch: number): number {
+    // Called only with frames: frames[-1] is a slow dictionary lookup in V8, and this runs per character.
+    const f = this.frames[this.frames.length - 1] as Frame;
+    if (ch === f.open) {
+      f.depth++;
+      return -1;
+    }
+    if (ch !== f.close) return -1;
+    if (f.depth > 0) {
+      f.depth--;
+      return -1;
+    }
+    this.frames.pop();
+    const next = this.resume(i + 1, f.rule);
+    this.budget.spend(next - i);
+    return next;
+  }
+
   /** The position after a token that starts at i, or -1 when text[i] is plain code. */
-  const token = (i: number, ch: number): number => {
-    for (const s of c.specials) {
+  private token(i: number, ch: number): number {
+    const prev = i > this.from ? this.text.charCodeAt(i - 1) : 10;
+    let end = this.special(i);
+    if (end < 0) end = this.blockComment(i);
+    if (end < 0) end = this.lineComment(i, prev);
+    if (end < 0) end = this.string(i, ch, prev);
+    if (end < 0) end = this.charLiteral(i, ch, prev);
+    if (end < 0) end = this.regex(i, ch);
+    if (end < 0) end = this.heredoc(i, ch);
+    if (end < 0) end = this.charPrefix(i, ch, prev);
+    return end;
+  }
+
+  /** One of the language's own tokens (Lua long brackets, raw strings, YAML block scalars …): a comment or code. */
+  private special(i: number): number {
+    const text = this.text;
+    for (const s of this.c.specials) {
       if (!s.first.includes(text[i] ?? '')) continue;
       const m = s.match(text, i);
       if (!m) continue;
-      const end = Math.max(i + 1, Math.min(m.end, to));
-      if (s.comment) out.push({ start: i, end, bodyStart: m.bodyStart, bodyEnd: Math.min(m.bodyEnd, end), marker: s.comment, line: false });
-      else { mark(i); lastSig = end - 1; }
+      const end = Math.max(i + 1, Math.min(m.end, this.to));
+      if (s.comment) this.out.push({ start: i, end, bodyStart: m.bodyStart, bodyEnd: Math.min(m.bodyEnd, end), marker: s.comment, line: false });
+      else {
+        this.mark(i);
+        this.lastSig = end - 1;
+      }
       return end;
     }
-    for (const b of spec.block) {
-      if (!text.startsWith(b.open, i)) continue;
-      const e = blockEnd(find, i + b.open.length, b, to);
-      out.push({ start: i, end: e.end, bodyStart: i + b.open.length, bodyEnd: e.bodyEnd, marker: b.open, line: false });
+    return -1;
+  }
+
+  /** A block comment runs to its closer (nested ones counted where the language nests them), or to `to`. */
+  private blockComment(i: number): number {
+    for (const b of this.spec.block) {
+      if (!this.text.startsWith(b.open, i)) continue;
+      const e = blockEnd(this.find, i + b.open.length, b, this.to);
+      this.out.push({ start: i, end: e.end, bodyStart: i + b.open.length, bodyEnd: e.bodyEnd, marker: b.open, line: false });
       return e.end;
     }
-    const prev = i > from ? text.charCodeAt(i - 1) : 10;
-    for (const l of spec.line) {
+    return -1;
+  }
+
+  /** A line comment runs to the end of the line, or to `stopAt` (`// … ?>` ends the PHP block, not just the comment). */
+  private lineComment(i: number, prev: number): number {
+    const text = this.text;
+    for (const l of this.spec.line) {
       if (!text.startsWith(l.marker, i) || l.reject?.(text, i)) continue;
-      const at = l.at ?? 'any';
-      if (at === 'ws' && !(prev === 32 || prev === 9 || prev === 10)) continue;
-      if (at === 'word' && !(prev === 32 || prev === 9 || prev === 10 || ';&|()'.includes(text[i - 1] ?? ''))) continue;
-      if (at === 'line' && !onlySpaceBefore(text, i)) continue;
-      let e = Math.min(lineEnd(text, i), to);
-      const stop = stopAt ? text.slice(i, e).indexOf(stopAt) : -1;
+      if (!lineCommentMayStart(l.at ?? 'any', text, i, prev)) continue;
+      let e = Math.min(lineEnd(text, i), this.to);
+      const stop = this.stopAt ? text.slice(i, e).indexOf(this.stopAt) : -1;
       if (stop >= 0) e = i + stop;
-      out.push({ start: i, end: e, bodyStart: Math.min(i + l.marker.length, e), bodyEnd: e, marker: l.marker, line: true });
+      this.out.push({ start: i, end: e, bodyStart: Math.min(i + l.marker.length, e), bodyEnd: e, marker: l.marker, line: true });
       return e;
     }
-    for (const r of (ch < 128 ? c.strings[ch] : undefined) ?? []) {
+    return -1;
+  }
+
+  /** A string literal, unless an opener that starts with a letter ends a word (`r"` in `bar"`) or its rule rejects what precedes. */
+  private string(i: number, ch: number, prev: number): number {
+    const rules = ch < 128 ? this.c.strings[ch] : undefined;
+    if (!rules) return -1;
+    const text = this.text;
+    const from = this.from;
+    for (const r of rules) {
       if (!text.startsWith(r.open, i)) continue;
       if (isIdent(r.open.charCodeAt(0)) && i > from && isIdent(prev)) continue;
       if (r.notAfter && text[i - 1] === r.notAfter) continue;
       if (r.scalarStart && i > from && !' \t\n[{,:-'.includes(text[i - 1] ?? '')) continue;
-      return openString(i, r);
-    }
-    if (ch === 39 && spec.chars) {
-      if (spec.chars === 'c') {
-        if (!numberBefore(text, i)) return openString(i, CHAR);
-      } else if (!(spec.chars === 'prime' && i > from && (isIdent(prev) || prev === 41 || prev === 93 || prev === 39))) {
-        const n1 = text.charCodeAt(i + 1);
-        if (n1 === 92) return openString(i, CHAR);
-        const w = (text.codePointAt(i + 1) ?? 0) > 0xffff ? 2 : 1;
-        if (n1 !== 10 && n1 !== 39 && text.charCodeAt(i + 1 + w) === 39) { mark(i); lastSig = i + 1 + w; return i + 2 + w; }
-      }
-    }
-    if (ch === 47 && spec.regex) {
-      const p = lastSig < from ? '' : text[lastSig] ?? '';
-      let word = '';
-      if (p && isIdent(text.charCodeAt(lastSig))) {
-        let k = lastSig;
-        while (k > from && isIdent(text.charCodeAt(k - 1))) k--;
-        word = text.slice(k, lastSig + 1);
-      }
-      if (p === '' || REGEX_BEFORE.includes(p) || REGEX_KEYWORDS.has(word)) {
-        const close = regexClose(i);
-        if (close >= 0) { mark(i); lastSig = close; return close + 1; }
-      }
-    }
-    if (ch === 60 && spec.heredoc && text.charCodeAt(i - 1) !== 60) {
-      spec.heredoc.lastIndex = i;
-      const m = spec.heredoc.exec(text);
-      const d = m?.slice(1).find((g) => g);
-      if (m && d) { heredocs.push(d); mark(i); return i + m[0].length; }
-    }
-    if (spec.charPrefix && ch === spec.charPrefix.charCodeAt(0)) {
-      const n1 = text[i + 1] ?? '\n';
-      if (!/\s/.test(n1) && !(spec.charPrefix === '?' && i > from && isIdent(prev))) {
-        mark(i);
-        return i + 1 + ((text.codePointAt(i + 1) ?? 0) > 0xffff ? 2 : 1);
-      }
+      return this.openString(i, r);
     }
     return -1;
-  };
+  }
+
+  /**
+   * A `'` that opens a char literal: any `'` but a C++14 digit separator (`1'000`) in C-like languages;
+   * elsewhere only `'x'` or `'\…'`, so that a Rust lifetime or a Haskell prime (`x'`) is code.
+   */
+  private charLiteral(i: number, ch: number, prev: number): number {
+    const chars = this.spec.chars;
+    if (ch !== 39 || !chars) return -1;
+    const text = this.text;
+    if (chars === 'c') return numberBefore(text, i) ? -1 : this.openString(i, CHAR);
+    if (chars === 'prime' && i > this.from && (isIdent(prev) || prev === 41 || prev === 93 || prev === 39)) return -1;
+    const n1 = text.charCodeAt(i + 1);
+    if (n1 === 92) return this.openString(i, CHAR);
+    const w = (text.codePointAt(i + 1) ?? 0) > 0xffff ? 2 : 1;
+    if (n1 === 10 || n1 === 39 || text.charCodeAt(i + 1 + w) !== 39) return -1;
+    this.mark(i);
+    this.lastSig = i + 1 + w;
+    return i + 2 + w;
+  }
+
+  /** A `/` opens a regex literal where an operand may start: at the start, after an operator or a keyword like `return`. */
+  private regex(i: number, ch: number): number {
+    if (ch !== 47 || !this.spec.regex) return -1;
+    const text = this.text;
+    const last = this.lastSig;
+    const p = last < this.from ? '' : text[last] ?? '';
+    let word = '';
+    if (p && isIdent(text.charCodeAt(last))) {
+      let k = last;
+      while (k > this.from && isIdent(text.charCodeAt(k - 1))) k--;
+      word = text.slice(k, last + 1);
+    }
+    if (p !== '' && !REGEX_BEFORE.includes(p) && !REGEX_KEYWORDS.has(word)) return -1;
+    const close = this.regexClose(i);
+    if (close < 0) return -1;
+    this.mark(i);
+    this.lastSig = close;
+    return close + 1;
+  }
 
   /**
    * Where the regex literal that may open at i closes, or -1 (no unescaped `/` outside a class before the
@@ -283,92 +434,131 @@ function scan(find: CachedSearch, budget: SplitBudget, c: CompiledSyntax, from: 
    * scan that reaches a (position, state) where an earlier scan failed fails too: `failed` keeps those
    * states (bit 1 outside a class, bit 2 inside), and each is walked at most once.
    */
-  let failed: Uint8Array | undefined;
-  const regexClose = (i: number): number => {
-    const walk = (record: boolean): number => {
-      let inClass = false;
-      let j = i + 1;
-      for (; j < to; j++) {
-        const d = text.charCodeAt(j);
-        if (d === 10) break;
-        const bit = inClass ? 2 : 1;
-        if (failed && failed[j - from] & bit) break;
-        if (failed && record) failed[j - from] |= bit;
-        if (d === 92) j++;
-        else if (d === 91) inClass = true;
-        else if (d === 93) inClass = false;
-        else if (d === 47 && !inClass) return j;
-      }
-      budget.spend(j - i);
-      return -1;
-    };
-    const close = walk(false);
+  private regexClose(i: number): number {
+    const close = this.regexWalk(i, false);
     if (close >= 0) return close;
-    failed ??= new Uint8Array(to - from);
-    walk(true);
+    this.failed ??= new Uint8Array(this.to - this.from);
+    this.regexWalk(i, true);
     return -1;
-  };
-
-  /** Plain code text[a, b): only the last significant character and the start of a Python statement matter. */
-  const plain = (a: number, b: number): void => {
-    let p = b - 1;
-    while (p >= a && isSpace(text.charCodeAt(p))) p--;
-    if (p < a) return;
-    lastSig = p;
-    if (py && logical < 0 && depth === 0) {
-      let q = a;
-      while (isSpace(text.charCodeAt(q))) q++;
-      logical = q;
-    }
-  };
-
-  let i = from;
-  while (i < to) {
-    const re = frames.length > 0 ? c.skipInterp : c.skip;
-    re.lastIndex = i;
-    const j = re.test(text) ? Math.min(re.lastIndex - 1, to) : to;
-    budget.spend(j - i + 1);
-    if (j > i) plain(i, j);
-    if (j >= to) break;
-    i = j;
-    const ch = text.charCodeAt(i);
-    if (ch === 10) {
-      if (py && depth === 0 && logical >= 0 && text.charCodeAt(lastSig) !== 92) {
-        prevLogical = logical;
-        prevColon = text.charCodeAt(lastSig) === 58 ? lastSig : -1;
-        logical = -1;
-      }
-      const next = heredocs.length > 0 ? skipHeredocs(text, i + 1, heredocs, to) : i + 1;
-      budget.spend(next - i);
-      i = next;
-      continue;
-    }
-    if (ch === 32 || ch === 9 || ch === 12) { i++; continue; }
-    if (frames.length > 0) {
-      // Index only when non-empty: frames[-1] is a slow dictionary lookup in V8, and this runs per character.
-      const f = frames[frames.length - 1] as (typeof frames)[number];
-      if (ch === f.open) f.depth++;
-      else if (ch === f.close) {
-        if (f.depth === 0) {
-          frames.pop();
-          const next = resume(i + 1, f.rule);
-          budget.spend(next - i);
-          i = next;
-          continue;
-        }
-        f.depth--;
-      }
-    } else if (stopAt && ch === stopAt.charCodeAt(0) && text.startsWith(stopAt, i)) return i;
-    const next = token(i, ch);
-    if (next > i) {
-      budget.spend(next - i);
-      i = next;
-      continue;
-    }
-    mark(i);
-    i++;
   }
-  return to;
+
+  /** One scan for regexClose; with `record`, it marks the states it fails through. */
+  private regexWalk(i: number, record: boolean): number {
+    const text = this.text;
+    const from = this.from;
+    const to = this.to;
+    const failed = this.failed;
+    let inClass = false;
+    let j = i + 1;
+    for (; j < to; j++) {
+      const d = text.charCodeAt(j);
+      if (d === 10) break;
+      const bit = inClass ? 2 : 1;
+      if (failed && failed[j - from] & bit) break;
+      if (failed && record) failed[j - from] |= bit;
+      if (d === 92) j++;
+      else if (d === 91) inClass = true;
+      else if (d === 93) inClass = false;
+      else if (d === 47 && !inClass) return j;
+    }
+    this.budget.spend(j - i);
+    return -1;
+  }
+
+  /** A heredoc opener (`<<EOF`, not the second `<` of `<<<`): its body is skipped at the next newline. */
+  private heredoc(i: number, ch: number): number {
+    const re = this.spec.heredoc;
+    if (ch !== 60 || !re || this.text.charCodeAt(i - 1) === 60) return -1;
+    re.lastIndex = i;
+    const m = re.exec(this.text);
+    const d = m?.slice(1).find((g) => g);
+    if (!m || !d) return -1;
+    this.heredocs.push(d);
+    this.mark(i);
+    return i + m[0].length;
+  }
+
+  /** A char prefix (Ruby `?#`, Erlang `$%`, Clojure `\;`): the character after it is a literal, not code. */
+  private charPrefix(i: number, ch: number, prev: number): number {
+    const prefix = this.spec.charPrefix;
+    if (!prefix || ch !== prefix.charCodeAt(0)) return -1;
+    const text = this.text;
+    const n1 = text[i + 1] ?? '\n';
+    // Right after an identifier, `?` ends a method name (Ruby's `empty?`), it prefixes nothing.
+    if (/\s/.test(n1) || (prefix === '?' && i > this.from && isIdent(prev))) return -1;
+    this.mark(i);
+    return i + 1 + ((text.codePointAt(i + 1) ?? 0) > 0xffff ? 2 : 1);
+  }
+
+  /** The string literal that opens at i with rule r: scanned to its end or to its first interpolation. */
+  private openString(i: number, r: StringRule): number {
+    const firstToken = this.logical < 0 && this.depth === 0 && this.frames.length === 0;
+    this.mark(i);
+    const bodyStart = i + r.open.length;
+    const res = scanString(this.text, bodyStart, r, this.to);
+    if (res.interp) return this.resume(bodyStart, r);
+    this.lastSig = res.end - 1;
+    if (this.documents(i, res.end, firstToken)) this.pushDoc(i, bodyStart, res.end, r);
+    return res.end;
+  }
+
+  /** Scans a string from k (its body, or after an interpolation): to its end, or into its next interpolation. */
+  private resume(k: number, rule: StringRule): number {
+    const r = scanString(this.text, k, rule, this.to);
+    if (r.interp) {
+      const paren = rule.interp?.endsWith('(');
+      this.frames.push({ rule, depth: 0, open: paren ? 40 : 123, close: paren ? 41 : 125 });
+    }
+    this.lastSig = r.end - 1;
+    return r.end;
+  }
+
+  /** Whether the string literal text[i, end) documents code, by the language's rule. */
+  private documents(i: number, end: number, firstToken: boolean): boolean {
+    if (this.py) return this.pythonDoc(end, firstToken);
+    if (this.spec.docstrings === 'statement') return this.statementDoc(i, end);
+    if (this.spec.docAttr) return this.attrDoc(i, this.spec.docAttr);
+    return false;
+  }
+
+  /** Python: a statement of its own, first in the module or first after a `def …:` or `class …:` line. */
+  private pythonDoc(end: number, firstToken: boolean): boolean {
+    if (!firstToken || !restBlank(this.text, end)) return false;
+    if (this.prevLogical < 0) return true;
+    return this.prevColon >= 0 && PY_DEF.test(this.text.slice(this.prevLogical, this.prevLogical + 20));
+  }
+
+  /** GraphQL, Julia: alone on its lines, before the declaration it documents (when `docNext` names which). */
+  private statementDoc(i: number, end: number): boolean {
+    const text = this.text;
+    if (!onlySpaceBefore(text, i) || !restBlank(text, end)) return false;
+    let k = end;
+    while (k < text.length && /\s/.test(text[k] ?? '')) k++;
+    const e = lineEnd(text, k);
+    this.budget.spend(e - end);
+    return !this.spec.docNext || this.spec.docNext.test(text.slice(k, e));
+  }
+
+  /** Elixir: after an attribute such as `@doc` on its line (looked for in at most 80 characters back). */
+  private attrDoc(i: number, attr: RegExp): boolean {
+    const before = this.text.slice(Math.max(0, i - 80), i);
+    const nl = before.lastIndexOf('\n');
+    return (nl >= 0 || i <= 80) && attr.test(before.slice(nl + 1));
+  }
+
+  /** Records the documenting literal text[i, end); an unclosed one documents to `end`. */
+  private pushDoc(i: number, bodyStart: number, end: number, r: StringRule): void {
+    const header = this.py ? this.pythonHeader() : undefined;
+    const closed = end - r.close.length >= bodyStart && this.text.startsWith(r.close, end - r.close.length);
+    this.out.push({ start: i, end, bodyStart, bodyEnd: closed ? end - r.close.length : end, marker: r.open, line: false, doc: true, header });
+  }
+
+  /** Python: the def or class a docstring belongs to, on one line ('' for a module's docstring). */
+  private pythonHeader(): string {
+    if (this.prevLogical < 0) return '';
+    this.budget.spend(this.prevColon + 1 - this.prevLogical);
+    return withoutComments(this.text, this.prevLogical, this.prevColon + 1, this.out);
+  }
 }
 
 const EMBED = /<(script|style)\b/iy;
@@ -406,7 +596,7 @@ function scanHtml(find: CachedSearch, budget: SplitBudget, from: number, to: num
     const inner = tag === 'style'
       ? commentSyntaxFor(/\blang\s*=\s*["']?(scss|sass|less)/i.exec(attrs)?.[1]?.toLowerCase() ?? 'css')
       : /\btype\s*=\s*["']?text\/(?:x-)?(?:template|html)/i.test(attrs) ? undefined : commentSyntaxFor('typescript');
-    if (inner) scan(find, budget, compileSyntax(inner), gt + 1, end, out);
+    if (inner) new Lexer(find, budget, compileSyntax(inner), gt + 1, end, out).run();
     i = cm && cm.at < to ? cm.end : to;
   }
 }
@@ -425,8 +615,8 @@ export function scanFile(text: string, spec: CommentSyntax, budget: SplitBudget 
       scanHtml(find, budget, i, open < 0 ? text.length : open, out);
       if (open < 0) break;
       const start = text.startsWith('<?php', open) ? open + 5 : open + 2;
-      i = scan(find, budget, php, start, text.length, out, '?>') + 2;
+      i = new Lexer(find, budget, php, start, text.length, out, '?>').run() + 2;
     }
-  } else scan(find, budget, compileSyntax(spec), 0, text.length, out);
+  } else new Lexer(find, budget, compileSyntax(spec), 0, text.length, out).run();
   return out;
 }
