@@ -23,6 +23,8 @@ import type { CommentState } from './markdownInline';
 const SEP = ' › ';
 /** Longest heading kept in a path: every chunk of a section carries its path, so it must not grow with the file. */
 const MAX_HEADING = 200;
+/** Lines a tag may run over before it is taken for a stray `<` and its lines for prose. */
+const MAX_TAG_LINES = 60;
 // Every pattern runs once per line, anchored, and none can share characters between two quantifiers (which
 // would make a line that nearly matches quadratic) or repeat a group over the line (which overflows V8's
 // regex stack on a long one): `(?:[ \t]*>)*[ \t]*` is written `[ \t>]*`, the same strings.
@@ -34,6 +36,8 @@ const LIST_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)/;
 const BLOCKQUOTE = /^[ \t]*>/;
 const RAW_OPEN = /^[ \t]*<(script|style|pre)\b/i;
 const TAG_START = /^[ \t]*<[A-Za-z]/;
+const ADMONITION_START = /^\s*:::/;
+const ESM_START = /^(?:import|export)[\s{*]/;
 const STRICT_ESM =
   /^(?:import\s+(?:[\w$*{][^'"]*\sfrom\s+)?['"][^'"]+['"]\s*(?:;\s*)?$|import\s*\{\s*$|import\s+type\s|export\s+(?:const|let|var|function|async\s+function|default|\{))/;
 
@@ -43,6 +47,42 @@ interface Section {
   start: number;
   end: number;
   out: string[];
+}
+
+/** A fenced code block, closed by a fence of the same character at least as long. */
+interface Fence {
+  kind: 'fence';
+  ch: string;
+  len: number;
+}
+
+/**
+ * A block whose lines are not read as Markdown: a code fence; `<script>`, `<style>` or `<pre>` up to its
+ * closing tag (`close`); MDX ESM up to a blank line outside brackets (`depth`: brackets still open);
+ * indented code, up to a line indented less.
+ */
+type Block = Fence | { kind: 'raw'; close: string } | { kind: 'esm'; depth: number } | { kind: 'indented' };
+
+/** The open paragraph, kept so that a setext underline can turn it into a heading after the fact. */
+interface Paragraph {
+  /** 0-based index of its first line. */
+  start: number;
+  /** Only plain lines so far (no list item, tag, quote, table row or indent): only those can be a heading. */
+  plain: boolean;
+  /** Lines it added to the section's output, taken back if it becomes a heading. */
+  out: number;
+  /** Its lines as written, the heading's text if it becomes one. */
+  raw: string[];
+  /** The section's end before the paragraph began: where the section ends if the paragraph becomes a heading. */
+  endBefore: number;
+}
+
+/** A tag opened on one line and not closed on it (`<Card title="…"` then more lines). */
+interface OpenTag {
+  /** Its lines so far, cleaned as one text once the tag closes. */
+  lines: string[];
+  /** The scan of the tag, fed each line as it comes. */
+  scan: TagAtStart;
 }
 
 /** Sections of a Markdown/MDX document as prose units (kind 'markdown'); `budget` bounds the work (none by default). */
@@ -58,169 +98,277 @@ export function splitMarkdown(text: string, options?: { mdx?: boolean; budget?: 
     const fmText = [fm.title, fm.description].filter(Boolean).join('\n');
     pushUnit(units, { title: fmTitle, start: 1, end: fm.lines, out: fmText.split('\n') });
   }
-  const root = !hasH1 && fmTitle ? [fmTitle] : [];
-  const stack: { level: number; text: string }[] = [];
-  let sec: Section = { title: fmTitle, start: 0, end: 0, out: [] };
-  const touch = (idx: number): void => {
-    if (sec.start === 0) sec.start = idx + 1;
-    sec.end = idx + 1;
-  };
-  const comment: CommentState = { open: null };
-  let fence: { ch: string; len: number } | null = null;
-  let rawClose: string | null = null;
-  let esmDepth = -1; // ≥ 0 while inside an MDX ESM block
-  // A line that opens a tag left open (`<Card title="…"` then more lines): its lines, and the scan of the tag.
-  let pendingTag: string[] | null = null;
-  let pendingScan = new TagAtStart();
-  let indentedCode = false;
-  let inList = false;
-  let prevBlank = true;
-  // The open paragraph, so that a setext underline can turn it into a heading after the fact.
-  let paraStart = -1;
-  let paraPlain = false;
-  let paraOut = 0;
-  let paraRaw: string[] = [];
-  let endBeforePara = 0;
+  const sectioner = new Sectioner(units, fmTitle, hasH1, mdx, budget);
+  for (let idx = fm.lines; idx < lines.length; idx++) sectioner.feed(lines[idx]!, idx);
+  sectioner.finish();
+  return units;
+}
 
-  const emit = (cleaned: string): void => {
-    for (const part of cleaned.split('\n')) {
-      const t = part.trim();
-      if (t) {
-        sec.out.push(t);
-        paraOut++;
-      }
-    }
-  };
-  const startSection = (level: number, heading: string, line: number): void => {
-    pushUnit(units, sec);
-    while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
-    stack.push({ level, text: clipHeading(heading) });
-    const path = [...root, ...stack.map((h) => h.text)].filter(Boolean);
-    sec = { title: path.join(SEP), start: line, end: line, out: [] };
-    paraStart = -1;
-    inList = false;
-    prevBlank = true; // a heading ends its block, like a blank line: ESM or indented code may follow
-  };
-  const flushPendingTag = (): void => {
-    // An unclosed tag is not markup after all: keep its lines as prose.
-    for (const l of pendingTag ?? []) emit(cleanLine(l, comment, budget));
-    pendingTag = null;
-  };
+/**
+ * One pass over a document's lines, after its frontmatter: `feed` each line in order, then `finish`.
+ * Each kind of line has its step below; the state they share is the section being written, the block
+ * the line is inside, and the paragraph and tag still open.
+ */
+class Sectioner {
+  /** Root of every heading path: the frontmatter title when the document has no H1 of its own. */
+  private readonly root: string[];
+  /** Headings enclosing the current section, outermost first. */
+  private readonly stack: { level: number; text: string }[] = [];
+  /** The section the lines go to now. */
+  private sec: Section;
+  /** The block the line is inside, null outside any. */
+  private block: Block | null = null;
+  /** An HTML/JSX comment left open by an earlier line. */
+  private readonly comment: CommentState = { open: null };
+  /** A tag left open by an earlier line, null for none. */
+  private tag: OpenTag | null = null;
+  /** The open paragraph, null between paragraphs. */
+  private para: Paragraph | null = null;
+  /** Inside a list: an indented line continues an item, it does not start indented code. */
+  private inList = false;
+  /** The line before was blank or a heading (or there was none): ESM or indented code may start here. */
+  private prevBlank = true;
 
-  for (let idx = fm.lines; idx < lines.length; idx++) {
-    const line = lines[idx]!;
-    // Each line is read by a fixed number of anchored patterns below, and by cleanLine (which counts its own).
-    budget.spend(4 * line.length + 1);
-    if (fence) {
-      const m = FENCE_CLOSE.exec(line);
-      if (m && m[1]![0] === fence.ch && m[1]!.length >= fence.len) fence = null;
-      touch(idx);
-      continue;
+  /**
+   * @param units where each finished section goes
+   * @param fmTitle the frontmatter title ('' for none), the title of the text before the first heading
+   */
+  constructor(
+    private readonly units: Unit[],
+    fmTitle: string,
+    hasH1: boolean,
+    private readonly mdx: boolean,
+    private readonly budget: SplitBudget,
+  ) {
+    this.root = !hasH1 && fmTitle ? [fmTitle] : [];
+    this.sec = { title: fmTitle, start: 0, end: 0, out: [] };
+  }
+
+  /** Reads line `idx` (0-based) of the document. */
+  feed(line: string, idx: number): void {
+    // Each line is read by a fixed number of anchored patterns in the steps below, and by cleanLine (which
+    // counts its own).
+    this.budget.spend(4 * line.length + 1);
+    const block = this.block;
+    if (block?.kind === 'fence') this.inFence(block, line, idx);
+    else if (block?.kind === 'raw') this.inRaw(block.close, line, idx);
+    else if (block?.kind === 'esm') this.inEsm(block, line);
+    else if (line.trim() === '') this.blankLine();
+    else if (!this.esmStart(line)) this.textLine(line, idx);
+  }
+
+  /** Ends the document: a tag still open is prose after all, and the last section is done. */
+  finish(): void {
+    if (this.tag) this.flushTag();
+    pushUnit(this.units, this.sec);
+  }
+
+  /** A non-blank line outside fences, raw HTML and ESM. */
+  private textLine(line: string, idx: number): void {
+    const endBefore = this.sec.end;
+    this.touch(idx);
+    if (this.tag) {
+      this.continueTag(this.tag, line);
+      return;
     }
-    if (rawClose !== null) {
-      if (line.toLowerCase().includes(rawClose)) rawClose = null;
-      touch(idx);
-      continue;
-    }
-    const blank = line.trim() === '';
-    if (esmDepth >= 0) {
-      if (blank && esmDepth === 0) esmDepth = -1;
-      else esmDepth = Math.max(0, esmDepth + bracketDelta(line, budget));
-      continue;
-    }
-    if (blank) {
-      if (pendingTag) flushPendingTag();
-      if (!indentedCode) sec.out.push('');
-      prevBlank = true;
-      paraStart = -1;
-      continue;
-    }
-    if (mdx && prevBlank && !pendingTag && !comment.open && /^(?:import|export)[\s{*]/.test(line)) {
-      esmDepth = Math.max(0, bracketDelta(line, budget));
-      continue;
-    }
-    const endBefore = sec.end;
-    touch(idx);
-    if (pendingTag) {
-      pendingTag.push(line);
-      if (pendingScan.feed(`\n${line}`)) {
-        const joined = pendingTag.join('\n');
-        pendingTag = null;
-        emit(cleanLine(joined, comment, budget));
-      } else if (pendingTag.length > 60) flushPendingTag();
-      continue;
-    }
-    const wasBlank = prevBlank;
-    prevBlank = false;
-    if (comment.open) {
-      // Inside a multi-line comment no block structure applies.
-      emit(cleanLine(line, comment, budget));
-      continue;
+    const wasBlank = this.prevBlank;
+    this.prevBlank = false;
+    if (this.comment.open) {
+      this.inComment(line);
+      return;
     }
     const indent = indentOf(line);
-    if (indentedCode) {
-      if (indent >= 4) continue;
-      indentedCode = false;
-    }
-    const fo = FENCE_OPEN.exec(line);
-    if (fo && !(fo[1]![0] === '`' && fo[2]!.includes('`'))) {
-      fence = { ch: fo[1]![0]!, len: fo[1]!.length };
-      paraStart = -1;
-      continue;
-    }
-    if (indent >= 4 && wasBlank && !inList && !mdx) {
-      indentedCode = true;
-      continue;
-    }
-    const atx = ATX.exec(line);
-    if (atx) {
-      sec.end = endBefore;
-      startSection(atx[1]!.length, cleanHeading(withoutClosingHashes(atx[2] ?? ''), budget), idx + 1);
-      continue;
-    }
-    const setext = SETEXT.exec(line);
-    if (setext && paraStart >= 0 && paraPlain) {
-      sec.out.length -= paraOut;
-      sec.end = endBeforePara;
-      const heading = cleanHeading(paraRaw.map((l) => l.trim()).join(' '), budget);
-      startSection(setext[1]![0] === '=' ? 1 : 2, heading, paraStart + 1);
-      sec.end = idx + 1;
-      continue;
-    }
-    if (isThematicBreak(line)) {
-      paraStart = -1;
-      continue;
-    }
-    const raw = RAW_OPEN.exec(line);
-    if (raw && !line.toLowerCase().includes(`</${raw[1]!.toLowerCase()}>`)) {
-      rawClose = `</${raw[1]!.toLowerCase()}>`;
-      continue;
-    }
-    const listItem = LIST_ITEM.test(line);
-    const tagLine = TAG_START.test(line) || /^\s*:::/.test(line);
-    if (listItem) inList = true;
-    else if (indent === 0 && (wasBlank || tagLine)) inList = false;
-    if (paraStart < 0) {
-      paraStart = idx;
-      paraOut = 0;
-      paraRaw = [];
-      endBeforePara = endBefore;
-      paraPlain = indent < 4 && !listItem;
-    }
-    if (listItem || tagLine || BLOCKQUOTE.test(line) || line.trimStart().startsWith('|')) paraPlain = false;
-    paraRaw.push(line);
-    if (TAG_START.test(line)) {
-      pendingScan = new TagAtStart();
-      if (!pendingScan.feed(line)) {
-        pendingTag = [line];
-        continue;
-      }
-    }
-    emit(cleanLine(line, comment, budget));
+    if (this.inIndentedCode(indent)) return;
+    if (this.fenceOpen(line)) return;
+    if (this.indentedCodeStart(indent, wasBlank)) return;
+    if (this.atxHeading(line, idx, endBefore)) return;
+    if (this.setextUnderline(line, idx)) return;
+    if (this.thematicBreak(line)) return;
+    if (this.rawOpen(line)) return;
+    this.paragraphLine(line, idx, indent, wasBlank, endBefore);
   }
-  if (pendingTag) flushPendingTag();
-  pushUnit(units, sec);
-  return units;
+
+  /** Inside a code fence only the closing fence matters. */
+  private inFence(fence: Fence, line: string, idx: number): void {
+    if (closesFence(line, fence)) this.block = null;
+    this.touch(idx);
+  }
+
+  /** Inside `<script>`, `<style>` or `<pre>` only the closing tag matters. */
+  private inRaw(close: string, line: string, idx: number): void {
+    if (line.toLowerCase().includes(close)) this.block = null;
+    this.touch(idx);
+  }
+
+  /** ESM is dropped, up to a blank line with no bracket left open. */
+  private inEsm(esm: { depth: number }, line: string): void {
+    if (line.trim() === '' && esm.depth === 0) this.block = null;
+    else esm.depth = Math.max(0, esm.depth + bracketDelta(line, this.budget));
+  }
+
+  /** A blank line ends the paragraph, and a tag still open (it is prose after all). */
+  private blankLine(): void {
+    if (this.tag) this.flushTag();
+    // A blank line within indented code is part of the code, which is not kept.
+    if (this.block?.kind !== 'indented') this.sec.out.push('');
+    this.prevBlank = true;
+    this.para = null;
+  }
+
+  /** True if the line starts MDX ESM: `import`/`export` at the top level, where a block may start. */
+  private esmStart(line: string): boolean {
+    if (!this.mdx || !this.prevBlank || this.tag || this.comment.open || !ESM_START.test(line)) return false;
+    this.block = { kind: 'esm', depth: Math.max(0, bracketDelta(line, this.budget)) };
+    return true;
+  }
+
+  /** The next line of an open tag: held back until the tag closes, then cleaned as one text. */
+  private continueTag(tag: OpenTag, line: string): void {
+    tag.lines.push(line);
+    if (tag.scan.feed(`\n${line}`)) {
+      this.tag = null;
+      this.emit(cleanLine(tag.lines.join('\n'), this.comment, this.budget));
+    } else if (tag.lines.length > MAX_TAG_LINES) this.flushTag();
+  }
+
+  /** Inside a multi-line comment no block structure applies. */
+  private inComment(line: string): void {
+    this.emit(cleanLine(line, this.comment, this.budget));
+  }
+
+  /** True if the line is indented code, as the lines before it; a line indented less ends the code. */
+  private inIndentedCode(indent: number): boolean {
+    if (this.block?.kind !== 'indented') return false;
+    if (indent >= 4) return true;
+    this.block = null;
+    return false;
+  }
+
+  /** True if the line opens a code fence. */
+  private fenceOpen(line: string): boolean {
+    const fence = openedFence(line);
+    if (!fence) return false;
+    this.block = fence;
+    this.para = null;
+    return true;
+  }
+
+  /** True if the line starts indented code: after a blank line or a heading, outside a list, and not in MDX. */
+  private indentedCodeStart(indent: number, wasBlank: boolean): boolean {
+    if (indent < 4 || !wasBlank || this.inList || this.mdx) return false;
+    this.block = { kind: 'indented' };
+    return true;
+  }
+
+  /** True if the line is an ATX heading (`## Title`), which starts a section. */
+  private atxHeading(line: string, idx: number, endBefore: number): boolean {
+    const atx = ATX.exec(line);
+    if (!atx) return false;
+    // The heading's line belongs to the section it starts, not to the one it ends.
+    this.sec.end = endBefore;
+    this.startSection(atx[1]!.length, cleanHeading(withoutClosingHashes(atx[2] ?? ''), this.budget), idx + 1);
+    return true;
+  }
+
+  /** True if the line underlines a plain paragraph (`===`, `---`), which becomes the heading of a new section. */
+  private setextUnderline(line: string, idx: number): boolean {
+    const setext = SETEXT.exec(line);
+    const para = this.para;
+    if (!setext || !para?.plain) return false;
+    this.sec.out.length -= para.out;
+    this.sec.end = para.endBefore;
+    const heading = cleanHeading(para.raw.map((l) => l.trim()).join(' '), this.budget);
+    this.startSection(setext[1]![0] === '=' ? 1 : 2, heading, para.start + 1);
+    this.sec.end = idx + 1;
+    return true;
+  }
+
+  /** True if the line is a thematic break (`***`), which ends the paragraph. */
+  private thematicBreak(line: string): boolean {
+    if (!isThematicBreak(line)) return false;
+    this.para = null;
+    return true;
+  }
+
+  /** True if the line opens `<script>`, `<style>` or `<pre>` and does not close it. */
+  private rawOpen(line: string): boolean {
+    const raw = RAW_OPEN.exec(line);
+    if (!raw) return false;
+    const close = `</${raw[1]!.toLowerCase()}>`;
+    if (line.toLowerCase().includes(close)) return false;
+    this.block = { kind: 'raw', close };
+    return true;
+  }
+
+  /** A line of prose, a list, a quote, a table or tags: its text goes to the section, as part of the paragraph. */
+  private paragraphLine(line: string, idx: number, indent: number, wasBlank: boolean, endBefore: number): void {
+    const listItem = LIST_ITEM.test(line);
+    const tagStart = TAG_START.test(line);
+    const tagLine = tagStart || ADMONITION_START.test(line);
+    if (listItem) this.inList = true;
+    else if (indent === 0 && (wasBlank || tagLine)) this.inList = false;
+    this.para ??= { start: idx, plain: indent < 4 && !listItem, out: 0, raw: [], endBefore };
+    if (listItem || tagLine || BLOCKQUOTE.test(line) || line.trimStart().startsWith('|')) this.para.plain = false;
+    this.para.raw.push(line);
+    if (tagStart && this.tagOpen(line)) return;
+    this.emit(cleanLine(line, this.comment, this.budget));
+  }
+
+  /** True if the line starts with a tag it does not close: the line is held back until the tag closes. */
+  private tagOpen(line: string): boolean {
+    const scan = new TagAtStart();
+    if (scan.feed(line)) return false;
+    this.tag = { lines: [line], scan };
+    return true;
+  }
+
+  /** Marks line `idx` as part of the current section. */
+  private touch(idx: number): void {
+    if (this.sec.start === 0) this.sec.start = idx + 1;
+    this.sec.end = idx + 1;
+  }
+
+  /** Adds the non-blank lines of cleaned text to the section, counting them for the open paragraph. */
+  private emit(cleaned: string): void {
+    for (const part of cleaned.split('\n')) {
+      const t = part.trim();
+      if (!t) continue;
+      this.sec.out.push(t);
+      if (this.para) this.para.out++;
+    }
+  }
+
+  /** Ends the current section and starts the one of a heading of `level` on (1-based) `line`. */
+  private startSection(level: number, heading: string, line: number): void {
+    pushUnit(this.units, this.sec);
+    const stack = this.stack;
+    while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
+    stack.push({ level, text: clipHeading(heading) });
+    const path = [...this.root, ...stack.map((h) => h.text)].filter(Boolean);
+    this.sec = { title: path.join(SEP), start: line, end: line, out: [] };
+    this.para = null;
+    this.inList = false;
+    this.prevBlank = true; // a heading ends its block, like a blank line: ESM or indented code may follow
+  }
+
+  /** An unclosed tag is not markup after all: its lines are kept as prose. */
+  private flushTag(): void {
+    for (const l of this.tag?.lines ?? []) this.emit(cleanLine(l, this.comment, this.budget));
+    this.tag = null;
+  }
+}
+
+/** The fence a line opens, or null (a backtick fence's info string may not hold a backtick). */
+function openedFence(line: string): Fence | null {
+  const fo = FENCE_OPEN.exec(line);
+  if (!fo || (fo[1]![0] === '`' && fo[2]!.includes('`'))) return null;
+  return { kind: 'fence', ch: fo[1]![0]!, len: fo[1]!.length };
+}
+
+/** True if the line closes `fence`. */
+function closesFence(line: string, fence: Fence): boolean {
+  const m = FENCE_CLOSE.exec(line);
+  return m !== null && m[1]![0] === fence.ch && m[1]!.length >= fence.len;
 }
 
 function pushUnit(units: Unit[], sec: Section): void {
@@ -260,18 +408,17 @@ const isLineTerminator = (c: number): boolean => c === 10 || c === 13 || c === 0
 function prescan(lines: string[], from: number, mdxOption: boolean | undefined, budget: SplitBudget): { mdx: boolean; hasH1: boolean } {
   let mdx = mdxOption ?? false;
   let hasH1 = false;
-  let fence: { ch: string; len: number } | null = null;
+  let fence: Fence | null = null;
   let prevBlank = true;
   for (let i = from; i < lines.length; i++) {
     const line = lines[i]!;
     budget.spend(2 * line.length + 1);
     if (fence) {
-      const m = FENCE_CLOSE.exec(line);
-      if (m && m[1]![0] === fence.ch && m[1]!.length >= fence.len) fence = null;
+      if (closesFence(line, fence)) fence = null;
       continue;
     }
-    const fo = FENCE_OPEN.exec(line);
-    if (fo && !(fo[1]![0] === '`' && fo[2]!.includes('`'))) fence = { ch: fo[1]![0]!, len: fo[1]!.length };
+    const opened = openedFence(line);
+    if (opened) fence = opened;
     else if (/^ {0,3}#(?:[ \t]|$)/.test(line) || (!prevBlank && /^ {0,3}=+[ \t]*$/.test(line))) hasH1 = true;
     else if (mdxOption === undefined && !mdx && STRICT_ESM.test(line)) mdx = true;
     prevBlank = line.trim() === '';
