@@ -1,14 +1,18 @@
 // A first index is useful from its first seconds: every file is searchable by its words before any meaning is
-// embedded; meanings come in batch by batch, the open files first, with checkpoints saved as they come. The
-// real engine and models, real files.
+// embedded; meanings come in batch by batch, the open files first; checkpoints are saved as they come, so a
+// kill loses only what came after the last one and the next run goes on from there; a search by another
+// process answers from the last checkpoint. The real engine and models, real files, the CLI as a real process.
 import assert from 'node:assert/strict';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { SearchResult } from '../../src/common/protocol/engine';
 import { Engine } from '../../src/node/engine';
 import { loadSnapshot } from '../../src/node/index/persist';
-import { models, tempDir, writeTree } from './helpers';
+import { seededRandom } from '../../scripts/models/seededRandom.mjs';
+import { cli, writeWorkspace } from './fixtures/storeTrials';
+import { cliPath, models, tempDir, writeTree } from './helpers';
 import { assertSameAsFresh, fp32TinyModel } from './incrementalModel';
 
 /**
@@ -148,3 +152,141 @@ describe('a first index: words first, meanings streamed', () => {
     }
   });
 });
+
+describe('a first index by the CLI, stopped and started again', () => {
+  /** The store's manifest, or undefined while there is none. */
+  const manifestOf = (store: string): { vectorCount: number; chunkCount: number } | undefined => {
+    try {
+      return JSON.parse(readFileSync(path.join(store, 'manifest.json'), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+
+  /**
+   * Starts the CLI's `index` of `root` into `store` with a checkpoint after every batch, and calls `atCheckpoint`
+   * (once) as soon as a checkpoint holding meanings is on disk.
+   */
+  function indexWithCheckpoints(root: string, store: string, modelDir: string, atCheckpoint: (child: ChildProcess) => void) {
+    const child = spawn(process.execPath, [cliPath, 'index', root, '--model', modelDir, '--store', store, '--threads', '1', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEMANTIC_SEARCH_CHECKPOINT_MS: '0' },
+    });
+    let stdout = '', stderr = '';
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let called = false;
+    const look = () => {
+      if (called || !((manifestOf(store)?.vectorCount ?? 0) > 0)) return;
+      called = true;
+      atCheckpoint(child);
+    };
+    // The store's folder appears with the run's first save; until then, and as a fallback, look often.
+    const timer = setInterval(look, 5);
+    let watcher: ReturnType<typeof watch> | undefined;
+    const watchStore = setInterval(() => {
+      try {
+        watcher = watch(store, look);
+        clearInterval(watchStore);
+      } catch {
+        // not there yet
+      }
+    }, 5);
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+      child.once('close', (code, signal) => {
+        clearInterval(timer);
+        clearInterval(watchStore);
+        watcher?.close();
+        resolve({ code, signal, stdout, stderr });
+      });
+    });
+    return { child, ended };
+  }
+
+  it('a kill after a checkpoint loses only what came after it: the next run embeds just the rest, and the index equals a fresh one', async () => {
+    const root = tempDir();
+    const store = path.join(tempDir(), 'store');
+    writeWorkspace(root, seededRandom(41), 20, 30);
+    const modelDir = fp32TinyModel();
+    const killed = await indexWithCheckpoints(root, store, modelDir, (child) => child.kill('SIGKILL')).ended;
+    assert.equal(killed.signal, 'SIGKILL', `the run was killed before it ended: ${killed.stderr}`);
+    const checkpoint = manifestOf(store)!;
+    const next = await cli(['index', root, '--model', modelDir, '--store', store, '--threads', '1', '--json']);
+    assert.equal(next.code, 0, next.stderr);
+    const summary = JSON.parse(next.stdout);
+    const { chunkCount, vectorCount: texts } = manifestOf(store)!;
+    assert.equal(checkpoint.chunkCount, chunkCount, 'the checkpoint holds every file');
+    assert.ok(checkpoint.vectorCount > 0 && checkpoint.vectorCount < texts, `and part of the meanings (${checkpoint.vectorCount} of ${texts})`);
+    assert.deepEqual([summary.read, summary.embedded, summary.waiting], [0, texts - checkpoint.vectorCount, 0], 'only what the checkpoint lacked is done again');
+    const engine = await Engine.open({ modelDir, storeDir: store, threads: 1 });
+    try {
+      await assertSameAsFresh({ root, store, modelDir, engine, log: () => {} });
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('Ctrl-C stops a run between two batches and saves what it did: the next run embeds just the rest', async () => {
+    const root = tempDir();
+    const store = path.join(tempDir(), 'store');
+    writeWorkspace(root, seededRandom(42), 20, 30);
+    const modelDir = models.tiny;
+    const stopped = await indexWithCheckpoints(root, store, modelDir, (child) => child.kill('SIGINT')).ended;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.match(stopped.stderr.trim().split('\n').at(-1)!, /^Stopped; what was embedded is saved, and the next "index" goes on from there\.$/);
+    const saved = manifestOf(store)!;
+    const next = await cli(['index', root, '--model', modelDir, '--store', store, '--threads', '1', '--json']);
+    assert.equal(next.code, 0, next.stderr);
+    const texts = manifestOf(store)!.vectorCount;
+    assert.ok(saved.vectorCount > 0 && saved.vectorCount < texts, `part of the meanings is saved (${saved.vectorCount} of ${texts})`);
+    assert.deepEqual([JSON.parse(next.stdout).read, JSON.parse(next.stdout).embedded], [0, texts - saved.vectorCount]);
+  });
+
+  it('a search while another process indexes answers from its last checkpoint, and says how far meanings have got', async () => {
+    const root = tempDir();
+    const store = path.join(tempDir(), 'store');
+    writeWorkspace(root, seededRandom(43), 20, 30);
+    const modelDir = models.tiny;
+    const search = (...more: string[]) => cli(['search', 'database server cache', '--model', modelDir, '--store', store, '--threads', '1', '--json', ...more]);
+    // The writer is stopped (SIGSTOP) right after a checkpoint: it holds the store's lock all the while.
+    const writer = indexWithCheckpoints(root, store, modelDir, (child) => child.kill('SIGSTOP'));
+    try {
+      const exited = () => writer.child.exitCode !== null || writer.child.signalCode !== null;
+      await until(() => isStopped(writer.child.pid!) || exited());
+      assert.ok(!exited(), 'the run was stopped after a checkpoint, before its end');
+      const saved = await loadSnapshot(store, { modelId: JSON.parse(readFileSync(path.join(store, 'manifest.json'), 'utf8')).modelId });
+      assert.equal(saved.status, 'loaded');
+      if (saved.status !== 'loaded') return;
+      const embedded = saved.snapshot.chunks.filter((c) => saved.snapshot.vectors.has(c.hash));
+      const r = await search('--mode', 'vector', '--limit', '500');
+      assert.equal(r.code, 0, r.stderr);
+      const result = JSON.parse(r.stdout);
+      assert.deepEqual(result.meanings, { embedded: embedded.length, total: saved.snapshot.chunks.length }, 'as far as the checkpoint got');
+      const key = (rel: string, startLine: number, text: string) => `${rel}:${startLine} ${text}`;
+      const hasMeaning = new Set(embedded.map((c) => key(c.rel, c.startLine, c.text)));
+      assert.equal(result.hits.length, 500);
+      for (const h of result.hits) assert.equal(!h.byWords, hasMeaning.has(key(h.path, h.startLine, h.text)), `${h.path}:${h.startLine} is found by meaning only if it has one`);
+      assert.ok(result.hits.some((h: { byWords?: boolean }) => h.byWords), 'the passages without meaning yet are found by their words');
+      writer.child.kill('SIGCONT');
+      const done = await writer.ended;
+      assert.equal(done.code, 0, done.stderr);
+      const after = JSON.parse((await search()).stdout);
+      assert.equal(after.meanings, undefined);
+      assert.ok(after.hits.length > 0 && after.hits.every((h: { byWords?: boolean }) => !h.byWords));
+    } finally {
+      writer.child.kill('SIGKILL');
+    }
+  });
+});
+
+/** Whether the process is stopped (by SIGSTOP), as Linux reports it. */
+function isStopped(pid: number): boolean {
+  try {
+    return /^State:\s+T/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
