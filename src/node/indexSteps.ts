@@ -238,7 +238,7 @@ function dropFile(changes: Changes, abs: string, rec: FileRecord): void {
 export interface EmbedStats {
   /** Distinct texts embedded. */
   embedded: number;
-  /** Share of padding tokens in the embedded batches (0..1). */
+  /** Share of padding tokens in the embedded batches (0..1); by estimated lengths for texts a stopped run left. */
   paddingWaste: number;
 }
 
@@ -278,7 +278,8 @@ export function reusedTexts(changed: readonly ReadFile[], vectors: VectorStore):
  * they are embedded: the chunks of the `first` files, then of files changed within RECENT_MS (a file read too
  * soon after a change to know its time counts as just changed), then the rest. Within each group the shortest
  * come first, so that a batch holds texts of similar length (little padding); equal lengths go by the newest
- * file, then by hash, so the order never depends on the order chunks were added in. `tokensOf` counts a text.
+ * file, then by hash, so the order never depends on the order chunks were added in. `tokensOf` gives a text's
+ * length in tokens (counted, or estimated).
  */
 export function waitingTexts(index: WorkspaceIndex, priority: EmbedPriority, tokensOf: (hash: string, text: string) => number): WaitingText[] {
   const queued = [...index.vectors.waiting].map(([hash, chunkIds]) => {
