@@ -2,20 +2,29 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineError } from '../common/errors';
 import { escapeControl } from '../common/terminalText';
-import type { IndexProgress, IndexSummary, SearchMode, SearchResult } from '../common/protocol/engine';
+import type { IndexProgress, IndexRequest, IndexSummary, SearchMode, SearchResult } from '../common/protocol/engine';
+import type { CancelToken, WorkerClient } from '../common/protocol/workerClient';
 import { startWorker } from './startWorker';
 
 /** How long `index` waits by default for another process that writes the same index. */
 const DEFAULT_WAIT_S = 60;
 /** How often a waiting `index` tries the store's lock again. */
 const LOCK_POLL_MS = 500;
+/**
+ * How often `index` saves what it has embedded, in ms, when set (the tests make it small to see checkpoints
+ * and kill a run between them); otherwise the engine's default of 30 s.
+ */
+const CHECKPOINT_ENV = 'SEMANTIC_SEARCH_CHECKPOINT_MS';
 
 const USAGE = `Usage:
   semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--json]
   semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--json]
 Options:
   --threads N   onnxruntime threads (default: half the cores)
-  --wait S      while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})`;
+  --wait S      while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})
+An index run makes every file searchable by its words first, then embeds meanings, saving what is done at
+least every 30 s: a run stopped or killed goes on where it was saved at the next "index". A search meanwhile
+answers from the last save, and says how many passages have their meaning yet.`;
 
 /** The command line: the same engine and worker as the extension, for terminals, CI and checks. */
 async function main(argv: string[]): Promise<number> {
@@ -49,35 +58,36 @@ async function main(argv: string[]): Promise<number> {
   const threads = positiveInt(values.threads, '--threads');
   const maxFileSize = positiveInt(values['max-file-size'], '--max-file-size');
   const waitS = wholeNumber(values.wait, '--wait', 0) ?? DEFAULT_WAIT_S;
+  const checkpointMs = wholeNumber(process.env[CHECKPOINT_ENV], CHECKPOINT_ENV, 0);
   const storeDir = path.resolve(values.store);
 
   const { client, stop } = startWorker(
     // A search only reads: it never waits for a process that writes the index, and never blocks one.
-    { modelDir: path.resolve(values.model), storeDir, ...(threads ? { threads } : {}), ...(command === 'search' ? { readOnly: true } : {}) },
+    {
+      modelDir: path.resolve(values.model), storeDir, ...(threads ? { threads } : {}), ...(command === 'search' ? { readOnly: true } : {}),
+      ...(checkpointMs !== undefined ? { checkpointMs } : {}),
+    },
     // Warnings (such as a rebuilt index) reach the user through the summary or the error instead.
     { onLog: (level, message) => { if (level === 'error') console.error(message); } },
   );
   try {
     await client.ready;
     if (command === 'index') {
-      const progress = values.json ? undefined : progressPrinter();
       const request = { roots: [path.resolve(arg)], options: { include: values.include, exclude: values.exclude, ...(maxFileSize ? { maxFileSize } : {}) } };
-      const summary = await whenUnlocked(waitS, () => client.call('index', request, { onProgress: progress?.update }));
-      progress?.done();
-      if (values.json) {
-        console.log(JSON.stringify(summary));
-      } else {
-        printSummary(summary);
-      }
+      return await indexFolder(client, request, { json: !!values.json, waitS });
     } else {
       const info = await client.call('info', {});
       if (info.storeProblem) throw new EngineError('store-unreadable', `The index in ${storeDir} cannot be used: ${info.storeProblem}. Run "index" to rebuild it.`);
       if (!info.chunks) throw new EngineError('store-unreadable', `There is no index in ${storeDir}. Run "index" first.`);
       const result = await client.call('search', { query: arg, options: { limit, mode } });
       if (values.json) {
+        const byWords = (similarity: number | undefined) => (similarity === undefined && result.mode !== 'fulltext' ? { byWords: true } : {});
         console.log(JSON.stringify({
-          hits: result.hits.map(({ path: p, startLine, endLine, kind, title, text, score }) => ({ path: p, startLine, endLine, kind, title, text, score })),
+          hits: result.hits.map(({ path: p, startLine, endLine, kind, title, text, score, similarity }) => ({
+            path: p, startLine, endLine, kind, title, text, score, ...byWords(similarity),
+          })),
           ms: Math.round(result.ms * 10) / 10,
+          ...(result.meanings ? { meanings: result.meanings } : {}),
         }));
       } else {
         printHits(result);
@@ -91,6 +101,60 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+/** Exit code of an `index` stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+const STOPPED_EXIT = 130;
+
+/**
+ * Runs `index` and prints its summary. Ctrl-C (or SIGTERM) stops the run between two batches: it saves what
+ * it did, says so, and exits with STOPPED_EXIT; the next `index` goes on from there. A second one ends the
+ * process at once (losing what came after the last checkpoint).
+ */
+async function indexFolder(client: WorkerClient, request: IndexRequest, o: { json: boolean; waitS: number }): Promise<number> {
+  const progress = o.json ? undefined : progressPrinter();
+  const signals = stopOnSignals();
+  let summary: IndexSummary;
+  try {
+    summary = await whenUnlocked(o.waitS, () => client.call('index', request, { onProgress: progress?.update, token: signals.token }));
+  } catch (e) {
+    if (!(e instanceof EngineError && e.code === 'cancelled')) throw e;
+    progress?.done();
+    console.error('Stopped; what was embedded is saved, and the next "index" goes on from there.');
+    return STOPPED_EXIT;
+  } finally {
+    signals.dispose();
+  }
+  progress?.done();
+  if (o.json) console.log(JSON.stringify(summary));
+  else printSummary(summary);
+  return 0;
+}
+
+/** A cancel token set by the first SIGINT or SIGTERM; the second one exits at once. */
+function stopOnSignals(): { token: CancelToken; dispose(): void } {
+  const listeners: (() => void)[] = [];
+  const token = {
+    isCancellationRequested: false,
+    onCancellationRequested(listener: () => void) {
+      listeners.push(listener);
+      return { dispose() {} };
+    },
+  };
+  const onSignal = () => {
+    if (token.isCancellationRequested) process.exit(STOPPED_EXIT);
+    token.isCancellationRequested = true;
+    for (const listener of listeners) listener();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    token,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
 /**
  * Runs `write` (an index run); while another process holds the store's lock, says so once and tries again
  * until `waitS` seconds have passed, then gives up with the sentence that names the store.
@@ -102,6 +166,7 @@ async function whenUnlocked<T>(waitS: number, write: () => Promise<T>): Promise<
     try {
       return await write();
     } catch (e) {
+      // (A run stopped by Ctrl-C while it waits is refused at once by the next try: 'cancelled'.)
       if (!(e instanceof EngineError) || e.code !== 'store-locked') throw e;
       if (Date.now() >= deadline) {
         throw new EngineError('store-locked', waitS ? `${e.message.slice(0, -1)}, still after ${waitS} s; try again later or wait longer with --wait <seconds>.` : e.message);
@@ -143,6 +208,7 @@ function printSummary(s: IndexSummary): void {
   const n = (x: number) => x.toLocaleString('en');
   if (s.rebuiltBecause) console.log(`The stored index was rebuilt: ${escapeControl(s.rebuiltBecause)}.`);
   console.log(`Indexed ${n(s.files)} files: ${n(s.chunks)} chunks (${n(s.embedded)} embedded, ${n(s.reused)} reused; ${n(s.read)} files read, ${n(s.removed)} removed) in ${(s.ms / 1000).toFixed(1)} s.`);
+  if (s.waiting) console.log(`${n(s.waiting)} chunks are searchable by their words only until the next run embeds their meaning.`);
   if (s.embedded) console.log(`Padding in embedding batches: ${(s.paddingWaste * 100).toFixed(1)} %.`);
   if (s.skipped.length) {
     console.log(`Skipped ${n(s.skipped.length)} files:`);
@@ -156,11 +222,16 @@ function printHits(r: SearchResult): void {
   r.hits.forEach((h, i) => {
     const flat = h.text.replace(/\s+/g, ' ').trim();
     const snippet = escapeControl(flat.length > 160 ? flat.slice(0, 157) + '…' : flat);
-    console.log(`${String(i + 1).padStart(2)}. ${escapeControl(h.path)}:${h.startLine}  ${h.score.toFixed(3)}  [${h.kind}, ${escapeControl(h.lang)}]`);
+    const byWords = h.similarity === undefined && r.mode !== 'fulltext' ? ', by words' : '';
+    console.log(`${String(i + 1).padStart(2)}. ${escapeControl(h.path)}:${h.startLine}  ${h.score.toFixed(3)}  [${h.kind}, ${escapeControl(h.lang)}${byWords}]`);
     if (h.title) console.log(`    ${escapeControl(h.title)}`);
     console.log(`    ${snippet}`);
   });
   console.log(`(${r.hits.length} results, ${r.mode}, ${r.ms.toFixed(0)} ms)`);
+  if (r.meanings) {
+    const n = (x: number) => x.toLocaleString('en');
+    console.log(`Meanings are embedded for ${n(r.meanings.embedded)} of ${n(r.meanings.total)} chunks so far; the others are found by their words.`);
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { EngineError } from '../common/errors';
 import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary, SearchOptions, SearchResult } from '../common/protocol/engine';
 import type { CancelToken } from '../common/protocol/workerClient';
@@ -8,13 +9,15 @@ import {
 import { lockedMessage, StoreLock, type LockOwner } from './index/storeLock';
 import { WorkspaceIndex } from './index/workspaceIndex';
 import {
-  applyChanges, changesIndex, diffFiles, embedNewTexts, estimateTokens, readFiles, scanFiles, type Changes, type EmbedStats, type Found, type Scan,
-  type StepControl,
+  applyChanges, BATCH_SIZE, changesIndex, diffFiles, embedTexts, estimateTokens, readFiles, reusedTexts, scanFiles, waitingTexts, type Changes,
+  type EmbedStats, type Found, type Scan, type StepControl, type WaitingText,
 } from './indexSteps';
 import { rankChunks, type SearchParts } from './ranking';
 
 /** Vectors of texts no longer in the index that are kept (a branch switch back re-embeds nothing). */
 const MIN_ORPHAN_VECTORS = 2000;
+/** While embedding, what is done is saved at least this often: a kill loses at most this much work. */
+const CHECKPOINT_MS = 30_000;
 
 export interface EngineConfig {
   /** Without a model folder the engine indexes and searches words only (dim 0, model id 'none'). */
@@ -24,14 +27,22 @@ export interface EngineConfig {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Only read the store (the CLI's search): no lock is taken, and indexing is refused. */
   readOnly?: boolean;
+  /** While embedding, save what is done at least this often (ms); default CHECKPOINT_MS (30 s). */
+  checkpointMs?: number;
+  /**
+   * Test seam, unset in the product: awaited before each embedding batch, so that a test can hold a run
+   * between its words and its meanings (and look at the index and the store meanwhile).
+   */
+  beforeEmbedBatch?: () => Promise<void>;
 }
 
 /**
  * The search engine, as the worker (src/worker) and the CLI use it: it keeps a workspace's index
  * ({@link WorkspaceIndex}) in memory and in `storeDir`, brings it up to date, and answers queries.
  *
- * - A file goes: scan → diff → read (files/) → split (split/) → embed (embed/) → apply (index/) → save
- *   (index/persist.ts); the steps are in indexSteps.ts, and {@link index} runs them in order.
+ * - A file goes: scan → diff → read (files/) → split (split/) → apply (index/: searchable by its words) →
+ *   save → embed (embed/), batch by batch, with checkpoints (index/persist.ts); the steps are in
+ *   indexSteps.ts, and {@link index} runs them in order.
  * - A query goes: {@link search} → ranking.ts → the vector store's nearest chunks and the full text's word
  *   scores → hits.
  * - The store on disk has one writer (index/storeLock.ts): this engine, or another process whose last save
@@ -149,7 +160,12 @@ export class Engine {
   /**
    * Brings the index up to date with the files under `roots` (the complete set: files of other roots
    * leave the index). Unchanged files are not read, texts embedded before are not embedded again.
-   * A run is applied whole or not at all; one that fails is done again by the next run, the save included.
+   *
+   * The files read are applied whole or not at all, before anything is embedded: a file's old chunks leave and
+   * its new ones come in at once, and from then on every file is searchable by its words. A run that fails
+   * there is done again by the next run. Then every text the index waits for is embedded (this run's and
+   * those a stopped run left), by priority, each batch searchable by meaning as it comes, with a checkpoint
+   * saved at least every `checkpointMs`; a cancel saves what is done before it ends the run.
    */
   async index(request: IndexRequest, onProgress?: (p: IndexProgress) => void, token?: CancelToken): Promise<IndexSummary> {
     await this.becomeWriter();
@@ -163,18 +179,23 @@ export class Engine {
     const scan = await scanFiles(request, this.workspace.skipped, control);
     const { toRead, recheck, changes } = diffFiles(this.workspace.files, scan);
     const rechanged = await this.read(scan, toRead, recheck, changes, control);
-    const embedded = await this.embed(changes, control);
     control.checkCancel();
     if (await this.droppedUnbuildable()) return this.index(request, onProgress, token);
-    // From here on nothing is cancelled, so the index never holds half a run.
+    const reused = this.embedder ? reusedTexts(changes.changed, this.workspace.vectors) : 0;
+    // From here on the run's files are in the index; a cancel only stops the embedding of their meanings.
     await this.apply(scan, changes);
+    const queue = this.embedQueue(request, changes);
+    // A run with one batch or less to embed saves once, at its end: every file saved in the editor would
+    // otherwise cost two saves of the whole store.
+    if (this.unsaved && queue.length > BATCH_SIZE) await this.saveRun(onProgress);
+    const embedded = await this.embedWaiting(queue, control);
     if (this.unsaved) await this.saveRun(onProgress);
     const rebuiltBecause = this.rebuildReason;
     this.rebuildReason = undefined;
     return {
-      files: this.workspace.files.size, chunks: this.workspace.chunks.size, embedded: embedded.embedded, reused: embedded.reused,
-      read: toRead.length + rechanged, removed: new Set(changes.dropFiles).size, skipped: scan.skipped, paddingWaste: embedded.paddingWaste,
-      ...(rebuiltBecause ? { rebuiltBecause } : {}), ms: Math.round(performance.now() - t0),
+      files: this.workspace.files.size, chunks: this.workspace.chunks.size, embedded: embedded.embedded, reused,
+      waiting: this.workspace.vectors.waitingChunkCount, read: toRead.length + rechanged, removed: new Set(changes.dropFiles).size,
+      skipped: scan.skipped, paddingWaste: embedded.paddingWaste, ...(rebuiltBecause ? { rebuiltBecause } : {}), ms: Math.round(performance.now() - t0),
     };
   }
 
@@ -188,18 +209,52 @@ export class Engine {
     return readFiles(scan, recheck, this.workspace, changes, tokens, { checkCancel: control.checkCancel });
   }
 
-  /** Embeds the new texts of the changed files (nothing without a model). */
-  private async embed(changes: Changes, control: StepControl): Promise<EmbedStats> {
-    if (!this.embedder) return { embedded: 0, reused: 0, paddingWaste: 0 };
-    return embedNewTexts(changes.changed, this.workspace.vectors, this.embedder, (p) => {
-      control.checkCancel();
-      control.onProgress?.(p);
-    });
+  /** Every text the index waits for, in the order to embed them (none without a model). */
+  private embedQueue(request: IndexRequest, changes: Changes): WaitingText[] {
+    if (!this.embedder) return [];
+    // The texts read in this run were counted then. Those a stopped run left are estimated: counting them again
+    // takes ~0.1 ms each (20 s before the first batch of a 200k-passage resume), and the order only needs
+    // lengths close enough to keep the padding of a batch small.
+    const counted = new Map(changes.changed.flatMap((f) => f.inputs.map((i) => [i.hash, i.tokens] as const)));
+    const first = new Set((request.priorityPaths ?? []).map((p) => path.resolve(p)));
+    return waitingTexts(this.workspace, { first, now: Date.now() }, (hash, text) => counted.get(hash) ?? estimateTokens(text));
+  }
+
+  /**
+   * Embeds the queued texts, batch by batch, saving a checkpoint at least every `checkpointMs`. A cancel
+   * between two batches saves what is done, then ends the run: the next one embeds only what still waits.
+   */
+  private async embedWaiting(queue: readonly WaitingText[], control: StepControl): Promise<EmbedStats> {
+    if (!this.embedder || !queue.length) return { embedded: 0, paddingWaste: 0 };
+    const checkpointMs = this.config.checkpointMs ?? CHECKPOINT_MS;
+    let savedAt = performance.now();
+    let stats: EmbedStats;
+    try {
+      stats = await embedTexts(queue, this.workspace.vectors, this.embedder, {
+        beforeBatch: async (p) => {
+          await this.config.beforeEmbedBatch?.();
+          control.checkCancel();
+          control.onProgress?.(p);
+        },
+        afterBatch: async (done) => {
+          this.unsaved = true;
+          // After the last batch the run's own save follows.
+          if (done === queue.length || performance.now() - savedAt < checkpointMs) return;
+          await this.saveRun();
+          savedAt = performance.now();
+        },
+      });
+    } catch (e) {
+      if (e instanceof EngineError && e.code === 'cancelled' && this.unsaved) await this.saveRun();
+      throw e;
+    }
+    control.onProgress?.({ phase: 'embedding', done: queue.length, total: queue.length });
+    return stats;
   }
 
   /**
    * Applies the run to the index, whole or not at all: after any failure the index is as last saved again,
-   * so the next run finds everything since that save to do (the vectors embedded meanwhile are kept).
+   * so the next run finds everything since that save to do (the vectors held are kept).
    */
   private async apply(scan: Scan, changes: Changes): Promise<void> {
     if (changesIndex(this.workspace, scan, changes) || this.rebuildReason || this.savedAt === undefined) this.unsaved = true;
@@ -213,7 +268,10 @@ export class Engine {
     }
   }
 
-  /** Saves what the runs since the last save changed; until a save succeeds, every run tries again. */
+  /**
+   * Saves what the runs since the last save changed; until a save succeeds, every run tries again. Reported
+   * as 'saving' when `onProgress` is given (the checkpoints while embedding are not).
+   */
   private async saveRun(onProgress?: (p: IndexProgress) => void): Promise<void> {
     // Keeps every vector in use and the most recent unused ones, up to a quarter of the index (at least 2,000).
     this.workspace.vectors.prune((used) => Math.max(MIN_ORPHAN_VECTORS, Math.floor(used / 4)));
@@ -271,7 +329,7 @@ export class Engine {
   info(): IndexInfo {
     const w = this.workspace;
     return {
-      files: w.files.size, chunks: w.chunks.size, vectors: w.vectors.rowCount, bytesOnDisk: this.bytesOnDisk,
+      files: w.files.size, chunks: w.chunks.size, embeddedChunks: w.vectors.chunkCount, vectors: w.vectors.rowCount, bytesOnDisk: this.bytesOnDisk,
       model: this.modelInfo, roots: w.roots, skipped: w.skipped, ...(this.savedAt ? { savedAt: this.savedAt } : {}),
       ...(this.rebuildReason ? { storeProblem: this.rebuildReason } : {}),
       ...(this.lockedBy ? { readOnly: true } : {}),

@@ -13,14 +13,18 @@ import type { ChunkRecord, FileRecord } from './index/records';
 import type { VectorStore } from './index/vectorStore';
 import type { WorkspaceIndex } from './index/workspaceIndex';
 import { SplitTimeout } from './split/budget';
+import { embedTextOf } from './split/chunker';
 import { splitFile } from './split/splitFile';
 
 // The steps of an indexing run, in the order Engine.index runs them: scan the roots (files/), diff what was
-// found against the index, read and split the new and changed files (files/, split/), embed their new texts
-// (embed/), and apply the result to the index (index/workspaceIndex.ts). The engine then saves it (persist).
+// found against the index, read and split the new and changed files (files/, split/), apply the result to
+// the index (index/workspaceIndex.ts) — every file searchable by its words from then on — and embed what waits
+// for its meaning (embed/), by priority, batch by batch. The engine saves (persist) between and after.
 
-/** Texts per model call. Batches are cut from chunks sorted by length, so padding stays small. */
-const BATCH_SIZE = 32;
+/** Texts per model call. Batches are cut from texts sorted by length, so padding stays small. */
+export const BATCH_SIZE = 32;
+/** A file changed this recently (by its time) has its meaning embedded before older ones. */
+const RECENT_MS = 7 * 24 * 3600_000;
 
 export type Found = FoundFile & { root: string };
 
@@ -189,6 +193,7 @@ async function readFile(f: Found, tokens: TokenBudget): Promise<ReadFile | { rea
   const chunks = pieces.map((p, i): ChunkRecord => ({
     id: `${fileKey}:${i}`, root: f.root, rel: f.rel, kind: p.kind, title: p.title, text: p.text,
     startLine: p.startLine, endLine: p.endLine, lang: languageByScript(p.text), fileLanguage: f.language, hash: inputs[i].hash,
+    ...(p.embedText !== embedTextOf(p.title, p.text) ? { embedText: p.embedText } : {}),
   }));
   const record: FileRecord = {
     root: f.root, rel: f.rel, size: f.size, mtimeMs, contentHash, language: f.language, chunkIds: chunks.map((c) => c.id),
@@ -231,45 +236,108 @@ function dropFile(changes: Changes, abs: string, rec: FileRecord): void {
 // ---- embed ----------------------------------------------------------------------------------------------
 
 export interface EmbedStats {
+  /** Distinct texts embedded. */
   embedded: number;
-  reused: number;
-  /** Share of padding tokens in the embedded batches (0..1). */
+  /** Share of padding tokens in the embedded batches (0..1); by estimated lengths for texts a stopped run left. */
   paddingWaste: number;
 }
 
+/** A text some chunks wait for, as the embedding step queues it. */
+export interface WaitingText {
+  hash: string;
+  text: string;
+  tokens: number;
+}
+
+/** What a run embeds first: the files named (open in editors), then the recently changed ones, then the rest. */
+export interface EmbedPriority {
+  /** Absolute paths of the files to embed first. */
+  first: ReadonlySet<string>;
+  /** The run's time, against which a file's time says whether it changed recently. */
+  now: number;
+}
+
 /**
- * Embeds each distinct new text of the changed files once, shortest first so batches hold similar lengths,
- * and keeps the vectors by text hash (chunks point at them when the run is applied). `beforeBatch` reports
- * progress and may throw to cancel.
+ * Chunks of the run's changed files whose text needs no embedding of its own: it has a vector, or another
+ * chunk of the run has the same text. Counted before the run is applied.
  */
-export async function embedNewTexts(
-  changed: readonly ReadFile[], vectors: VectorStore, embedder: Embedder, beforeBatch: (p: IndexProgress) => void,
-): Promise<EmbedStats> {
-  const need = new Map<string, { text: string; tokens: number }>();
+export function reusedTexts(changed: readonly ReadFile[], vectors: VectorStore): number {
+  const seen = new Set<string>();
   let reused = 0;
   for (const { inputs } of changed) {
-    for (const input of inputs) {
-      if (vectors.has(input.hash) || need.has(input.hash)) reused++;
-      else need.set(input.hash, { text: input.embedText, tokens: input.tokens });
+    for (const { hash } of inputs) {
+      if (vectors.has(hash) || seen.has(hash)) reused++;
+      seen.add(hash);
     }
   }
-  const queue = [...need.entries()].sort((a, b) => a[1].tokens - b[1].tokens);
+  return reused;
+}
+
+/**
+ * Every text the index's chunks wait for — this run's and those a stopped run left — each once, in the order
+ * they are embedded: the chunks of the `first` files, then of files changed within RECENT_MS (a file read too
+ * soon after a change to know its time counts as just changed), then the rest. Within each group the shortest
+ * come first, so that a batch holds texts of similar length (little padding); equal lengths go by the newest
+ * file, then by hash, so the order never depends on the order chunks were added in. `tokensOf` gives a text's
+ * length in tokens (counted, or estimated).
+ */
+export function waitingTexts(index: WorkspaceIndex, priority: EmbedPriority, tokensOf: (hash: string, text: string) => number): WaitingText[] {
+  const queued = [...index.vectors.waiting].map(([hash, chunkIds]) => {
+    const chunks = [...chunkIds].map((id) => index.chunks.get(id)!);
+    const text = chunks[0].embedText ?? embedTextOf(chunks[0].title, chunks[0].text);
+    return { hash, text, tokens: tokensOf(hash, text), ...placeInQueue(index, chunks, priority) };
+  });
+  queued.sort((a, b) => a.group - b.group || a.tokens - b.tokens || b.newest - a.newest || (a.hash < b.hash ? -1 : 1));
+  return queued.map(({ hash, text, tokens }) => ({ hash, text, tokens }));
+}
+
+/**
+ * Where the chunks of one text go in the queue: the first group any of their files is in (0: named first,
+ * 1: changed recently, 2: the rest), and the time of the newest of those files.
+ */
+function placeInQueue(index: WorkspaceIndex, chunks: readonly ChunkRecord[], priority: EmbedPriority): { group: number; newest: number } {
+  let group = 2;
+  let newest = -Infinity;
+  for (const c of chunks) {
+    const abs = path.join(c.root, c.rel);
+    const mtimeMs = index.files.get(abs)?.mtimeMs ?? NO_TIME;
+    const changedAt = mtimeMs === NO_TIME ? priority.now : mtimeMs;
+    const groupOfFile = priority.first.has(abs) ? 0 : priority.now - changedAt <= RECENT_MS ? 1 : 2;
+    group = Math.min(group, groupOfFile);
+    newest = Math.max(newest, changedAt);
+  }
+  return { group, newest };
+}
+
+/** How the embedding step reports, is cancelled, and has its work saved. */
+export interface EmbedControl {
+  /** Before each batch: reports progress; throws to cancel. */
+  beforeBatch: (p: IndexProgress) => Promise<void>;
+  /** After each batch's vectors are in the index (`done`: the texts embedded so far): saves a checkpoint when one is due. */
+  afterBatch: (done: number) => Promise<void>;
+}
+
+/**
+ * Embeds the queued texts in batches of BATCH_SIZE, in the queue's order, and puts each batch's vectors into
+ * the index at once: the chunks that waited for them are searchable by meaning from then on.
+ */
+export async function embedTexts(queue: readonly WaitingText[], vectors: VectorStore, embedder: Embedder, control: EmbedControl): Promise<EmbedStats> {
   let tokens = 0;
   let padded = 0;
   for (let i = 0; i < queue.length; i += BATCH_SIZE) {
-    beforeBatch({ phase: 'embedding', done: i, total: queue.length });
+    await control.beforeBatch({ phase: 'embedding', done: i, total: queue.length });
     const batch = queue.slice(i, i + BATCH_SIZE);
-    const data = await embedder.embed(batch.map(([, v]) => v.text));
+    const data = await embedder.embed(batch.map((t) => t.text));
     const { dim } = embedder;
-    batch.forEach(([hash], j) => vectors.put(hash, data.subarray(j * dim, (j + 1) * dim)));
-    const longest = Math.max(...batch.map(([, v]) => v.tokens));
-    for (const [, v] of batch) {
-      tokens += v.tokens;
+    batch.forEach((t, j) => vectors.put(t.hash, data.subarray(j * dim, (j + 1) * dim)));
+    const longest = Math.max(...batch.map((t) => t.tokens));
+    for (const t of batch) {
+      tokens += t.tokens;
       padded += longest;
     }
+    await control.afterBatch(i + batch.length);
   }
-  if (queue.length) beforeBatch({ phase: 'embedding', done: queue.length, total: queue.length });
-  return { embedded: need.size, reused, paddingWaste: padded ? (padded - tokens) / padded : 0 };
+  return { embedded: queue.length, paddingWaste: padded ? (padded - tokens) / padded : 0 };
 }
 
 // ---- apply ----------------------------------------------------------------------------------------------

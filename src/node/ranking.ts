@@ -2,12 +2,15 @@ import path from 'node:path';
 import type { SearchHit, SearchOptions, SearchResult } from '../common/protocol/engine';
 import { buildSnippet } from '../common/snippet';
 import type { Embedder } from './embed/embedder';
+import type { ScoredId } from './index/fullText';
 import { fullTextTokens, typedPrefix } from './index/fullTextTokenizer';
 import type { WorkspaceIndex } from './index/workspaceIndex';
 
 // Where a query goes (Engine.search hands it here): the query is embedded (embed/), its nearest chunks come
 // from the vector store (index/vectorStore.ts, topK) and the chunks of its rare words from the full text
 // (index/fullText.ts, wordScores); similarity ranks them, words break near ties, and the hits get snippets.
+// While an index is being built, chunks whose meaning is not embedded yet are found by their words and
+// listed after those (see rankChunks).
 
 /**
  * In hybrid mode a candidate's BM25 score by the query's words, relative to the best candidate's (0..1), is
@@ -30,13 +33,20 @@ export interface SearchParts {
   embedder: Embedder | undefined;
 }
 
-/** A ranked candidate: its score, and its cosine similarity when it has a vector. */
-type Scored = Map<string, { score: number; similarity?: number }>;
+/**
+ * A ranked candidate: its score, and its cosine similarity when it has a vector; `byWords`: a chunk without
+ * a vector yet, found by its words, ranked after every chunk ranked by meaning.
+ */
+type Scored = Map<string, { score: number; similarity?: number; byWords?: true }>;
 
 /**
  * Ranked chunks for a query in any language. The same query on the same index gives the same list: right
  * after a stored index is loaded, a search that ranks by words waits until its words are indexed, unless
  * `options.partialWords` lets it answer from those indexed so far (and say so).
+ *
+ * While some chunks wait for their meaning (an index being built), vector and hybrid modes rank the chunks
+ * that have one as always, then add the waiting chunks that hold the query's words, by their words alone:
+ * with no vector at all yet, the list is the full-text mode's. The result says how far meanings have got.
  */
 export async function rankChunks(parts: SearchParts, query: string, options: SearchOptions = {}): Promise<SearchResult> {
   const t0 = performance.now();
@@ -44,29 +54,60 @@ export async function rankChunks(parts: SearchParts, query: string, options: Sea
   // Without a model only words can be matched; the result says so through its mode.
   const mode = embedder ? options.mode ?? 'hybrid' : 'fulltext';
   const limit = Math.max(1, Math.min(options.limit ?? 10, 500));
-  if (!query.trim() || index.chunks.size === 0) return { hits: [], mode, ms: 0 };
+  // Read as the answer is made: batches of meanings may come in while a query is embedded.
+  const meanings = () => (embedder ? meaningsOf(index) : {});
+  if (!query.trim() || index.chunks.size === 0) return { hits: [], mode, ms: 0, ...meanings() };
   const terms = fullTextTokens(query);
   const byWords = mode === 'fulltext' || (mode === 'hybrid' && terms.length > 0);
-  if (byWords && !options.partialWords) await index.ready;
+  const waitingByWords = mode !== 'fulltext' && index.vectors.waitingChunkCount > 0;
+  if ((byWords || waitingByWords) && !options.partialWords) await index.ready;
   // Folder filters apply after ranking, so fetch more candidates when one is set.
   const k = options.pathPrefix || options.root ? Math.max(limit * 20, 200) : Math.max(limit * 3, 30);
   const scored: Scored = new Map();
   const finish = (wordsPartial: boolean): SearchResult => ({
     hits: topHits(index, scored, terms, options, limit), mode, ms: performance.now() - t0, ...(wordsPartial ? { wordsPartial: true as const } : {}),
+    ...meanings(),
   });
   if (mode === 'fulltext') {
     const wordsPartial = !index.fullText.complete;
     const found = await index.fullText.search(query, k, options.kinds, !!options.partialWords);
-    const best = found[0]?.score || 1;
-    for (const h of found) scored.set(h.id, { score: h.score / best });
+    addByWords(scored, found);
     return finish(wordsPartial);
   }
   const queryVector = await embedder!.embed([query]);
-  for (const h of index.nearest(queryVector, k, options.kinds)) scored.set(h.id, { score: h.score, similarity: h.score });
   // Read before the words are used: a slice of the load may complete while the query is embedded.
-  const wordsPartial = byWords && !index.fullText.complete;
+  const wordsPartial = (byWords || waitingByWords) && !index.fullText.complete;
+  const waiting = waitingByWords ? await waitingWithWords(index, query, k, options) : [];
+  // Nothing is awaited from here on, so a batch of vectors that comes in meanwhile cannot leave a chunk
+  // out of both lists, or put it in both.
+  for (const h of index.nearest(queryVector, k, options.kinds)) scored.set(h.id, { score: h.score, similarity: h.score });
   if (byWords) addWordScores(index, scored, queryVector, query, terms, k, options);
+  addByWords(scored, waiting.filter((h) => !index.vectors.hasVector(h.id)), true);
   return finish(wordsPartial);
+}
+
+/** How many chunks can be found by meaning, while some cannot yet; nothing once all can. */
+function meaningsOf(index: WorkspaceIndex): Pick<SearchResult, 'meanings'> {
+  const embedded = index.vectors.chunkCount;
+  return embedded < index.chunks.size ? { meanings: { embedded, total: index.chunks.size } } : {};
+}
+
+/** Chunks found by words, scored by BM25 relative to the best of them (0..1], as full-text mode ranks them. */
+function addByWords(scored: Scored, found: readonly ScoredId[], byWords?: true): void {
+  const best = found[0]?.score || 1;
+  for (const h of found) scored.set(h.id, { score: h.score / best, ...(byWords ? { byWords } : {}) });
+}
+
+/**
+ * Up to `k` chunks without a vector yet that hold the query's words, best first by full-text search. They are
+ * looked for among ever more of the full-text hits, until `k` are found or the hits run out.
+ */
+async function waitingWithWords(index: WorkspaceIndex, query: string, k: number, options: SearchOptions): Promise<ScoredId[]> {
+  for (let fetch = k; ; fetch *= 4) {
+    const found = await index.fullText.search(query, fetch, options.kinds, !!options.partialWords);
+    const waiting = found.filter((h) => !index.vectors.hasVector(h.id));
+    if (waiting.length >= k || found.length < fetch) return waiting.slice(0, k);
+  }
 }
 
 /**
@@ -95,8 +136,9 @@ function addWordScores(index: WorkspaceIndex, scored: Scored, queryVector: Float
 /** The best `limit` candidates that pass the filters, as hits with snippets. */
 function topHits(index: WorkspaceIndex, scored: Scored, terms: string[], options: SearchOptions, limit: number): SearchHit[] {
   const hits: SearchHit[] = [];
-  // Equal scores (the same text in several places) go by chunk id, whichever way each chunk was found.
-  const ranked = [...scored.entries()].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
+  // Chunks found by words alone after those ranked by meaning; equal scores (the same text in several
+  // places) go by chunk id, whichever way each chunk was found.
+  const ranked = [...scored.entries()].sort((a, b) => Number(!!a[1].byWords) - Number(!!b[1].byWords) || b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
   const root = options.root && path.resolve(options.root);
   for (const [id, s] of ranked) {
     const c = index.chunks.get(id);

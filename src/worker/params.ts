@@ -25,6 +25,7 @@ export const indexParams = v.object({
   options: v.optional(indexOptions),
   rootOptions: v.optional(v.record(v.string(INDEX_OPTIONS), indexOptions, INDEX_OPTIONS)),
   paths: v.optional(strings(INDEX)),
+  priorityPaths: v.optional(strings(INDEX)),
 }, INDEX);
 
 export const searchParams = v.object({

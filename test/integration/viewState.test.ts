@@ -6,7 +6,7 @@ import type { IndexInfo } from '../../src/common/protocol/engine';
 import { viewStateOf } from '../../src/vscode/viewState';
 
 const info = (files: number, chunks: number): IndexInfo => ({
-  files, chunks, vectors: chunks, bytesOnDisk: 0, model: { id: 'm', dim: 64, dtype: 'q8' }, roots: [], skipped: [],
+  files, chunks, embeddedChunks: chunks, vectors: chunks, bytesOnDisk: 0, model: { id: 'm', dim: 64, dtype: 'q8' }, roots: [], skipped: [],
 });
 
 suite('Index states as the panel words them', () => {

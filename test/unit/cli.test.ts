@@ -30,6 +30,7 @@ describe('command line', () => {
       ['chunks', 'embedded', 'files', 'ms', 'reused', 'skipped']);
     assert.equal(s.files, 3);
     assert.equal(s.embedded, s.chunks);
+    assert.equal(s.waiting, 0, 'every chunk has its meaning at the end');
     assert.deepEqual(s.skipped, [{ path: 'broken.md', reason: 'binary file' }]);
     assert.equal(typeof s.ms, 'number');
   });

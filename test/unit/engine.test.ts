@@ -178,7 +178,7 @@ describe('Engine with the concept-aligned model', () => {
     rmSync(path.join(root, 'node_modules'), { recursive: true });
   });
 
-  it('keeps the index unchanged when a run is cancelled, and reuses what it had embedded', async () => {
+  it('keeps what a run cancelled while embedding did, in memory and on disk, and embeds only the rest next time', async () => {
     const beforeInfo = engine.info();
     const lines = Array.from({ length: 80 }, (_, i) => `## Part ${i}\n\n${'database server '.repeat(1 + (i % 7))}part ${i} error.\n`);
     writeFileSync(path.join(root, 'docs/long.md'), `# Long\n\n${lines.join('\n')}`);
@@ -187,9 +187,17 @@ describe('Engine with the concept-aligned model', () => {
       engine.index({ roots: [root] }, (p) => { if (p.phase === 'embedding') batches++; }, cancelAfter(() => batches >= 2)),
       (e: Error & { code?: string }) => e.code === 'cancelled',
     );
-    assert.equal(engine.info().chunks, beforeInfo.chunks);
+    const paused = engine.info();
+    assert.equal(paused.chunks, beforeInfo.chunks + 80, 'the new file is in the index');
+    assert.equal(paused.embeddedChunks, beforeInfo.chunks + 64, 'with the meanings of the two batches embedded before the cancel');
+    assert.equal((await engine.search('part 77 error', { mode: 'fulltext', limit: 1 })).hits[0]?.path, 'docs/long.md', 'searchable by its words');
+    const saved = await loadSnapshot(store, { modelId: engine.modelInfo.id });
+    assert.equal(saved.status, 'loaded', 'the cancel saved what was done');
+    if (saved.status !== 'loaded') return;
+    assert.equal(saved.snapshot.chunks.length, paused.chunks);
+    assert.equal(saved.snapshot.chunks.filter((c) => saved.snapshot.vectors.has(c.hash)).length, paused.embeddedChunks);
     const done = await engine.index({ roots: [root] });
-    assert.ok(done.reused >= 32, `vectors embedded before the cancel are reused (${done.reused})`);
+    assert.deepEqual([done.read, done.embedded, done.waiting], [0, 16, 0], 'nothing is read again, only the texts left are embedded');
   });
 
   it('loads the saved index in a new engine and answers the same', async () => {
@@ -448,7 +456,8 @@ describe('Engine runs are complete or not applied at all', () => {
       assert.equal((await w.engine.search('database connection', { mode: 'fulltext' })).hits[0]?.path, 'a.md', 'what was saved is');
       WorkspaceIndex.prototype.addFile = add;
       const again = await w.engine.index({ roots: [w.root] });
-      assert.deepEqual([again.read, again.embedded], [3, 0], 'every file is read again, no text embedded again');
+      // Meanings are embedded after a run is applied: the failed run had embedded nothing.
+      assert.deepEqual([again.read, again.embedded], [3, 3], 'every file is read and embedded again');
       await assertSameAsFresh(w);
     } finally {
       WorkspaceIndex.prototype.addFile = add;

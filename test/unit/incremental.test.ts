@@ -6,7 +6,7 @@
 // commands: test/unit/incrementalModel.ts; `npm run soak` runs thousands of steps with random seeds).
 // What random sequences found is kept below as fixed sequences, and in engine.test.ts.
 import { describe, it } from 'node:test';
-import { Commands, runModel, runSequence, scan, watched } from './incrementalModel';
+import { Commands, runModel, runSequence, scan, watched, type RunSpec } from './incrementalModel';
 
 /** Fixed in `npm test`; INCREMENTAL_SEED=<seed> runs the same sequences with another seed. */
 const SEED = Number(process.env.INCREMENTAL_SEED ?? 20261209);
@@ -31,6 +31,18 @@ describe('incremental indexing equals a fresh index', () => {
     await runSequence([
       new Populate(1), new Big('edit middle', 1200, 2, scan), new Big('edit middle', 0, 3, watched),
       new Big('cut short', 0, 4, scan), new Big('edit middle', 0, 5, watched), new Big('delete', 0, 6, watched),
+    ]);
+  });
+
+  it('after runs stopped while they embed: cancelled with their words and part of their meanings saved, killed among their checkpoints', async () => {
+    const { Populate, Big } = Commands;
+    const cancelled = (after: number): RunSpec => ({ watcher: false, interrupt: { kind: 'cancel', after } });
+    const killed = (afterMs: number): RunSpec => ({ watcher: false, interrupt: { kind: 'kill', afterMs } });
+    // A CHANGELOG of 1,500 or 2,000 new sections takes a run well into its meanings: the cancel comes after a
+    // few batches, the kill (a checkpoint after each batch) a few seconds into the command line's run.
+    await runSequence([
+      new Populate(2), new Big('edit middle', 1500, 7, cancelled(6)), new Big('delete', 0, 8, scan),
+      new Big('edit middle', 2000, 9, killed(3000)),
     ]);
   });
 });

@@ -1,8 +1,10 @@
 // The model-based test of incremental indexing, shared by test/unit/incremental.test.ts (a fixed seed, a few
 // hundred steps) and test/soak/incremental.soak.ts (random seeds, thousands of steps). Random sequences of
 // workspace changes are applied to real files and indexed by the real engine, the way the extension does it
-// (full scans and watcher paths, runs cancelled or killed halfway); after every step the index must equal a
-// fresh index of the same tree, in memory, on disk and after a reload.
+// (full scans and watcher paths, runs cancelled or killed halfway, meanings streamed with a checkpoint after
+// nearly every batch); after every step the index must equal a fresh index of the same tree (built at once,
+// without checkpoints), in memory, on disk and after a reload. What a stopped run left on disk must load, and
+// hold every file whole.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ import fc from 'fast-check';
 import type { SearchHit, SearchOptions } from '../../src/common/protocol/engine';
 import type { CancelToken } from '../../src/common/protocol/workerClient';
 import { Engine } from '../../src/node/engine';
-import { loadSnapshot, type LoadResult } from '../../src/node/index/persist';
+import { loadSnapshot, type LoadResult, type Snapshot } from '../../src/node/index/persist';
 import { ORPHAN_MS } from '../../src/node/index/storeLock';
 import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 import { cliPath, models } from './helpers';
@@ -113,6 +115,9 @@ export interface World {
   log: (line: string) => void;
 }
 
+/** The world's engine saves a checkpoint this often while it embeds (a few ms: after nearly every batch). */
+const CHECKPOINT_MS = 5;
+
 const abs = (w: World, rel: string) => path.join(w.root, ...rel.split('/'));
 
 function writeFile(w: World, rel: string, f: FileSpec): void {
@@ -137,19 +142,25 @@ export function fp32TinyModel(): string {
   return (fp32Model = dir);
 }
 
-/** Opens the engine on the world's store, the way the worker does at start (the full text waited for). */
-async function openEngine(w: Pick<World, 'modelDir' | 'store'>): Promise<Engine> {
-  const engine = await Engine.open({ modelDir: w.modelDir, storeDir: w.store, threads: 1 });
+/**
+ * Opens the engine on a store, the way the worker does at start (the full text waited for); `checkpointMs`:
+ * how often it saves while it embeds (by default the product's, which these small runs never reach).
+ */
+async function openEngine(w: Pick<World, 'modelDir' | 'store'>, checkpointMs?: number): Promise<Engine> {
+  const engine = await Engine.open({ modelDir: w.modelDir, storeDir: w.store, threads: 1, ...(checkpointMs !== undefined ? { checkpointMs } : {}) });
   await engine.whenLoaded();
   return engine;
 }
+
+/** The world's own engine: it streams meanings with checkpoints, where the fresh one it is compared with does not. */
+const openWorldEngine = (w: Pick<World, 'modelDir' | 'store'>) => openEngine(w, CHECKPOINT_MS);
 
 /**
  * Opens the engine again after the process that held the store was killed. The one place that knows what
  * a killed writer leaves behind: the store must load as it was last saved, never as damaged.
  */
 async function openAfterKill(w: World): Promise<Engine> {
-  const engine = await openEngine(w);
+  const engine = await openWorldEngine(w);
   assert.equal(engine.info().storeProblem, undefined, 'the store a killed run left behind loads');
   // A run killed right after it took the lock leaves the lock without an owner file: the engine searches
   // read-only until the lock is ORPHAN_MS old, and takes it at its next run after that.
@@ -161,7 +172,7 @@ export async function createWorld(log: (line: string) => void): Promise<World> {
   const base = mkdtempSync(path.join(os.tmpdir(), 'ss-incr-'));
   const w = { root: path.join(base, 'workspace'), store: path.join(base, 'store'), modelDir: fp32TinyModel(), log } as World;
   mkdirSync(w.root);
-  w.engine = await openEngine(w);
+  w.engine = await openWorldEngine(w);
   await w.engine.index({ roots: [w.root] });
   return w;
 }
@@ -196,10 +207,15 @@ const cancelAfter = (predicate: () => boolean): CancelToken => ({
   onCancellationRequested: () => ({ dispose() {} }),
 });
 
-/** Runs the command line's `index` on the store (the engine in this process closed) and kills it after `ms`. */
+/**
+ * Runs the command line's `index` on the store (the engine in this process closed), saving a checkpoint after
+ * every batch it embeds, and kills it after `ms`.
+ */
 async function killedRun(w: World, ms: number): Promise<string> {
   await w.engine.dispose();
-  const child = spawn(process.execPath, [cliPath, 'index', w.root, '--model', w.modelDir, '--store', w.store, '--threads', '1', '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, 'index', w.root, '--model', w.modelDir, '--store', w.store, '--threads', '1', '--json'], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SEMANTIC_SEARCH_CHECKPOINT_MS: '0' },
+  });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -215,25 +231,73 @@ async function indexChange(w: World, changed: string[], spec: RunSpec): Promise<
   const paths = [...new Set(changed)].map((rel) => abs(w, rel));
   let request = spec.watcher ? { roots: [w.root], paths } : { roots: [w.root] };
   let note = '';
+  /** The index saved before a run that was stopped, and what the stopped run left. */
+  let stopped: { before: LoadResult; left: LoadResult } | undefined;
+  const manifest = path.join(w.store, 'manifest.json');
+  const savedManifest = () => (existsSync(manifest) ? readFileSync(manifest, 'utf8') : undefined);
   if (spec.interrupt.kind === 'cancel') {
     const { after } = spec.interrupt;
-    const manifest = path.join(w.store, 'manifest.json');
-    const saved = existsSync(manifest) ? readFileSync(manifest, 'utf8') : undefined;
+    const saved = savedManifest();
+    const before = await savedIndex(w);
     let reports = 0;
     try {
       await w.engine.index(request, () => reports++, cancelAfter(() => reports > after));
       note = 'finished before the cancel';
     } catch (e) {
       if ((e as { code?: string }).code !== 'cancelled') throw e;
-      note = 'cancelled';
-      assert.equal(existsSync(manifest) ? readFileSync(manifest, 'utf8') : undefined, saved, 'a cancelled run saves nothing');
+      stopped = { before, left: await savedIndex(w) };
+      note = savedManifest() === saved ? 'cancelled' : `cancelled, its work saved (${meaningsOf(stopped.left)})`;
     }
   } else if (spec.interrupt.kind === 'kill') {
+    const before = await savedIndex(w);
     note = await killedRun(w, spec.interrupt.afterMs);
+    stopped = { before, left: await savedIndex(w) };
+    if (generationOf(stopped.left) !== generationOf(before)) note += `, its work saved (${meaningsOf(stopped.left)})`;
     request = { roots: [w.root] }; // an engine that starts scans everything
   }
   await w.engine.index(request);
+  if (stopped) assertStoppedRunLeft(stopped.before, stopped.left, await savedIndex(w));
   return note;
+}
+
+const savedIndex = (w: World) => loadSnapshot(w.store, { modelId: w.engine.modelInfo.id });
+const generationOf = (r: LoadResult) => (r.status === 'loaded' ? r.generation : undefined);
+/** How many of a saved index's passages have their meaning, for the log of a step. */
+function meaningsOf(r: LoadResult): string {
+  if (r.status !== 'loaded') return r.status;
+  const { chunks, vectors } = r.snapshot;
+  return `meanings for ${chunks.filter((c) => vectors.has(c.hash)).length} of ${chunks.length} passages`;
+}
+
+/**
+ * What a run that was cancelled or killed left on disk, once the next complete run has saved `after`: it loads
+ * (never damaged); each of its files is whole, with the passages it had before the run or those it has after;
+ * each vector it holds is the one its text has before or after, within the rounding of batches.
+ */
+function assertStoppedRunLeft(before: LoadResult, left: LoadResult, after: LoadResult): void {
+  assert.equal(left.status, 'loaded', `what a stopped run left loads (${left.status === 'invalid' ? left.reason : left.status})`);
+  assert.equal(after.status, 'loaded');
+  if (left.status !== 'loaded' || after.status !== 'loaded') return;
+  const passagesOf = (s: Snapshot) => {
+    const chunks = new Map(s.chunks.map((c) => [c.id, c]));
+    return new Map(s.files.map((f) => [f.rel, JSON.stringify(f.chunkIds.map((id) => {
+      const c = chunks.get(id)!;
+      return [c.id, c.startLine, c.endLine, c.kind, c.title, c.text, c.hash];
+    }))]));
+  };
+  const [old, now] = [before.status === 'loaded' ? passagesOf(before.snapshot) : new Map<string, string>(), passagesOf(after.snapshot)];
+  for (const [rel, passages] of passagesOf(left.snapshot)) {
+    assert.ok(passages === old.get(rel) || passages === now.get(rel), `a stopped run left ${rel} whole, as it was before or is after`);
+  }
+  for (const hash of new Set(left.snapshot.chunks.map((c) => c.hash))) {
+    const v = left.snapshot.vectors.get(hash);
+    if (!v) continue; // still waiting for its meaning: the next run embedded it
+    const want = after.snapshot.vectors.get(hash) ?? (before.status === 'loaded' ? before.snapshot.vectors.get(hash) : undefined);
+    assert.ok(want, `the vector a stopped run left for ${hash} is the vector of that text`);
+    let worst = 0;
+    for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i] - want[i]));
+    assert.ok(worst <= VECTOR_TOLERANCE, `the vector a stopped run left for ${hash} differs by ${worst}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -313,6 +377,7 @@ export async function assertSameAsFresh(w: World): Promise<void> {
     await fresh.index({ roots: [w.root] });
     const [a, b] = [w.engine.info(), fresh.info()];
     assert.deepEqual([a.files, a.chunks, a.roots], [b.files, b.chunks, b.roots], 'files, passages and roots in memory');
+    assert.equal(a.embeddedChunks, a.chunks, 'every passage has its meaning after a complete run');
     assert.deepEqual(a.skipped.map((s) => `${s.path}: ${s.reason}`).sort(), b.skipped.map((s) => `${s.path}: ${s.reason}`).sort(), 'skipped files in memory');
     await assertSameSearches(w.engine, fresh, 'in memory');
     const modelId = fresh.modelInfo.id;
@@ -566,7 +631,7 @@ class Reopen implements fc.AsyncCommand<TreeModel, World> {
   async run(m: TreeModel, w: World) {
     m.steps++;
     await w.engine.dispose();
-    w.engine = await openEngine(w);
+    w.engine = await openWorldEngine(w);
     w.log(`step ${m.steps}: ${this.toString()}`);
     assert.equal(w.engine.info().storeProblem, undefined, 'the saved index loads');
     await assertSameAsFresh(w);

@@ -43,6 +43,30 @@ describe('index persistence', () => {
     assert.deepEqual(order, [...Array.from({ length: 10 }, (_, i) => `${hashOf(i)}=1`), `${hashOf('unused-old')}=-2`, `${hashOf('unused-new')}=-4`]);
   });
 
+  it('saves chunks whose text has no vector yet without a row, and loads them waiting for it', async () => {
+    const dir = tempDir();
+    const snap = generation(1, 10, 8);
+    const vectors = snap.vectors as Map<string, Float32Array>;
+    vectors.delete(hashOf(2));
+    vectors.delete(hashOf(5));
+    vectors.set(hashOf('unused'), new Float32Array(8).fill(-2));
+    await saveSnapshot(dir, snap);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.vectorCount, 9, '8 chunks\' texts and the unused one');
+    const res = await loadSnapshot(dir, { modelId: 'm', dim: 8 });
+    assert.equal(res.status, 'loaded');
+    if (res.status !== 'loaded') return;
+    assert.equal(res.snapshot.chunks.length, 10);
+    assert.deepEqual([res.snapshot.vectors.has(hashOf(2)), res.snapshot.vectors.has(hashOf(5)), res.snapshot.vectors.get(hashOf(3))![0]], [false, false, 1]);
+    assert.equal(res.snapshot.vectors.get(hashOf('unused'))![0], -2);
+    // Once every text has its vector, the metadata is what it always was (no list of waiting texts).
+    vectors.set(hashOf(2), new Float32Array(8).fill(1));
+    vectors.set(hashOf(5), new Float32Array(8).fill(1));
+    await saveSnapshot(dir, snap);
+    const meta = JSON.parse(readFileSync(path.join(dir, JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')).meta.name), 'utf8'));
+    assert.equal(meta.waitingHashes, undefined);
+  });
+
   it('reports an empty folder as empty, and keeps one generation of files', async () => {
     const dir = tempDir();
     assert.equal((await loadSnapshot(dir, expected)).status, 'empty');

@@ -92,6 +92,11 @@ const INVALID: [rule: string, edit: Edit, reason: RegExp][] = [
   ['a chunk ends before it starts', { meta: (m) => { m.chunks[0].startLine = 5; m.chunks[0].endLine = 4; } }, /chunks\.0\.endLine: should not end before it starts/],
   ['a text hash is not a SHA-256 hash', { meta: (m) => { m.chunks[0].hash = 'h0'; } }, /chunks\.0\.hash: should be a SHA-256 hash/],
   ['a kept vector repeats a chunk\'s', { meta: (m) => { m.unusedHashes = [hashOf(0)]; } }, /unusedHashes lists a text twice/],
+  ['a text waits twice', { meta: (m) => { m.waitingHashes = [hashOf(0), hashOf(0)]; } }, /waitingHashes lists a text twice/],
+  ['a text no chunk has waits', { meta: (m) => { m.waitingHashes = [hashOf('other')]; } }, /waitingHashes lists a text no chunk has/],
+  ['a waiting text is not a hash', { meta: (m) => { m.waitingHashes = ['h0']; } }, /waitingHashes\.0: should be a SHA-256 hash/],
+  ['a waiting text still has its row', { meta: (m) => { m.waitingHashes = [hashOf(0)]; } }, /describes 19 vectors, the manifest says 20/],
+  ['an embedded text is not text', { meta: (m) => { m.chunks[0].embedText = 5; } }, /chunks\.0\.embedText: should be text/],
   // Vectors
   ['a vector holds NaN', { vectors: (h) => { h[3 * 8 + 2] = 0x7e00; return h; } }, /vector of row 3 holds a value that is not a finite number/],
   ['a vector holds -Infinity', { vectors: (h) => { h[5] = 0xfc00; return h; } }, /vector of row 0 holds a value that is not a finite number/],
@@ -112,6 +117,25 @@ describe('what the store reads is validated', () => {
   it('accepts what a workspace may really hold: folders named "..x", file names with backslashes (outside Windows), empty texts', async () => {
     const res = await loadTampered({ meta: (m) => { moveFile0('..x/..y/a.md')(m); m.files[1].rel = m.chunks[1].rel = 'a\\b.md'; m.chunks[2].text = ''; m.chunks[2].title = ''; } });
     assert.equal(res.status, 'loaded', res.status === 'invalid' ? res.reason : '');
+  });
+
+  it('accepts an index whose chunks wait for their vectors (a checkpoint), their rows left out', async () => {
+    const res = await loadTampered({ meta: (m) => { m.waitingHashes = [hashOf(0)]; }, manifest: (m) => { m.vectorCount = 19; }, vectors: (h) => h.slice(8) });
+    assert.equal(res.status, 'loaded', res.status === 'invalid' ? res.reason : '');
+    if (res.status !== 'loaded') return;
+    assert.deepEqual([res.snapshot.vectors.has(hashOf(0)), res.snapshot.vectors.rowCount], [false, 19]);
+  });
+
+  it('refuses an index without a model whose texts wait for vectors (none will ever come)', () => {
+    const manifest = parseManifest({ format: 2, modelId: 'none', dim: 0, chunkCount: 1, vectorCount: 0, savedAt: new Date().toISOString(),
+      meta: { name: 'meta-a.json', bytes: 0, sha256: hashOf(0) }, vectors: { name: 'vectors-a.f16', bytes: 0, sha256: hashOf(0) } });
+    assert.ok('manifest' in manifest);
+    if (!('manifest' in manifest)) return;
+    const chunk = { id: 'c0', root: '/r', rel: 'a.md', kind: 'markdown', title: '', text: 'x', startLine: 1, endLine: 1, lang: 'en', fileLanguage: 'markdown', hash: hashOf(0) };
+    const file = { root: '/r', rel: 'a.md', size: 1, mtimeMs: 1, contentHash: hashOf(1), language: 'markdown', chunkIds: ['c0'] };
+    const meta = { roots: ['/r'], files: [file], chunks: [chunk], skipped: [], unusedHashes: [] };
+    assert.ok('meta' in parseMeta(meta, manifest.manifest, false));
+    assert.match((parseMeta({ ...meta, waitingHashes: [hashOf(0)] }, manifest.manifest, false) as { reason: string }).reason, /an index without a model lists texts waiting for vectors/);
   });
 
   it('tells a path inside its folder segment by segment (property, fixed seed)', () => {

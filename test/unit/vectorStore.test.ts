@@ -136,6 +136,33 @@ describe('VectorStore', () => {
     assert.deepEqual(store.topK([-1, 0], 1), [['i', 1]]);
   });
 
+  it('keeps the chunks whose text has no vector waiting, and makes them searchable the moment it comes', () => {
+    const store = new VectorStore(2);
+    assert.equal(store.attach('a', 'x'), false);
+    assert.equal(store.attach('b', 'x'), false);
+    assert.equal(store.attach('c', 'y'), false);
+    assert.equal(store.attach('gone', 'y'), false);
+    store.detach('gone'); // a chunk removed before its vector came
+    assert.deepEqual([store.chunkCount, store.waitingChunkCount], [0, 3]);
+    assert.deepEqual([...store.waiting].map(([hash, ids]) => [hash, [...ids]]), [['x', ['a', 'b']], ['y', ['c']]]);
+    assert.deepEqual(store.topK([1, 0], 10), [], 'a waiting chunk is no vector result');
+    store.put('x', [1, 0]);
+    assert.deepEqual(store.topK([1, 0], 10).map(([id]) => id), ['a', 'b'], 'every chunk that waited for the text');
+    assert.deepEqual([store.hasVector('a'), store.hasVector('c'), store.waitingChunkCount], [true, false, 1]);
+    assert.ok(store.attach('c', 'x'), 'a waiting chunk moved to a text that has a vector');
+    assert.deepEqual([store.waitingChunkCount, store.waiting.size], [0, 0]);
+    // Rows copied in (a failed run's vectors kept after a reload) end the wait too.
+    const other = new VectorStore(2);
+    other.put('z', [0, 1]);
+    assert.equal(store.attach('d', 'z'), false);
+    store.copyRowsOf(other);
+    assert.deepEqual(store.topK([0, 1], 1).map(([id]) => id), ['d']);
+    // Without a model nothing ever comes, so nothing waits.
+    const wordsOnly = new VectorStore(0);
+    assert.equal(wordsOnly.attach('a', 'x'), false);
+    assert.equal(wordsOnly.waitingChunkCount, 0);
+  });
+
   it('filters during the scan, returns fewer than k when there are fewer, and moves a chunk to its new text', () => {
     const store = new VectorStore(2);
     putOwn(store, 'a', [1, 0]);

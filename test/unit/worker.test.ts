@@ -48,14 +48,19 @@ describe('engine worker', () => {
       });
       await assert.rejects(run, (e: Error & { code?: string }) => e.code === 'cancelled');
       assert.ok(searchedWhileIndexing);
-      assert.deepEqual([...new Set(seen.map((p) => p.phase))], ['scanning', 'reading', 'embedding']);
-      assert.equal((await client.call('info', {})).chunks, 0, 'a cancelled run changes nothing');
+      // Every file is searchable by its words (and saved) before the first meaning is embedded.
+      assert.deepEqual([...new Set(seen.map((p) => p.phase))], ['scanning', 'reading', 'saving', 'embedding']);
+      const paused = await client.call('info', {});
+      assert.equal(paused.chunks, 1200, 'the cancelled run keeps every file, searchable by its words');
+      assert.ok(paused.embeddedChunks < paused.chunks, `the cancel came before the last batch (${paused.embeddedChunks} embedded)`);
       const after: IndexProgress[] = [];
       const t0 = performance.now();
       const summary = await client.call('index', { roots: [root] }, { onProgress: (p) => after.push(p) });
       const elapsedMs = performance.now() - t0;
       assert.equal(summary.files, 40);
-      assert.ok(summary.reused > 0, 'batches embedded before the cancel are kept');
+      assert.equal(summary.read, 0, 'the cancelled run read every file already');
+      assert.equal(summary.embedded, paused.chunks - paused.embeddedChunks, 'the batches embedded before the cancel are kept');
+      assert.equal(summary.waiting, 0);
       const embedding = after.filter((p) => p.phase === 'embedding');
       assert.deepEqual(embedding.at(-1), { phase: 'embedding', done: summary.embedded, total: summary.embedded }, 'the final count is reported');
       assert.deepEqual(after.at(-1)?.phase, 'saving');

@@ -36,6 +36,12 @@ export interface IndexRequest {
    * missing or now-excluded ones leave the index, nothing else is scanned. Omitted: scan every root.
    */
   paths?: string[];
+  /**
+   * Files (absolute paths) whose meaning is embedded before any other's, e.g. those open in editors: after a
+   * run has made every file searchable by its words, it embeds these first, then the files changed in the
+   * last 7 days, then the rest.
+   */
+  priorityPaths?: string[];
 }
 
 /** What one indexing run did. */
@@ -44,10 +50,15 @@ export interface IndexSummary {
   files: number;
   /** Chunks in the index after the run. */
   chunks: number;
-  /** Chunks embedded by the model in this run. */
+  /** Texts embedded by the model in this run (each distinct text once), those an earlier run left waiting included. */
   embedded: number;
-  /** Chunks whose vector was reused because their text had been embedded before. */
+  /** Chunks of the files read whose vector was reused because their text had been embedded before. */
   reused: number;
+  /**
+   * Chunks still waiting for their meaning (searchable by their words only): 0 after a complete run with a
+   * model; more when it was stopped (the next run embeds them first of all its work).
+   */
+  waiting: number;
   /** Files read in this run (new or changed). */
   read: number;
   /** Files removed from the index because they are gone or now excluded. */
@@ -60,7 +71,11 @@ export interface IndexSummary {
   ms: number;
 }
 
-/** A progress report while indexing. */
+/**
+ * A progress report while indexing. 'saving' is reported for the save once every file is searchable by its
+ * words (when more than one batch of meanings is still to be embedded) and for the run's last save; the
+ * checkpoints saved while embedding are not reported. 'embedding' counts texts (each distinct text once).
+ */
 export interface IndexProgress {
   phase: 'scanning' | 'reading' | 'embedding' | 'saving';
   done: number;
@@ -70,7 +85,7 @@ export interface IndexProgress {
 export interface SearchOptions {
   limit?: number;
   mode?: SearchMode;
-  /** Only hits whose similarity is at least this (vector and hybrid modes). */
+  /** Only hits whose similarity is at least this (vector and hybrid modes; hits found by words alone have none and stay). */
   minScore?: number;
   kinds?: ChunkKind[];
   /** Only hits from this root folder (absolute path). */
@@ -105,7 +120,12 @@ export interface SearchHit {
    * BM25 relative to the best hit (0..1].
    */
   score: number;
-  /** Cosine similarity of query and chunk, when vectors were used. */
+  /**
+   * Cosine similarity of query and chunk, when vectors were used. Absent in vector and hybrid mode for a
+   * chunk whose meaning is not embedded yet (an index being built): such a hit was found by the query's words
+   * alone, comes after every hit ranked by meaning, and its score is BM25 relative to the best of them
+   * (0..1], as in full-text mode.
+   */
   similarity?: number;
   /** Dominant script/language of the chunk text: 'en' (Latin), 'ko', 'ja', 'zh', 'other'. */
   lang: string;
@@ -121,12 +141,21 @@ export interface SearchResult {
   ms: number;
   /** Only with {@link SearchOptions.partialWords}: the words were ranked by the part of the index ready so far. */
   wordsPartial?: true;
+  /**
+   * Present while some chunks wait for their meaning (a first index under way, or one stopped): how many of
+   * the index's chunks can be found by meaning. The others are found by their words only (hits without a
+   * similarity). Absent when every chunk has its meaning, and without a model.
+   */
+  meanings?: { embedded: number; total: number };
 }
 
 /** What the index holds (for "show index info"). */
 export interface IndexInfo {
   files: number;
   chunks: number;
+  /** Chunks searchable by meaning (their text embedded); the rest wait for it and are searchable by words. */
+  embeddedChunks: number;
+  /** Distinct texts whose vector is held (some no chunk uses any more, kept for reuse). */
   vectors: number;
   bytesOnDisk: number;
   model: { id: string; dim: number; dtype: string } | undefined;

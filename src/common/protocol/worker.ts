@@ -10,6 +10,8 @@ export interface WorkerConfig {
   threads?: number;
   /** Only read the store, never write it (no lock is taken; `index` and `clear` are refused). */
   readOnly?: boolean;
+  /** While embedding, save what is done at least this often (ms); default 30 s. */
+  checkpointMs?: number;
 }
 
 /** Requests the worker answers: method name → [params, result]. */

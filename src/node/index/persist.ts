@@ -16,6 +16,9 @@ import { VectorStore, type VectorSource } from './vectorStore';
 /**
  * Bumped whenever the files' layout or meaning changes; an index of another format is rebuilt.
  * 1: float32 vectors, a hash per row. 2: float16 vectors, rows in the order of the chunks' texts.
+ * Texts still waiting for their vector (`waitingHashes`) did not need a new format: an index without them is
+ * written exactly as before, and one with them, read by a version that does not know them, has fewer rows
+ * than that version counts and is rebuilt, never misread.
  */
 export const INDEX_FORMAT = 2;
 const MANIFEST = 'manifest.json';
@@ -45,6 +48,8 @@ interface Meta {
    * first have it, then those of these texts, which no chunk has any more (kept for reuse).
    */
   unusedHashes: string[];
+  /** The chunks' texts that have no vector yet (no row): left out of the rows above. Absent when none. */
+  waitingHashes?: string[];
 }
 
 export type LoadResult =
@@ -76,7 +81,7 @@ const LOAD_ATTEMPTS = 10;
 export async function saveSnapshot(dir: string, s: Snapshot, options: SaveOptions = {}): Promise<{ bytes: number; generation: string }> {
   await fs.mkdir(dir, { recursive: true });
   const generation = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-  const { hashes, unusedHashes } = vectorRows(s);
+  const { hashes, unusedHashes, waitingHashes } = s.dim ? vectorRows(s) : { hashes: [], unusedHashes: [], waitingHashes: [] };
   const vectorBytes = new Uint8Array(s.dim ? hashes.length * s.dim * 2 : 0);
   const halves = new Uint16Array(vectorBytes.buffer);
   if (s.dim) {
@@ -93,7 +98,7 @@ export async function saveSnapshot(dir: string, s: Snapshot, options: SaveOption
       encodeHalf(v, halves, at);
     }
   }
-  const meta: Meta = { roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, unusedHashes };
+  const meta: Meta = { roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, unusedHashes, ...(waitingHashes.length ? { waitingHashes } : {}) };
   const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
 
   /** Every file this save has made so far; removed again unless the new manifest names them. */
@@ -218,7 +223,7 @@ async function loadOnce(dir: string, expected: { modelId: string; dim?: number }
   const parsedMeta = parseMeta(metaData, m);
   if ('reason' in parsedMeta) return invalid(`the index ${parsedMeta.reason}`);
   const meta = parsedMeta.meta;
-  const hashes = m.dim ? vectorRows({ chunks: meta.chunks, unusedHashes: meta.unusedHashes }).hashes : [];
+  const hashes = m.dim ? vectorRows({ chunks: meta.chunks, unusedHashes: meta.unusedHashes, waitingHashes: meta.waitingHashes }).hashes : [];
   if (vectorBytes.length !== hashes.length * m.dim * 2) {
     return invalid(`the index vectors file has ${vectorBytes.length} bytes, its manifest needs ${hashes.length * m.dim * 2}`);
   }
@@ -239,19 +244,31 @@ async function loadOnce(dir: string, expected: { modelId: string; dim?: number }
 }
 
 /**
- * The texts whose vectors are stored, in file order: the chunks' texts (each once, in chunk order), then the
- * other vectors held (no chunk has their text any more).
+ * The texts whose vectors are stored, in file order: the chunks' texts that have one (each once, in chunk
+ * order), then the other vectors held (no chunk has their text any more). Also the chunks' texts that have
+ * none yet: on a save, those the vectors lack; on a load, those the metadata lists.
  */
-function vectorRows(s: { chunks: readonly ChunkRecord[]; vectors?: VectorSource; unusedHashes?: string[] }): { hashes: string[]; unusedHashes: string[] } {
+function vectorRows(s: { chunks: readonly ChunkRecord[]; vectors?: VectorSource; unusedHashes?: string[]; waitingHashes?: string[] }): {
+  hashes: string[]; unusedHashes: string[]; waitingHashes: string[];
+} {
+  const vectors = s.vectors;
+  const waiting = new Set(s.waitingHashes);
+  const waits = vectors ? (h: string) => (vectors.halvesOf?.(h) ?? vectors.get(h)) === undefined : (h: string) => waiting.has(h);
   const seen = new Set<string>();
   const hashes: string[] = [];
-  for (const c of s.chunks) if (!seen.has(c.hash)) { seen.add(c.hash); hashes.push(c.hash); }
-  let unusedHashes = s.unusedHashes ?? [];
-  if (s.vectors) {
-    unusedHashes = [];
-    s.vectors.forEach((_, h) => { if (!seen.has(h)) unusedHashes.push(h); });
+  const waitingHashes: string[] = [];
+  for (const c of s.chunks) {
+    if (seen.has(c.hash)) continue;
+    seen.add(c.hash);
+    if (waits(c.hash)) waitingHashes.push(c.hash);
+    else hashes.push(c.hash);
   }
-  return { hashes: [...hashes, ...unusedHashes], unusedHashes };
+  let unusedHashes = s.unusedHashes ?? [];
+  if (vectors) {
+    unusedHashes = [];
+    vectors.forEach((_, h) => { if (!seen.has(h)) unusedHashes.push(h); });
+  }
+  return { hashes: [...hashes, ...unusedHashes], unusedHashes, waitingHashes };
 }
 
 /** Removes the index files from `dir` (the folder itself stays). */

@@ -32,4 +32,9 @@ export interface ChunkRecord {
   fileLanguage: string;
   /** sha256 of the embedded text: the key of its vector. */
   hash: string;
+  /**
+   * The text embedded, only when it is not the title and text joined (a long title cut short to fit the
+   * model): the text a chunk waiting for its vector is embedded from, in a later run too.
+   */
+  embedText?: string;
 }

@@ -86,11 +86,14 @@ function metaSchemaFor(windows: boolean) {
         lang: name,
         fileLanguage: name,
         hash: sha256Hex,
+        embedText: v.optional(text),
       }),
       v.forward(v.partialCheck([['startLine'], ['endLine']], (c) => c.endLine >= c.startLine, 'should not end before it starts'), ['endLine']),
     ), 'should be a list'),
     skipped: v.array(v.object({ path: relPath, reason: text }), 'should be a list'),
     unusedHashes: v.array(sha256Hex, 'should be a list'),
+    /** Absent when every chunk's text has its vector (as in every index before meanings were streamed). */
+    waitingHashes: v.optional(v.array(sha256Hex, 'should be a list')),
   });
 }
 
@@ -144,7 +147,11 @@ function inconsistency(meta: Meta, manifest: Manifest): string | undefined {
   if (listed.size !== meta.chunks.length) return 'a chunk belongs to no file';
   if (meta.chunks.length !== manifest.chunkCount) return `it holds ${meta.chunks.length} chunks, the manifest says ${manifest.chunkCount}`;
   const hashes = new Set(meta.chunks.map((c) => c.hash));
-  const rows = hashes.size + meta.unusedHashes.length;
+  const waiting = new Set(meta.waitingHashes);
+  if (waiting.size !== (meta.waitingHashes?.length ?? 0)) return 'waitingHashes lists a text twice';
+  for (const h of waiting) if (!hashes.has(h)) return 'waitingHashes lists a text no chunk has';
+  if (manifest.dim === 0 && waiting.size) return 'an index without a model lists texts waiting for vectors';
+  const rows = hashes.size - waiting.size + meta.unusedHashes.length;
   for (const h of meta.unusedHashes) {
     if (hashes.has(h)) return 'unusedHashes lists a text twice';
     hashes.add(h);

@@ -34,6 +34,11 @@ const candidateRows = (k: number) => Math.max(4 * k, k + 64);
  *
  * Inside, each chunk with a vector has a slot (a small number from 1) that the row arrays hold, so the scan
  * reads typed arrays rather than strings; slots are reused, and no order depends on them.
+ *
+ * A chunk whose text has no vector yet waits for it ("waiting for meaning": its words are searchable, its
+ * meaning not yet): the store remembers it by the text's hash, and the moment that vector comes in (a batch
+ * of an indexing run, or a row copied back after a failed run) every chunk waiting for it is searchable too.
+ * An indexing run embeds what waits; a saved index may hold waiting chunks (a checkpoint, or a run stopped).
  */
 export class VectorStore implements VectorSource {
   /** Row-major half-precision values: row r is `dim` values from `r · dim`. */
@@ -57,6 +62,9 @@ export class VectorStore implements VectorSource {
   private readonly chunkOfSlot: string[] = [''];
   private readonly rowOfSlot: number[] = [-1];
   private readonly freeSlots: number[] = [];
+  /** Chunks whose text has no row yet, by the text's hash, and the hash each of them waits for. */
+  private readonly waitingByHash = new Map<string, Set<string>>();
+  private readonly hashWaitedBy = new Map<string, string>();
   private readonly unit: Float32Array;
 
   /** `dim`: the values per vector (0 without a model: the store then holds nothing). */
@@ -89,6 +97,21 @@ export class VectorStore implements VectorSource {
     return this.rowOfHash.size;
   }
 
+  /** Chunks waiting for the vector of their text. */
+  get waitingChunkCount(): number {
+    return this.hashWaitedBy.size;
+  }
+
+  /** The texts (by hash) that chunks wait for, each with the chunks that wait for it. */
+  get waiting(): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.waitingByHash;
+  }
+
+  /** Whether a chunk is searchable by its vector (it is attached to one, not waiting). */
+  hasVector(chunkId: string): boolean {
+    return this.slotOfChunk.has(chunkId);
+  }
+
   has(hash: string): boolean {
     return this.rowOfHash.has(hash);
   }
@@ -100,7 +123,7 @@ export class VectorStore implements VectorSource {
     normaliseInto(vector, this.unit);
     encodeHalf(this.unit, this.halves, row * this.dim);
     this.storeRow(row, this.halves, row * this.dim);
-    this.rowOfHash.set(hash, row);
+    this.addRow(hash, row);
   }
 
   /** Copies every row of `other` whose text this store does not hold, exactly as it is there. */
@@ -112,7 +135,19 @@ export class VectorStore implements VectorSource {
     if (this.rowOfHash.has(hash)) return;
     const row = this.freeRow();
     this.storeRow(row, from, offset);
+    this.addRow(hash, row);
+  }
+
+  /** Makes a stored row the vector of its text: the chunks that waited for it point at it from now on. */
+  private addRow(hash: string, row: number): void {
     this.rowOfHash.set(hash, row);
+    const waiting = this.waitingByHash.get(hash);
+    if (!waiting) return;
+    this.waitingByHash.delete(hash);
+    for (const chunkId of waiting) {
+      this.hashWaitedBy.delete(chunkId);
+      this.link(chunkId, row);
+    }
   }
 
   /** Writes the half-precision vector at `from[offset…]` into `row`, and its int8 codes. */
@@ -138,22 +173,41 @@ export class VectorStore implements VectorSource {
     return this.rowsAllocated++;
   }
 
-  /** Points a chunk at the vector of its text (instead of any it pointed at); false if there is none. */
+  /**
+   * Points a chunk at the vector of its text (instead of any it pointed at); false if there is none yet, and
+   * the chunk then waits for it (without a model, dim 0, nothing ever comes, so nothing waits).
+   */
   attach(chunkId: string, hash: string): boolean {
     this.detach(chunkId);
     const row = this.rowOfHash.get(hash);
-    if (row === undefined) return false;
+    if (row !== undefined) {
+      this.link(chunkId, row);
+      return true;
+    }
+    if (this.dim > 0) this.wait(chunkId, hash);
+    return false;
+  }
+
+  private wait(chunkId: string, hash: string): void {
+    let waiting = this.waitingByHash.get(hash);
+    if (!waiting) this.waitingByHash.set(hash, (waiting = new Set()));
+    waiting.add(chunkId);
+    this.hashWaitedBy.set(chunkId, hash);
+  }
+
+  /** Gives a chunk a slot on `row`. */
+  private link(chunkId: string, row: number): void {
     const slot = this.freeSlots.pop() ?? this.chunkOfSlot.length;
     this.chunkOfSlot[slot] = chunkId;
     this.rowOfSlot[slot] = row;
     this.slotOfChunk.set(chunkId, slot);
     if (this.firstSlotOfRow[row] === 0) this.firstSlotOfRow[row] = slot;
     else this.moreSlotsOfRow.set(row, [...(this.moreSlotsOfRow.get(row) ?? []), slot]);
-    return true;
   }
 
-  /** The chunk no longer points at a vector (the vector itself stays until {@link prune}). */
+  /** The chunk no longer points at a vector, nor waits for one (a vector itself stays until {@link prune}). */
   detach(chunkId: string): void {
+    this.stopWaiting(chunkId);
     const slot = this.slotOfChunk.get(chunkId);
     if (slot === undefined) return;
     const row = this.rowOfSlot[slot];
@@ -165,6 +219,15 @@ export class VectorStore implements VectorSource {
     if (this.firstSlotOfRow[row] === slot) this.firstSlotOfRow[row] = more?.shift() ?? 0;
     else if (more) more.splice(more.indexOf(slot), 1);
     if (more && !more.length) this.moreSlotsOfRow.delete(row);
+  }
+
+  private stopWaiting(chunkId: string): void {
+    const hash = this.hashWaitedBy.get(chunkId);
+    if (hash === undefined) return;
+    this.hashWaitedBy.delete(chunkId);
+    const waiting = this.waitingByHash.get(hash)!;
+    waiting.delete(chunkId);
+    if (!waiting.size) this.waitingByHash.delete(hash);
   }
 
   /**

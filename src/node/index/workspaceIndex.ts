@@ -8,7 +8,8 @@ import { VectorStore } from './vectorStore';
 
 /**
  * The index of a workspace in memory, and the one owner of its data: the files (to tell what changed), their
- * chunks, the chunks' vectors ({@link VectorStore}) and words ({@link FullTextIndex}), the folders indexed and
+ * chunks, the chunks' vectors ({@link VectorStore}; a chunk added before its text is embedded waits there for
+ * its vector, searchable by its words meanwhile) and words ({@link FullTextIndex}), the folders indexed and
  * the files skipped. An indexing run changes it through the steps of indexSteps.ts; persist.ts saves a
  * {@link snapshot} of it and loads one back ({@link fromSnapshot}); ranking.ts reads it.
  */
@@ -86,7 +87,7 @@ export class WorkspaceIndex {
     record.mtimeMs = mtimeMs;
   }
 
-  /** Adds (or replaces) a file and adds its chunks, each pointing at the vector of its text if there is one. */
+  /** Adds (or replaces) a file and adds its chunks, each pointing at the vector of its text, or waiting for it. */
   async addFile(record: FileRecord, chunks: readonly ChunkRecord[]): Promise<void> {
     for (const c of chunks) this.chunkMap.set(c.id, c);
     this.fileMap.set(path.join(record.root, record.rel), record);
