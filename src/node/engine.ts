@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { EngineError } from '../common/errors';
-import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary, SearchOptions, SearchResult } from '../common/protocol/engine';
+import type { IndexInfo, IndexProgress, IndexRequest, Searchable, IndexSummary, SearchOptions, SearchResult } from '../common/protocol/engine';
 import type { CancelToken } from '../common/protocol/workerClient';
 import { Embedder, resolveModelFiles } from './embed/embedder';
 import {
@@ -234,7 +234,7 @@ export class Engine {
         beforeBatch: async (p) => {
           await this.config.beforeEmbedBatch?.();
           control.checkCancel();
-          control.onProgress?.(p);
+          control.onProgress?.({ ...p, searchable: this.searchable() });
         },
         afterBatch: async (done) => {
           this.unsaved = true;
@@ -248,8 +248,14 @@ export class Engine {
       if (e instanceof EngineError && e.code === 'cancelled' && this.unsaved) await this.saveRun();
       throw e;
     }
-    control.onProgress?.({ phase: 'embedding', done: queue.length, total: queue.length });
+    control.onProgress?.({ phase: 'embedding', done: queue.length, total: queue.length, searchable: this.searchable() });
     return stats;
+  }
+
+  /** What the index can be searched for now. */
+  private searchable(): Searchable {
+    const w = this.workspace;
+    return { files: w.files.size, chunks: w.chunks.size, embeddedChunks: w.vectors.chunkCount };
   }
 
   /**

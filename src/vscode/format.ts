@@ -24,11 +24,27 @@ export function overallProgress(p: IndexProgress): number {
 }
 
 /** Where a run is, in words ("Reading 120 / 340 files"). */
-export function progressMessage(p: IndexProgress): string {
+export function progressMessage(p: IndexProgress, leftMs?: number): string {
   switch (p.phase) {
     case 'scanning': return vscode.l10n.t('Looking for files…');
     case 'reading': return vscode.l10n.t('Reading {0} / {1} files', formatCount(p.done), formatCount(p.total));
-    case 'embedding': return vscode.l10n.t('Embedding {0} / {1} passages', formatCount(p.done), formatCount(p.total));
+    case 'embedding': return withTimeLeft(meaningsMessage(p), leftMs);
     case 'saving': return vscode.l10n.t('Saving the index…');
   }
+}
+
+/** What a first index can be searched for while its meanings are embedded. */
+function meaningsMessage(p: IndexProgress): string {
+  const s = p.searchable;
+  if (!s) return vscode.l10n.t('Embedding {0} / {1} passages', formatCount(p.done), formatCount(p.total));
+  return vscode.l10n.t('All {0} files searchable by words · meanings for {1} of {2} passages', formatCount(s.files), formatCount(s.embeddedChunks), formatCount(s.chunks));
+}
+
+function withTimeLeft(message: string, leftMs: number | undefined): string {
+  if (leftMs === undefined) return message;
+  const minutes = Math.round(leftMs / 60_000);
+  const left = minutes < 1
+    ? vscode.l10n.t('less than a minute left')
+    : minutes < 90 ? vscode.l10n.t('about {0} min left', formatCount(minutes)) : vscode.l10n.t('about {0} h left', formatCount(Math.round(minutes / 60)));
+  return `${message} · ${left}`;
 }

@@ -5,12 +5,14 @@ import type { EngineHost } from './engineHost';
 import { reportError } from './errors';
 import { overallProgress, progressMessage } from './format';
 import { indexOptions } from './settings';
+import { TimeLeft } from '../common/timeLeft';
 
 /** Where indexing stands, for the status bar, the panel and the API. */
 export type IndexerState =
   | { kind: 'starting' }
   | { kind: 'no-folder' }
-  | { kind: 'indexing'; progress: IndexProgress }
+  /** `leftMs`: the embedding's estimated time left, once it can be told. */
+  | { kind: 'indexing'; progress: IndexProgress; leftMs?: number }
   | { kind: 'ready'; info: IndexInfo; summary?: IndexSummary }
   | { kind: 'paused'; info?: IndexInfo }
   /** Another window or process writes the index: the last saved one is searched, and taken over when free. */
@@ -148,11 +150,13 @@ export class Indexer implements vscode.Disposable {
     const client = this.host.client();
     this.setState({ kind: 'indexing', progress: { phase: 'scanning', done: 0, total: 0 } });
     const before = await client.call('info', {});
-    const request = { roots: folders.map((f) => f.uri.fsPath), rootOptions, ...(paths ? { paths } : {}) };
+    // The files open in editors get their meanings first: they are what the user is most likely to ask about.
+    const request = { roots: folders.map((f) => f.uri.fsPath), rootOptions, priorityPaths: openFiles(), ...(paths ? { paths } : {}) };
+    const timeLeft = new TimeLeft();
     const work = (report?: (p: IndexProgress) => void) => client.call('index', request, {
       token,
       onProgress: (progress) => {
-        this.setState({ kind: 'indexing', progress });
+        this.setState({ kind: 'indexing', progress, leftMs: timeLeft.update(progress, Date.now()) });
         report?.(progress);
       },
     });
@@ -219,4 +223,10 @@ export class Indexer implements vscode.Disposable {
     this.onDidChangeEmitter.dispose();
     for (const w of this.idleWaiters.splice(0)) w();
   }
+}
+
+/** The files open in editor tabs, as absolute paths. */
+function openFiles(): string[] {
+  const uris = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => (t.input instanceof vscode.TabInputText ? t.input.uri : undefined));
+  return [...new Set(uris.filter((u) => u?.scheme === 'file').map((u) => u!.fsPath))];
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { SearchHit } from '../common/protocol/engine';
 import type { EngineHost } from './engineHost';
 import { reportError, showError, type ErrorLog } from './errors';
-import { openHit, partialWordsNote, searchLive, toViewHit } from './search';
+import { openHit, resultNote, searchLive, toViewHit } from './search';
 
 interface HitItem extends vscode.QuickPickItem {
   hit: SearchHit;
@@ -29,7 +29,8 @@ class SearchQuickPick {
   private readonly title = vscode.l10n.t('Semantic Search');
   private readonly disposables: vscode.Disposable[] = [];
   /** Whether the results shown ranked words by part of the index only. */
-  private partial = false;
+  /** What the last results are not yet (their word ranking partial, or meanings still being embedded). */
+  private resultNote: string | undefined;
   /** The sentence saying why the last search failed, until one succeeds. */
   private failure: string | undefined;
   /** Counts the searches started; an answer to an older one is not shown. */
@@ -61,7 +62,7 @@ class SearchQuickPick {
 
   /** The title says what the results cannot: why the last search failed, or the index's state. */
   private showTitle(): void {
-    const note = this.failure ?? this.note.current() ?? (this.partial ? partialWordsNote() : undefined);
+    const note = this.failure ?? this.note.current() ?? this.resultNote;
     this.qp.title = note ? `${this.title} — ${note}` : this.title;
   }
 
@@ -80,11 +81,11 @@ class SearchQuickPick {
     }
     this.qp.busy = true;
     try {
-      await searchLive(this.host, { query }, stale, ({ hits, wordsPartial }) => {
-        this.partial = !!wordsPartial;
+      await searchLive(this.host, { query }, stale, (result) => {
+        this.resultNote = resultNote(result);
         this.failure = undefined;
         this.showTitle();
-        this.qp.items = hits.map(toItem);
+        this.qp.items = result.hits.map(toItem);
       });
     } catch (e) {
       if (stale()) return;

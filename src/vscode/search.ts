@@ -4,6 +4,7 @@ import type { SearchHit, SearchResult } from '../common/protocol/engine';
 import type { ViewHit } from '../common/protocol/webview';
 import type { ChunkKind } from '../common/types';
 import type { EngineHost } from './engineHost';
+import { formatCount } from './format';
 import { readSettings, searchMode } from './settings';
 
 export interface SearchRequest {
@@ -48,7 +49,15 @@ export async function searchLive(host: EngineHost, req: SearchRequest, stale: ()
 }
 
 /** What a result list says while its word ranking is partial. */
-export const partialWordsNote = (): string => vscode.l10n.t('Word matches are still being loaded: the order may change in a moment.');
+const partialWordsNote = (): string => vscode.l10n.t('Word matches are still being loaded: the order may change in a moment.');
+
+/** What the panel says beside results that are not yet the complete ranking, if anything. */
+export function resultNote(result: SearchResult): string | undefined {
+  if (result.meanings) {
+    return vscode.l10n.t('Meanings are still being embedded ({0} of {1} passages): the others are found by their words.', formatCount(result.meanings.embedded), formatCount(result.meanings.total));
+  }
+  return result.wordsPartial ? partialWordsNote() : undefined;
+}
 
 const LANG_LABELS: Record<string, string> = { en: 'EN', ko: 'KO', ja: 'JA', zh: 'ZH', ru: 'RU' };
 

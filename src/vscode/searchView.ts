@@ -6,7 +6,7 @@ import { parseViewMessage, type HostToView, type ViewCommand, type ViewSearch, t
 import type { EngineHost } from './engineHost';
 import { reportError, showError, type ErrorLog } from './errors';
 import type { Indexer } from './indexer';
-import { openHit, partialWordsNote, searchLive, toViewHit } from './search';
+import { openHit, resultNote, searchLive, toViewHit } from './search';
 import { readSettings } from './settings';
 import { viewStateOf } from './viewState';
 
@@ -132,7 +132,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     for (const id of this.answers.keys()) if (id < m.requestId - 5) this.answers.delete(id);
     this.post({
       type: 'results', requestId: m.requestId, query: m.query, hits: hits.map(toViewHit), ms: result.ms,
-      ...(result.wordsPartial ? { hint: partialWordsNote() } : {}),
+      ...(resultNote(result) ? { hint: resultNote(result) } : {}),
     });
   }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { formatCount, formatSize } from './format';
+import type { IndexProgress } from '../common/protocol/engine';
 import type { Indexer, IndexerState } from './indexer';
 import { viewStateOf } from './viewState';
 
@@ -53,7 +54,7 @@ export class StatusBar implements vscode.Disposable {
       'model-missing': '$(cloud-download)', error: '$(error)',
     }[view.phase];
     const text = s.kind === 'indexing' && s.progress.total
-      ? `${icon} ${formatCount(s.progress.done)}/${formatCount(s.progress.total)}`
+      ? `${icon} ${progressCounts(s.progress)}`
       : `${s.kind === 'read-only' ? '$(lock)' : icon} ${vscode.l10n.t('Semantic')}`;
     // Each assignment is a message to the workbench: send only what changed.
     if (text !== this.item.text) this.item.text = text;
@@ -83,4 +84,10 @@ export class StatusBar implements vscode.Disposable {
     this.sub.dispose();
     this.item.dispose();
   }
+}
+
+/** The counts a run shows in the status bar: passages with a meaning of all passages while embedding, else done/total. */
+function progressCounts(p: IndexProgress): string {
+  const s = p.searchable;
+  return s ? `${formatCount(s.embeddedChunks)}/${formatCount(s.chunks)}` : `${formatCount(p.done)}/${formatCount(p.total)}`;
 }

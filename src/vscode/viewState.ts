@@ -25,7 +25,7 @@ function baseState(s: IndexerState): ViewState {
     case 'no-folder':
       return { ...base, phase: 'no-folder', message: vscode.l10n.t('Open a folder to search its Markdown and code comments.') };
     case 'indexing':
-      return { ...base, phase: 'indexing', message: progressMessage(s.progress), progress: overallProgress(s.progress) };
+      return { ...base, phase: 'indexing', message: progressMessage(s.progress, s.leftMs), progress: overallProgress(s.progress) };
     case 'paused':
       return { ...base, phase: 'paused', hasChunks: !!s.info?.chunks, message: vscode.l10n.t('Indexing is paused.') };
     case 'model-missing':

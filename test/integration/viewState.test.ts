@@ -19,6 +19,15 @@ suite('Index states as the panel words them', () => {
     assert.equal(embedding.message, 'Embedding 500 / 1,000 passages');
   });
 
+  test('while meanings are embedded, it says what can be searched now and about how long is left', () => {
+    const progress = { phase: 'embedding' as const, done: 4000, total: 21000, searchable: { files: 1352, chunks: 22966, embeddedChunks: 8200 } };
+    const s = viewStateOf({ kind: 'indexing', progress });
+    assert.equal(s.message, 'All 1,352 files searchable by words · meanings for 8,200 of 22,966 passages');
+    assert.equal(viewStateOf({ kind: 'indexing', progress, leftMs: 5.4 * 60_000 }).message, `${s.message} · about 5 min left`);
+    assert.equal(viewStateOf({ kind: 'indexing', progress, leftMs: 20_000 }).message, `${s.message} · less than a minute left`);
+    assert.equal(viewStateOf({ kind: 'indexing', progress, leftMs: 3 * 3_600_000 }).message, `${s.message} · about 3 h left`);
+  });
+
   test('a folder with nothing to search says so, and a ready index gives its counts', () => {
     const empty = viewStateOf({ kind: 'ready', info: info(0, 0) });
     assert.deepEqual([empty.phase, empty.hasChunks, empty.message], ['ready', false, 'This folder has no Markdown or code comments to search.']);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { SearchResult } from '../../src/common/protocol/engine';
+import type { IndexProgress, SearchResult } from '../../src/common/protocol/engine';
 import { Engine } from '../../src/node/engine';
 import { loadSnapshot } from '../../src/node/index/persist';
 import { seededRandom } from '../../scripts/models/seededRandom.mjs';
@@ -61,7 +61,8 @@ describe('a first index: words first, meanings streamed', () => {
     const held = gate();
     const engine = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1, beforeEmbedBatch: held.seam });
     try {
-      const run = engine.index({ roots: [root] });
+      const reports: IndexProgress[] = [];
+      const run = engine.index({ roots: [root] }, (p) => reports.push(p));
       await held.held;
       const info = engine.info();
       assert.deepEqual([info.files, info.chunks, info.embeddedChunks], [2, 41, 0], 'every file is in, no meaning yet');
@@ -81,6 +82,11 @@ describe('a first index: words first, meanings streamed', () => {
       const summary = await run;
       assert.deepEqual([summary.embedded, summary.waiting], [41, 0]);
       assert.equal(engine.info().embeddedChunks, 41);
+      // Each report while embedding says what can be searched: every file by words, more passages by meaning.
+      const searchable = reports.filter((p) => p.phase === 'embedding').map((p) => p.searchable!);
+      assert.deepEqual(searchable[0], { files: 2, chunks: 41, embeddedChunks: 0 });
+      assert.deepEqual(searchable.at(-1), { files: 2, chunks: 41, embeddedChunks: 41 });
+      assert.ok(searchable.every((x, i) => i === 0 || x.embeddedChunks >= searchable[i - 1].embeddedChunks), 'meanings only grow');
       const after = await engine.search(query, { mode: 'hybrid' });
       assert.equal(after.meanings, undefined, 'every meaning is there');
       assert.ok(after.hits.every((h) => h.similarity !== undefined), 'every hit is ranked by meaning');

@@ -80,6 +80,16 @@ export interface IndexProgress {
   phase: 'scanning' | 'reading' | 'embedding' | 'saving';
   done: number;
   total: number;
+  /** With 'embedding': what can be searched now (every file by its words, and the passages with a meaning). */
+  searchable?: Searchable;
+}
+
+/** What an index being built can be searched for. */
+export interface Searchable {
+  files: number;
+  chunks: number;
+  /** Chunks searchable by meaning (the rest by their words only, until their vectors are embedded). */
+  embeddedChunks: number;
 }
 
 export interface SearchOptions {
