@@ -77,7 +77,7 @@ export function toViewHit(hit: SearchHit): ViewHit {
     scoreLabel: similarity !== undefined ? `${Math.round(Math.max(0, similarity) * 100)} %` : vscode.l10n.t('word match'),
     scoreTitle: similarity !== undefined
       ? vscode.l10n.t('Closeness in meaning to your query (cosine similarity): 100 % is the same meaning, below 30 % is rarely related.')
-      : vscode.l10n.t('Found by the words of your query (the model is not available).'),
+      : vscode.l10n.t('Found by the words of your query: its meaning is not embedded yet, or there is no model.'),
     path: rel,
   };
 }

@@ -1,5 +1,7 @@
 // The first full index of a workspace, watched in a real VS Code: a progress notification says how far it
 // is, its Cancel pauses indexing, the panel says so and offers to resume, and resuming finishes the index.
+// Meanwhile every page is searchable by its words: the panel answers with word matches and says how far
+// meanings have got, then, once they are all embedded, ranks by meaning.
 // The model is the stand-in of the real architecture and size (12 layers, 250,002 pieces, 118 MB int8), so
 // this also loads a model of the real size in the extension host, and 300 generated pages take long enough
 // to index to be watched. Run with `node scripts/vscodeHost/runE2e.mjs` (with ui.e2e.ts); E2E_VSIX installs a
@@ -58,7 +60,7 @@ describe('The first full index', () => {
         return false;
       }, 60_000, 500);
       await until('the notification says how far indexing is', async () =>
-        /(Reading|Embedding) [\d,]+ \/ [\d,]+ (files|passages)/.test(await note.innerText({ timeout: 500 })), 30_000, 100);
+        /Reading [\d,]+ \/ [\d,]+ files|meanings for [\d,]+ of [\d,]+ passages/.test(await note.innerText({ timeout: 500 })), 30_000, 100);
       await page.screenshot({ path: path.join(resultsDir, 'first-index.png') });
       await note.locator('.monaco-button', { hasText: 'Cancel' }).click();
       lap('cancelled from the notification');
@@ -68,11 +70,31 @@ describe('The first full index', () => {
       const status = webview(page).locator('#status');
       await until('the panel says indexing is paused', async () => /Indexing is paused\./.test(await status.innerText({ timeout: 500 })), 30_000);
       await status.locator('button', { hasText: 'Resume indexing' }).click();
+      // While meanings are embedded, a search finds pages by their words, and the panel says how far it is.
+      const view = webview(page);
+      const results = view.locator('.result');
+      const search = async (query: string) => {
+        await view.locator('#query').fill('');
+        await view.locator('#query').fill(query);
+      };
+      // Asked again until the pages' words are in (the resumed run may still be reading them).
+      await until('word matches while meanings are embedded', async () => {
+        if ((await results.count()) === 0) await search('security warning');
+        return (await results.count()) > 0
+          && /All [\d,]+ files searchable by words · meanings for [\d,]+ of [\d,]+ passages/.test(await status.innerText({ timeout: 500 }));
+      }, 30_000, 250);
+      assert.match(await status.innerText(), /Meanings are still being embedded \([\d,]+ of [\d,]+ passages\)/);
+      assert.equal(await results.first().locator('.result-score').innerText(), 'word match');
+      await page.screenshot({ path: path.join(resultsDir, 'first-index-words.png') });
+      lap('word matches during the first index');
       await until(`all ${FILES} pages indexed`, async () =>
         new RegExp(`${FILES.toLocaleString('en')} files, [\\d,]+ passages indexed\\.`).test(await status.innerText({ timeout: 500 })), 120_000);
       lap('resumed from the panel and finished');
       const indexed = /([\d,]+) passages/.exec(await status.innerText())![1];
       assert.equal(Number(indexed.replace(/,/g, '')), FILES * 3, 'three sections per page');
+      // Every meaning is embedded: the same search now ranks by meaning.
+      await search('security warning');
+      await until('results ranked by meaning', async () => /^\d+ %$/.test(await results.first().locator('.result-score').innerText({ timeout: 500 }).catch(() => '')), 15_000, 100);
     } catch (e) {
       await page.screenshot({ path: path.join(resultsDir, 'e2e-failure-first-index.png') }).catch(() => undefined);
       if (host) printHostLogs(host, 'semantic-search.multilingual-semantic-search');
