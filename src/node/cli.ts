@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { EngineError } from '../common/errors';
 import { escapeControl } from '../common/terminalText';
 import type { IndexProgress, IndexSummary, SearchMode, SearchResult } from '../common/protocol/engine';
+import { allTheCores } from './embed/threads';
 import { startWorker } from './startWorker';
 
 /** How long `index` waits by default for another process that writes the same index. */
@@ -14,8 +15,8 @@ const USAGE = `Usage:
   semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--json]
   semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--json]
 Options:
-  --threads N   onnxruntime threads (default: half the cores)
-  --wait S      while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})`;
+  --threads auto|N  onnxruntime threads: N, or auto for all the cores (default: half the cores)
+  --wait S          while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})`;
 
 /** The command line: the same engine and worker as the extension, for terminals, CI and checks. */
 async function main(argv: string[]): Promise<number> {
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   const mode = (values.mode ?? 'hybrid') as SearchMode;
   if (!['hybrid', 'vector', 'fulltext'].includes(mode)) throw new UsageError(`--mode must be hybrid, vector or fulltext, not "${mode}".`);
   const limit = positiveInt(values.limit, '--limit') ?? 10;
-  const threads = positiveInt(values.threads, '--threads');
+  const threads = threadCount(values.threads);
   const maxFileSize = positiveInt(values['max-file-size'], '--max-file-size');
   const waitS = wholeNumber(values.wait, '--wait', 0) ?? DEFAULT_WAIT_S;
   const storeDir = path.resolve(values.store);
@@ -111,6 +112,18 @@ async function whenUnlocked<T>(waitS: number, write: () => Promise<T>): Promise<
       await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
     }
   }
+}
+
+/**
+ * --threads: a count, or auto. In the editor auto means all the cores while it is idle and half while you
+ * work; nobody types into a terminal run, so here it means all of them.
+ */
+function threadCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'auto') return allTheCores();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be auto or a positive whole number, not "${value}".`);
+  return n;
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
