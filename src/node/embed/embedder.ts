@@ -14,6 +14,14 @@ export const defaultThreads = halfTheCores;
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 /**
+ * Texts an indexing run embeds before it may move to all the cores. Making the all-cores session loads the
+ * weights a second time, which costs about as much as a few batches: a small run (a saved file, files changed
+ * on disk while the window is in the background) would never win that back, a first index or a branch
+ * switch does.
+ */
+export const ALL_CORES_AFTER_TEXTS = 256;
+
+/**
  * A sentence-embedding model loaded from a local folder: mean pooling over the mask, then L2 normalisation.
  * It does what transformers.js's feature-extraction pipeline does (tokenise with padding and truncation,
  * run the model, pool), with the project's own tokenizer vocabulary (transformersJs.ts) and pooling
@@ -21,13 +29,16 @@ type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
  *
  * With threads 'auto' it runs on half the cores, and an indexing batch runs on every core while the effort is
  * 'all' (the editor is idle): onnxruntime fixes a session's threads when the session is made, so that takes a
- * second session ({@link AllCoresSession}), made when a batch first needs it and released by
- * {@link releaseAllCores} at the end of the run. Which session embeds the batches is logged when it changes.
+ * second session ({@link AllCoresSession}), made when a batch of a run past its first few batches first needs it,
+ * and released by {@link releaseAllCores} at the end of the run. Which session embeds the batches is logged
+ * when it changes.
  */
 export class Embedder {
   private effort: Effort = 'half';
   /** The session the last indexing batch ran on, so that only a change is logged. */
   private lastSession: Effort = 'half';
+  /** Texts embedded by this run (since the last {@link releaseAllCores}). */
+  private runTexts = 0;
 
   private constructor(
     /** The session on half the cores (or on the fixed count of threads): queries, and batches while someone works. */
@@ -75,10 +86,13 @@ export class Embedder {
 
   /**
    * Unit vectors for `texts` (passages being indexed), row after row in one Float32Array of texts.length × dim.
-   * The batch runs on every core while the effort is 'all', else on half; the vectors are the same either way.
+   * The batch runs on every core while the effort is 'all' (once the run is past {@link ALL_CORES_AFTER_TEXTS}),
+   * else on half; the vectors are the same either way.
    */
   async embed(texts: string[]): Promise<Float32Array> {
-    const onAllCores = this.effort === 'all' ? await this.allCores?.embed(texts) : undefined;
+    const allCores = this.effort === 'all' && this.runTexts >= ALL_CORES_AFTER_TEXTS;
+    this.runTexts += texts.length;
+    const onAllCores = allCores ? await this.allCores?.embed(texts) : undefined;
     this.noteSession(onAllCores ? 'all' : 'half');
     return onAllCores ?? embedOn(this.model, texts);
   }
@@ -92,6 +106,7 @@ export class Embedder {
   async releaseAllCores(): Promise<void> {
     if (await this.allCores?.release()) this.log?.('info', `Released the onnxruntime session on all ${this.allCores?.threads} cores: the indexing run ended.`);
     this.lastSession = 'half';
+    this.runTexts = 0;
   }
 
   /** Logs the session indexing batches run on when it changes (the tests of the effort read these lines). */
