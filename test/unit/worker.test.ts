@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { IndexProgress } from '../../src/common/protocol/engine';
 import type { CancelToken } from '../../src/common/protocol/workerClient';
+import { ALL_CORES_AFTER_TEXTS } from '../../src/node/embed/embedder';
 import { loadSnapshot } from '../../src/node/index/persist';
 import { startWorker } from '../../src/node/startWorker';
 import { models, tempDir, workerPath, writeTree } from './helpers';
@@ -137,7 +138,7 @@ describe('engine worker', () => {
     }
   });
 
-  it('with threads auto, embeds on all the cores from the batch after it hears the editor is idle, the vectors of half the cores', async (t) => {
+  it('with threads auto, moves a run to all the cores when it hears the editor is idle, with the vectors of half the cores', async (t) => {
     if (os.availableParallelism() < 2) return t.skip('one core: all of them and half of them are the same one session');
     const root = bigWorkspace();
     /** Indexes `root` with threads auto into a new store; `idleDuringRun` tells the worker the editor went idle once embedding began. */
@@ -154,7 +155,11 @@ describe('engine worker', () => {
             if (!idleDuringRun || told || p.phase !== 'embedding') return;
             told = client.call('setEffort', { effort: 'all' }).then(() => { answered.push('setEffort'); });
           },
-        }).then(() => { answered.push('index'); });
+        }).then((summary) => {
+          answered.push('index');
+          // Enough for a run to move to all the cores (a small one stays on half: embedder.test.ts).
+          assert.ok(summary.embedded > 2 * ALL_CORES_AFTER_TEXTS, `${summary.embedded} passages`);
+        });
         await indexed;
         await told;
         return { lines, answered, stored: await loadSnapshot(storeDir, { modelId }) };
