@@ -1,9 +1,9 @@
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineError } from '../common/errors';
 import { escapeControl } from '../common/terminalText';
 import type { IndexProgress, IndexSummary, SearchMode, SearchResult } from '../common/protocol/engine';
-import { allTheCores } from './embed/threads';
 import { startWorker } from './startWorker';
 
 /** How long `index` waits by default for another process that writes the same index. */
@@ -12,11 +12,11 @@ const DEFAULT_WAIT_S = 60;
 const LOCK_POLL_MS = 500;
 
 const USAGE = `Usage:
-  semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--json]
-  semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--json]
+  semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--threads auto|N] [--json]
+  semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--threads auto|N] [--json]
 Options:
-  --threads auto|N  onnxruntime threads: N, or auto for all the cores (default: half the cores)
-  --wait S          while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})`;
+  --threads N   onnxruntime threads (default: half the cores)
+  --wait S      while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})`;
 
 /** The command line: the same engine and worker as the extension, for terminals, CI and checks. */
 async function main(argv: string[]): Promise<number> {
@@ -120,7 +120,7 @@ async function whenUnlocked<T>(waitS: number, write: () => Promise<T>): Promise<
  */
 function threadCount(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (value === 'auto') return allTheCores();
+  if (value === 'auto') return os.availableParallelism();
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be auto or a positive whole number, not "${value}".`);
   return n;

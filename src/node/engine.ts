@@ -101,7 +101,7 @@ export class Engine {
 
   /** What a search runs on — the index in memory and the model — for timing a query's steps one by one (`npm run bench`). */
   get searchParts(): SearchParts {
-    return { index: this.workspace, embedder: this.embedder };
+    return { index: this.workspace, embedder: this.embedder?.queries };
   }
 
   private useStore(res: LoadResult): void {

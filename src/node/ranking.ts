@@ -61,7 +61,7 @@ export async function rankChunks(parts: SearchParts, query: string, options: Sea
     for (const h of found) scored.set(h.id, { score: h.score / best });
     return finish(wordsPartial);
   }
-  const queryVector = await embedder!.embedQuery(query);
+  const queryVector = await embedder!.embed([query]);
   for (const h of index.nearest(queryVector, k, options.kinds)) scored.set(h.id, { score: h.score, similarity: h.score });
   // Read before the words are used: a slice of the load may complete while the query is embedded.
   const wordsPartial = byWords && !index.fullText.complete;

@@ -91,7 +91,7 @@ describe('Embedder with threads auto', () => {
       onAll.forEach((v, i) => assert.ok(maxDiff(v, onHalf[i]) < 1e-5, `row ${i}: ${maxDiff(v, onHalf[i])}`));
       // A query runs on half the cores whatever the effort: no line, and the vector of that text alone on all
       // of them (int8 quantisation scales over the whole batch, so alone is not the same as in a batch).
-      const [query] = rows(await e.embedQuery(texts[1]), e.dim);
+      const [query] = rows(await e.queries.embed([texts[1]]), e.dim);
       const [alone] = rows(await e.embed([texts[1]]), e.dim);
       assert.ok(maxDiff(query, alone) < 1e-5, `${maxDiff(query, alone)}`);
       assert.equal(lines.length, 1);

@@ -39,6 +39,12 @@ export class Embedder {
   private lastSession: Effort = 'half';
   /** Texts embedded by this run (since the last {@link releaseAllCores}). */
   private runTexts = 0;
+  /**
+   * The same model for queries: always on half the cores, so a search beside a run on all of them takes none
+   * of that run's cores, and its texts do not count as the run's. It shares this one's session (disposing
+   * this one disposes it); it is this one when there is no all-cores session.
+   */
+  readonly queries: Embedder;
 
   private constructor(
     /** The session on half the cores (or on the fixed count of threads): queries, and batches while someone works. */
@@ -49,7 +55,9 @@ export class Embedder {
     readonly dim: number,
     readonly maxTokens: number,
     private readonly log: Log | undefined,
-  ) {}
+  ) {
+    this.queries = allCores ? new Embedder(model, halfThreads, undefined, files, dim, maxTokens, undefined) : this;
+  }
 
   /**
    * Loads the model of a folder, or of the files {@link resolveModelFiles} found in one, on `threads`
@@ -97,10 +105,6 @@ export class Embedder {
     return onAllCores ?? embedOn(this.model, texts);
   }
 
-  /** The unit vector of a query: always on half the cores, so a search beside an idle-time run takes no cores from it. */
-  embedQuery(query: string): Promise<Float32Array> {
-    return embedOn(this.model, [query]);
-  }
 
   /** Ends an indexing run's use of every core: the all-cores session, if one was made, is released. */
   async releaseAllCores(): Promise<void> {
