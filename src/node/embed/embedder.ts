@@ -29,9 +29,9 @@ export const ALL_CORES_AFTER_TEXTS = 256;
  *
  * With threads 'auto' it runs on half the cores, and an indexing batch runs on every core while the effort is
  * 'all' (the editor is idle): onnxruntime fixes a session's threads when the session is made, so that takes a
- * second session ({@link AllCoresSession}), made when a batch of a run past its first few batches first needs it,
- * and released by {@link releaseAllCores} at the end of the run. Which session embeds the batches is logged
- * when it changes.
+ * second session ({@link AllCoresSession}), made when a run past its first {@link ALL_CORES_AFTER_TEXTS} texts
+ * first needs it, and released by {@link releaseAllCores} at the end of the run. Queries go through
+ * {@link queries}, on half the cores. Which session embeds the batches is logged when it changes.
  */
 export class Embedder {
   private effort: Effort = 'half';
