@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import type { Threads } from './protocol/worker';
 import { escapeControl } from './terminalText';
 
 /*
@@ -49,6 +50,16 @@ const globs: Rule<string[]> = {
   expected: 'a list of glob patterns (strings)',
   repair: (value) => (Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string') : undefined),
 };
+/** 'auto' (the default: all the cores while the editor is idle, half while you work) or a fixed count of threads. */
+const threads = (max: number): Rule<Threads> => {
+  const count = number(0, max, 0, true);
+  return {
+    schema: v.union([v.literal('auto'), count.schema]),
+    fallback: 'auto',
+    expected: `"auto" or ${count.expected}`,
+    repair: count.repair,
+  };
+};
 const string = (check: (s: string) => boolean, expected: string): Rule<string> => ({
   schema: v.pipe(v.string(), v.check((s) => s.trim() === '' || check(s.trim()))),
   fallback: '',
@@ -63,7 +74,7 @@ const RULES = {
   maxResults: number(1, 200, 20, true),
   minScore: number(-1, 1, 0.2, false),
   hybrid: boolean(true),
-  threads: number(0, 64, 0, true),
+  threads: threads(64),
   modelPath: string((s) => !/[\x00-\x1f]/.test(s), 'a folder path'),
   modelEndpoint: string(isEndpoint, 'an http or https address, such as https://huggingface.co'),
   modelRevision: string((s) => REVISION.test(s), 'a branch, tag or commit of the model repository, such as main or a 40-character commit id'),

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineError } from '../common/errors';
@@ -17,8 +18,8 @@ const LOCK_POLL_MS = 500;
 const CHECKPOINT_ENV = 'SEMANTIC_SEARCH_CHECKPOINT_MS';
 
 const USAGE = `Usage:
-  semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--json]
-  semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--json]
+  semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--threads auto|N] [--json]
+  semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--threads auto|N] [--json]
 Options:
   --threads N   onnxruntime threads (default: half the cores)
   --wait S      while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   const mode = (values.mode ?? 'hybrid') as SearchMode;
   if (!['hybrid', 'vector', 'fulltext'].includes(mode)) throw new UsageError(`--mode must be hybrid, vector or fulltext, not "${mode}".`);
   const limit = positiveInt(values.limit, '--limit') ?? 10;
-  const threads = positiveInt(values.threads, '--threads');
+  const threads = threadCount(values.threads);
   const maxFileSize = positiveInt(values['max-file-size'], '--max-file-size');
   const waitS = wholeNumber(values.wait, '--wait', 0) ?? DEFAULT_WAIT_S;
   const checkpointMs = wholeNumber(process.env[CHECKPOINT_ENV], CHECKPOINT_ENV, 0);
@@ -176,6 +177,18 @@ async function whenUnlocked<T>(waitS: number, write: () => Promise<T>): Promise<
       await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
     }
   }
+}
+
+/**
+ * --threads: a count, or auto. In the editor auto means all the cores while it is idle and half while you
+ * work; nobody types into a terminal run, so here it means all of them.
+ */
+function threadCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'auto') return os.availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be auto or a positive whole number, not "${value}".`);
+  return n;
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {

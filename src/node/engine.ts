@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { EngineError } from '../common/errors';
-import type { IndexInfo, IndexProgress, IndexRequest, Searchable, IndexSummary, SearchOptions, SearchResult } from '../common/protocol/engine';
+import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary, Searchable, SearchOptions, SearchResult } from '../common/protocol/engine';
+import type { Effort, Threads } from '../common/protocol/worker';
 import type { CancelToken } from '../common/protocol/workerClient';
 import { Embedder, resolveModelFiles } from './embed/embedder';
 import {
@@ -23,7 +24,7 @@ export interface EngineConfig {
   /** Without a model folder the engine indexes and searches words only (dim 0, model id 'none'). */
   modelDir?: string;
   storeDir: string;
-  threads?: number;
+  threads?: Threads;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Only read the store (the CLI's search): no lock is taken, and indexing is refused. */
   readOnly?: boolean;
@@ -91,7 +92,7 @@ export class Engine {
       // The model's hashes are cached in the store, by its writer only.
       const files = config.modelDir ? resolveModelFiles(config.modelDir, { cacheDir: config.storeDir, updateCache: !!attempt?.acquired }) : undefined;
       const [embedder, stored] = await Promise.all([
-        files ? Embedder.load(files, config.threads) : undefined,
+        files ? Embedder.load(files, config.threads, config.log) : undefined,
         loadSnapshot(config.storeDir, { modelId: files?.id ?? 'none' }),
       ]);
       const engine = new Engine(embedder, config, lock);
@@ -111,7 +112,7 @@ export class Engine {
 
   /** What a search runs on — the index in memory and the model — for timing a query's steps one by one (`npm run bench`). */
   get searchParts(): SearchParts {
-    return { index: this.workspace, embedder: this.embedder };
+    return { index: this.workspace, embedder: this.embedder?.queries };
   }
 
   private useStore(res: LoadResult): void {
@@ -330,6 +331,16 @@ export class Engine {
   /** Ranked chunks for a query in any language (see ranking.ts). */
   search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
     return rankChunks(this.searchParts, query, options);
+  }
+
+  /** How many cores indexing may use from its next batch on (threads 'auto' only; see Embedder). */
+  setEffort(effort: Effort): void {
+    this.embedder?.setEffort(effort);
+  }
+
+  /** Ends an indexing run's use of every core: the second onnxruntime session, if one was made, is released. */
+  async releaseAllCores(): Promise<void> {
+    await this.embedder?.releaseAllCores();
   }
 
   info(): IndexInfo {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { WorkerConfig } from '../common/protocol/worker';
+import type { Threads, WorkerConfig } from '../common/protocol/worker';
 import { startEngineWorker, type EngineWorker, type WorkerClient } from '../common/protocol/workerClient';
 import { WordedError } from './errorSentences';
 import type { ModelResolution } from './model/modelManager';
@@ -31,7 +31,7 @@ export class EngineHost implements vscode.Disposable {
     private readonly extensionPath: string,
     private readonly storeDir: string,
     private readonly log: vscode.LogOutputChannel,
-    private readonly config: () => { model: ModelResolution; threads: number },
+    private readonly config: () => { model: ModelResolution; threads: Threads },
   ) {}
 
   /**
@@ -83,7 +83,7 @@ export class EngineHost implements vscode.Disposable {
       return { workerData: { storeDir: `${this.storeDir}-words` }, logLine: `Search worker started without a model (words only): ${model.missing}` };
     }
     return {
-      workerData: { storeDir: this.storeDir, modelDir: model.dir, ...(threads > 0 ? { threads } : {}) },
+      workerData: { storeDir: this.storeDir, modelDir: model.dir, ...(threads === 'auto' || threads > 0 ? { threads } : {}) },
       logLine: `Search worker started with the model in ${model.dir} (${model.source}).`,
     };
   }

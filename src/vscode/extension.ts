@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { IndexInfo, IndexSummary, SearchOptions, SearchResult } from '../common/protocol/engine';
 import { registerCommands, setPausedContext } from './commands';
+import { EffortFollower } from './idleEffort';
 import { followSettings, followWorkspace } from './liveIndex';
 import { createParts, useModel, type ExtensionParts } from './parts';
 import { SEARCH_VIEW_ID } from './searchView';
@@ -24,6 +25,8 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
   stopHost = () => host.dispose();
   context.subscriptions.push(
     log, models, indexer, view, new StatusBar(indexer, () => model.note()),
+    // Before the first worker starts, so that it hears whether the editor is idle.
+    new EffortFollower(host, () => readSettings().threads === 'auto', log),
     vscode.window.registerWebviewViewProvider(SEARCH_VIEW_ID, view),
     ...registerCommands(parts),
     ...followWorkspace(parts),

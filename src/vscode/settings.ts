@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { IndexOptions, SearchMode } from '../common/protocol/engine';
+import type { Threads } from '../common/protocol/worker';
 import { checkSetting, SettingProblemLog, type SettingName, type SettingProblem, type SettingValue } from '../common/settingsSchema';
 
 /** The extension's settings (`semanticSearch.*`) for the workspace as a whole, read fresh each time and validated. */
@@ -7,7 +8,8 @@ export interface Settings {
   maxResults: number;
   minScore: number;
   hybrid: boolean;
-  threads: number;
+  /** 'auto': all the cores while the editor is idle, half while you work; a number: that many (0: half the cores). */
+  threads: Threads;
   modelPath: string;
   /** '' for the default (the hub). */
   modelEndpoint: string;

@@ -3,7 +3,7 @@ import type { WorkerMethod, WorkerMethods } from '../common/protocol/worker';
 import type { CancelToken } from '../common/protocol/workerClient';
 import type { Engine } from '../node/engine';
 import { throttleProgress } from '../node/progress';
-import { checked, indexParams, searchParams } from './params';
+import { checked, effortParams, indexParams, searchParams } from './params';
 
 /** The methods the engine answers ('shutdown' ends the thread itself: worker.ts). */
 export type EngineMethod = Exclude<WorkerMethod, 'shutdown'>;
@@ -51,12 +51,25 @@ export const handlers: { [M in EngineMethod]: Handler<M> } = {
     params: (raw) => checked(indexParams, raw),
     writes: true,
     // A report per embedding batch would cost the host a status-bar and notification update each.
-    run: (request, { engine, token, reportProgress }) => engine.index(request, throttleProgress(reportProgress), token),
+    run: async (request, { engine, token, reportProgress }) => {
+      try {
+        return await engine.index(request, throttleProgress(reportProgress), token);
+      } finally {
+        // A worker at rest holds one onnxruntime session: the one on all cores lives only as long as a run.
+        await engine.releaseAllCores();
+      }
+    },
   },
   clear: {
     params: noParams,
     writes: true,
     run: (_params, { engine }) => engine.clear(),
+  },
+  setEffort: {
+    params: (raw) => checked(effortParams, raw),
+    // It changes how the run in flight embeds its next batches, so it must not wait for that run.
+    writes: false,
+    run: async ({ effort }, { engine }) => engine.setEffort(effort),
   },
 };
 

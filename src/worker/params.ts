@@ -10,6 +10,7 @@ const SEARCH = 'A search needs a query string.';
 const SEARCH_OPTIONS = 'The search options are malformed.';
 const INDEX = 'Indexing needs a list of folders (and optionally of files).';
 const INDEX_OPTIONS = 'The indexing options are malformed.';
+const EFFORT = 'How many cores indexing may use must be "all" or "half".';
 
 const strings = (message: string) => v.array(v.string(message), message);
 
@@ -40,6 +41,8 @@ export const searchParams = v.object({
     partialWords: v.optional(v.boolean(SEARCH_OPTIONS)),
   }, SEARCH_OPTIONS)),
 }, SEARCH);
+
+export const effortParams = v.object({ effort: v.picklist(['all', 'half'], EFFORT) }, EFFORT);
 
 /** `raw` as `schema` types it, or a 'bad-request' error with the schema's sentence. */
 export function checked<S extends v.GenericSchema>(schema: S, raw: unknown): v.InferOutput<S> {

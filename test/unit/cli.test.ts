@@ -36,7 +36,8 @@ describe('command line', () => {
   });
 
   it('searches across languages and prints hits best first with relative paths and 1-based lines', () => {
-    const r = cli('search', '데이터베이스 연결 설정', '--model', models.concept, '--store', store, '--limit', '2', '--json');
+    // auto: all the cores (nobody types into a terminal run)
+    const r = cli('search', '데이터베이스 연결 설정', '--model', models.concept, '--store', store, '--limit', '2', '--threads', 'auto', '--json');
     assert.equal(r.code, 0, r.stderr);
     const { hits, ms } = JSON.parse(r.stdout);
     assert.equal(typeof ms, 'number');
@@ -93,6 +94,8 @@ describe('command line', () => {
       [['index', root, '--model', models.concept, '--store', path.join(bad, 'file.txt')], /^The index folder .* cannot be written/],
       [['index', path.join(bad, 'missing'), '--model', models.concept, '--store', store], /^Folder not found: /],
       [['search', 'x', '--model', models.concept, '--store', store, '--limit', 'ten'], /^--limit must be a positive whole number/],
+      [['search', 'x', '--model', models.concept, '--store', store, '--threads', 'all'], /^--threads must be auto or a positive whole number, not "all"\. \(see --help\)$/],
+      [['search', 'x', '--model', models.concept, '--store', store, '--threads', '0'], /^--threads must be auto or a positive whole number/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);

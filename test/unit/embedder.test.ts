@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AutoTokenizer } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import type { EngineError } from '../../src/common/errors';
-import { Embedder, resolveModelFiles } from '../../src/node/embed/embedder';
+import { ALL_CORES_AFTER_TEXTS, Embedder, resolveModelFiles } from '../../src/node/embed/embedder';
 import { models, tempDir } from './helpers';
 
 /** The sentence vector computed without the product's code: onnxruntime, mean over the mask, L2 norm. */
@@ -67,6 +68,64 @@ describe('Embedder', () => {
   it('counts tokens with the model tokenizer, special tokens included', () => {
     assert.equal(embedder.countTokens(''), 2);
     assert.ok(embedder.countTokens('Hello world') > 2);
+  });
+});
+
+describe('Embedder with threads auto', () => {
+  const texts = ['Hello world, this is a test.', '안녕하세요 세계', '这是语义搜索引擎的测试。 ファイルを開く方法を教えてください。', 'The database server uses the cache. '.repeat(12)];
+
+  it('embeds the batches of a run on all the cores while the effort is all, with the vectors of half the cores, and releases that session', async (t) => {
+    if (os.availableParallelism() < 2) return t.skip('one core: all of them and half of them are the same one session');
+    // The log is the seam: it names the session indexing batches run on whenever that changes.
+    const lines: string[] = [];
+    const e = await Embedder.load(models.tiny, 'auto', (_level, message) => lines.push(message));
+    try {
+      const onHalf = rows(await e.embed(texts), e.dim);
+      assert.deepEqual(lines, [], 'half the cores at first');
+      e.setEffort('all');
+      // A run's first texts stay on half the cores: a small run would not win back making the second session.
+      await e.embed(Array.from({ length: ALL_CORES_AFTER_TEXTS - texts.length }, (_, i) => `passage ${i}`));
+      assert.deepEqual(lines, [], 'a small run stays on half the cores');
+      const onAll = rows(await e.embed(texts), e.dim);
+      assert.deepEqual(lines, [`Indexing on all ${os.availableParallelism()} cores while the editor is idle.`]);
+      onAll.forEach((v, i) => assert.ok(maxDiff(v, onHalf[i]) < 1e-5, `row ${i}: ${maxDiff(v, onHalf[i])}`));
+      // A query runs on half the cores whatever the effort: no line, and the vector of that text alone on all
+      // of them (int8 quantisation scales over the whole batch, so alone is not the same as in a batch).
+      const [query] = rows(await e.queries.embed([texts[1]]), e.dim);
+      const [alone] = rows(await e.embed([texts[1]]), e.dim);
+      assert.ok(maxDiff(query, alone) < 1e-5, `${maxDiff(query, alone)}`);
+      assert.equal(lines.length, 1);
+      e.setEffort('half');
+      const again = rows(await e.embed(texts), e.dim);
+      again.forEach((v, i) => assert.ok(maxDiff(v, onHalf[i]) < 1e-5));
+      assert.match(lines.at(-1)!, /^Indexing on \d+ of \d+ cores\.$/);
+      await e.releaseAllCores();
+      assert.match(lines.at(-1)!, /^Released the onnxruntime session on all \d+ cores/);
+      await e.releaseAllCores();
+      assert.equal(lines.length, 3, 'nothing more to release');
+      // The next run that is idle makes the session again, past its first texts.
+      e.setEffort('all');
+      await e.embed(Array.from({ length: ALL_CORES_AFTER_TEXTS }, (_, i) => `passage ${i}`));
+      assert.equal(lines.length, 3);
+      const made = rows(await e.embed(texts), e.dim);
+      made.forEach((v, i) => assert.ok(maxDiff(v, onHalf[i]) < 1e-5));
+      assert.match(lines.at(-1)!, /^Indexing on all/);
+    } finally {
+      await e.dispose();
+    }
+  });
+
+  it('with a fixed count of threads, runs everything on that one session whatever the effort', async () => {
+    const lines: string[] = [];
+    const e = await Embedder.load(models.tiny, 1, (_level, message) => lines.push(message));
+    try {
+      e.setEffort('all');
+      await e.embed(texts);
+      await e.releaseAllCores();
+      assert.deepEqual(lines, []);
+    } finally {
+      await e.dispose();
+    }
   });
 });
 

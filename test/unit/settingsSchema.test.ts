@@ -9,12 +9,13 @@ describe('settings', () => {
   it('uses valid values as they are, and the default when a setting is not set', () => {
     const valid: [SettingName, unknown][] = [
       ['include', ['docs/**', '*.md']], ['exclude', []], ['useGitignore', false], ['maxFileSize', 2048], ['maxResults', 200],
-      ['minScore', -0.25], ['hybrid', true], ['threads', 0], ['modelPath', '/opt/models/minilm'], ['modelEndpoint', 'https://hf-mirror.example/hf/'],
+      ['minScore', -0.25], ['hybrid', true], ['threads', 0], ['threads', 'auto'], ['threads', 12], ['modelPath', '/opt/models/minilm'], ['modelEndpoint', 'https://hf-mirror.example/hf/'],
       ['modelRevision', 'main'], ['modelRevision', 'refs/pr/12'], ['modelRevision', 'v1.0.2'], ['modelRevision', '2c4055b12046f11709e9df2c122e59ffbdc2f900'],
       ['modelEndpoint', ''], ['modelRevision', ''],
     ];
     for (const [name, value] of valid) assert.deepEqual(checkSetting(name, value), { value }, `${name} = ${JSON.stringify(value)}`);
     assert.deepEqual(checkSetting('maxFileSize', undefined), { value: 1024 * 1024 });
+    assert.deepEqual(checkSetting('threads', undefined), { value: 'auto' }, 'all the cores while the editor is idle, by default');
     assert.deepEqual(checkSetting('modelPath', '  /opt/model  '), { value: '/opt/model' });
   });
 
@@ -39,7 +40,7 @@ describe('settings', () => {
 
   it('falls back to the default for a value of the wrong kind', () => {
     const cases: [SettingName, unknown, unknown][] = [
-      ['maxResults', '20', 20], ['minScore', null, 0.2], ['threads', true, 0], ['hybrid', 'yes', true], ['useGitignore', 0, true],
+      ['maxResults', '20', 20], ['minScore', null, 0.2], ['threads', true, 'auto'], ['hybrid', 'yes', true], ['useGitignore', 0, true],
       ['include', 'docs/**', []], ['exclude', { 'node_modules/**': true }, []], ['modelPath', 42, ''], ['modelPath', 'a\nb', ''],
     ];
     for (const [name, set, used] of cases) {
@@ -48,6 +49,15 @@ describe('settings', () => {
       assert.ok(r.problem, `${name} = ${JSON.stringify(set)} is reported`);
     }
     assert.deepEqual(checkSetting('exclude', ['dist/**', 3, null, 'out/**']).value, ['dist/**', 'out/**'], 'the strings of a list are kept');
+  });
+
+  it('takes "auto" or a number of threads, and falls back to "auto" for anything else', () => {
+    for (const bad of ['Auto', 'all', '4', '', null, ['auto'], { auto: true }, Number.NaN]) {
+      const { value, problem } = checkSetting('threads', bad);
+      assert.equal(value, 'auto', JSON.stringify(bad));
+      assert.deepEqual(problem && { used: problem.used, expected: problem.expected }, { used: '"auto"', expected: '"auto" or a whole number from 0 to 64' }, JSON.stringify(bad));
+    }
+    assert.equal(checkSetting('threads', Infinity).value, 'auto', 'not a count of threads');
   });
 
   it('accepts only http(s) addresses as the endpoint and plausible refs as the revision', () => {
@@ -84,7 +94,7 @@ describe('settings', () => {
 
 describe('the settings declared in package.json', () => {
   const declared = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).contributes.configuration.properties as
-    Record<string, { type: string; default: unknown; minimum?: number; maximum?: number; scope?: string }>;
+    Record<string, { type: string | string[]; default: unknown; minimum?: number; maximum?: number; pattern?: string; scope?: string }>;
 
   it('are the settings that are checked, with the same defaults and ranges', () => {
     assert.deepEqual(Object.keys(declared).sort(), SETTING_NAMES.map((n) => `semanticSearch.${n}`).sort());
@@ -96,7 +106,9 @@ describe('the settings declared in package.json', () => {
       for (const bound of [d.minimum, d.maximum]) if (bound !== undefined) assert.equal(checkSetting(name, bound).problem, undefined, `${name} ${bound}`);
       if (d.minimum !== undefined) assert.equal(checkSetting(name, d.minimum - 1).value, d.minimum, name);
       if (d.maximum !== undefined) assert.equal(checkSetting(name, d.maximum + 1).value, d.maximum, name);
-      if (d.type === 'integer') assert.ok(checkSetting(name, (d.minimum ?? 0) + 0.5).problem, `${name} is whole`);
+      if ([d.type].flat().includes('integer')) assert.ok(checkSetting(name, (d.minimum ?? 0) + 0.5).problem, `${name} is whole`);
+      // Where a pattern is declared (threads: "auto"), the strings it allows are the strings that are valid.
+      for (const s of d.pattern ? ['auto', 'Auto', 'x', '4', ''] : []) assert.equal(!checkSetting(name, s).problem, new RegExp(d.pattern!).test(s), `${name} ${s}`);
     }
   });
 

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { IndexProgress } from '../../src/common/protocol/engine';
 import type { CancelToken } from '../../src/common/protocol/workerClient';
+import { ALL_CORES_AFTER_TEXTS } from '../../src/node/embed/embedder';
+import { loadSnapshot } from '../../src/node/index/persist';
 import { startWorker } from '../../src/node/startWorker';
 import { models, tempDir, workerPath, writeTree } from './helpers';
 
@@ -118,6 +121,7 @@ describe('engine worker', () => {
       });
       const search = 'bad-request: A search needs a query string.';
       const index = 'bad-request: Indexing needs a list of folders (and optionally of files).';
+      const effort = 'bad-request: How many cores indexing may use must be "all" or "half".';
       const cases: [string, unknown, string][] = [
         ['search', undefined, search],
         ['search', { query: 42 }, search],
@@ -126,6 +130,9 @@ describe('engine worker', () => {
         ['index', { roots: '/tmp' }, index],
         ['index', { roots: ['/tmp'], paths: [1] }, index],
         ['index', { roots: ['/tmp'], rootOptions: { '/tmp': { include: '*.md' } } }, 'bad-request: The indexing options are malformed.'],
+        ['setEffort', { effort: 'most' }, effort],
+        ['setEffort', { effort: 2 }, effort],
+        ['setEffort', undefined, effort],
         ['toString', {}, 'bad-request: Unknown request toString.'],
         ['drop', {}, 'bad-request: Unknown request drop.'],
       ];
@@ -134,6 +141,55 @@ describe('engine worker', () => {
     } finally {
       await stop();
     }
+  });
+
+  it('with threads auto, moves a run to all the cores when it hears the editor is idle, with the vectors of half the cores', async (t) => {
+    if (os.availableParallelism() < 2) return t.skip('one core: all of them and half of them are the same one session');
+    const root = bigWorkspace();
+    /** Indexes `root` with threads auto into a new store; `idleDuringRun` tells the worker the editor went idle once embedding began. */
+    const run = async (idleDuringRun: boolean) => {
+      const storeDir = tempDir();
+      const lines: string[] = [];
+      const { client, stop } = startWorker({ modelDir: models.concept, storeDir, threads: 'auto' }, { workerFile: workerPath, onLog: (_level, message) => lines.push(message) });
+      try {
+        const modelId = (await client.ready).id;
+        const answered: string[] = [];
+        let told: Promise<void> | undefined;
+        const indexed = client.call('index', { roots: [root] }, {
+          onProgress: (p) => {
+            if (!idleDuringRun || told || p.phase !== 'embedding') return;
+            told = client.call('setEffort', { effort: 'all' }).then(() => { answered.push('setEffort'); });
+          },
+        }).then((summary) => {
+          answered.push('index');
+          // Enough for a run to move to all the cores (a small one stays on half: embedder.test.ts).
+          assert.ok(summary.embedded > 2 * ALL_CORES_AFTER_TEXTS, `${summary.embedded} passages`);
+        });
+        await indexed;
+        await told;
+        return { lines, answered, stored: await loadSnapshot(storeDir, { modelId }) };
+      } finally {
+        await stop();
+      }
+    };
+    const idle = await run(true);
+    const cores = os.availableParallelism();
+    // The seam: the engine's log names the session indexing batches run on when it changes.
+    assert.deepEqual(idle.answered, ['setEffort', 'index'], 'the effort is taken at once, not after the run');
+    assert.ok(idle.lines.includes(`Indexing on all ${cores} cores while the editor is idle.`), idle.lines.join('\n'));
+    assert.ok(idle.lines.includes(`Released the onnxruntime session on all ${cores} cores: the indexing run ended.`), 'a resting worker holds one session');
+    const busy = await run(false);
+    assert.deepEqual(busy.lines.filter((l) => /cores/.test(l)), [], 'half the cores while nobody says the editor is idle');
+    // Both runs embed the same batches; only the thread count differs.
+    assert.ok(idle.stored.status === 'loaded' && busy.stored.status === 'loaded');
+    const [a, b] = [idle.stored.snapshot, busy.stored.snapshot];
+    assert.equal(a.chunks.length, b.chunks.length);
+    let worst = 0;
+    for (const { hash } of b.chunks) {
+      const [u, v] = [a.vectors.get(hash)!, b.vectors.get(hash)!];
+      for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(u[i] - v[i]));
+    }
+    assert.ok(worst <= 1e-5, `the vectors differ by up to ${worst}`);
   });
 
   it('answers every request with the load error when the model folder is wrong', async () => {

@@ -1,13 +1,25 @@
 import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary, SearchOptions, SearchResult } from './engine';
 
+/**
+ * onnxruntime threads: a fixed count, or 'auto': half the cores, and all of them for indexing while the host
+ * says the editor is idle ({@link Effort}).
+ */
+export type Threads = number | 'auto';
+
+/**
+ * How much of the machine an indexing run may use when threads are 'auto': 'all' the cores while nobody works
+ * in the editor, 'half' while someone does (the default; searches always run on half).
+ */
+export type Effort = 'all' | 'half';
+
 /** Data a worker is started with (`workerData`). */
 export interface WorkerConfig {
   /** A local model folder in the Hugging Face layout; without one, search works by words only. */
   modelDir?: string;
   /** Folder the index is persisted in. */
   storeDir: string;
-  /** onnxruntime intra-op threads; default half the cores, at least 1. */
-  threads?: number;
+  /** onnxruntime intra-op threads (see {@link Threads}); default half the cores, at least 1. */
+  threads?: Threads;
   /** Only read the store, never write it (no lock is taken; `index` and `clear` are refused). */
   readOnly?: boolean;
   /** While embedding, save what is done at least this often (ms); default 30 s. */
@@ -20,6 +32,8 @@ export interface WorkerMethods {
   search: [{ query: string; options?: SearchOptions }, SearchResult];
   info: [Record<string, never>, IndexInfo];
   clear: [Record<string, never>, void];
+  /** How many cores indexing may use from its next batch on; answered at once, even during a run. */
+  setEffort: [{ effort: Effort }, void];
   /** Finish the request in flight, release the model, and let the thread end. */
   shutdown: [Record<string, never>, void];
 }

@@ -31,17 +31,16 @@ export class TransformersModel {
   /** Loads the weights `files` names, on the CPU with `threads` onnxruntime threads, and the tokenizer beside them. */
   static async load(files: ModelFiles, threads: number): Promise<TransformersModel> {
     localFilesOnly();
-    const [tokenizer, model] = await Promise.all([
-      loadTokenizer(files.dir),
-      AutoModel.from_pretrained(files.dir, {
-        local_files_only: true,
-        dtype: files.dtype,
-        subfolder: files.subfolder,
-        device: 'cpu',
-        session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
-      }),
-    ]);
+    const [tokenizer, model] = await Promise.all([loadTokenizer(files.dir), loadWeights(files, threads)]);
     return new TransformersModel(tokenizer, model);
+  }
+
+  /**
+   * The same model in a second onnxruntime session with `threads` threads (onnxruntime fixes a session's
+   * threads when it is made), sharing this one's tokenizer. Disposing it leaves this one as it is.
+   */
+  async withThreads(files: ModelFiles, threads: number): Promise<TransformersModel> {
+    return new TransformersModel(this.tokenizer, await loadWeights(files, threads));
   }
 
   /** The input length the tokenizer's config gives (Infinity or a huge number when it gives none). */
@@ -73,6 +72,18 @@ export class TransformersModel {
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
+}
+
+/** The weights `files` names, in an onnxruntime session on the CPU with `threads` intra-op threads. */
+function loadWeights(files: ModelFiles, threads: number): Promise<PreTrainedModel> {
+  localFilesOnly();
+  return AutoModel.from_pretrained(files.dir, {
+    local_files_only: true,
+    dtype: files.dtype,
+    subfolder: files.subfolder,
+    device: 'cpu',
+    session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+  });
 }
 
 /** Models come from the folder given, never from the hub. */
