@@ -21,7 +21,7 @@ const USAGE = `Usage:
   semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--threads auto|N] [--json]
   semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--threads auto|N] [--json]
 Options:
-  --threads N   onnxruntime threads (default: half the cores)
+  --threads T   onnxruntime threads: auto (all the cores) or a count (default: half the cores)
   --wait S      while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})
 An index run makes every file searchable by its words first, then embeds meanings, saving what is done at
 least every 30 s: a run stopped or killed goes on where it was saved at the next "index". A search meanwhile

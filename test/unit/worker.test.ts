@@ -65,7 +65,11 @@ describe('engine worker', () => {
       assert.equal(summary.embedded, paused.chunks - paused.embeddedChunks, 'the batches embedded before the cancel are kept');
       assert.equal(summary.waiting, 0);
       const embedding = after.filter((p) => p.phase === 'embedding');
-      assert.deepEqual(embedding.at(-1), { phase: 'embedding', done: summary.embedded, total: summary.embedded }, 'the final count is reported');
+      assert.deepEqual(
+        embedding.at(-1),
+        { phase: 'embedding', done: summary.embedded, total: summary.embedded, searchable: { files: 40, chunks: 1200, embeddedChunks: 1200 } },
+        'the final count is reported, with every passage searchable by its meaning',
+      );
       assert.deepEqual(after.at(-1)?.phase, 'saving');
       // Throttled: the first and last report of a phase, and at most one per 250 ms between them.
       assert.ok(embedding.length <= 2 + elapsedMs / 250, `${embedding.length} embedding reports in ${Math.round(elapsedMs)} ms`);
