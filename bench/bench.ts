@@ -331,10 +331,10 @@ function firstIndexReport(f: FirstIndexResult, targets: ReturnType<typeof checkT
     `Other processes used ${f.otherCores.firstRun.toFixed(2)} cores during the run, ${f.otherCores.raw.toFixed(2)} during raw onnxruntime, ${f.otherCores.threads.toFixed(2)} during the thread comparison`,
     table(['figure', 'value', 'detail'], [
       ['every file searchable by words', s(f.wordsAllMs), `first 'embedding' report; full-text search then ${f.wordsSearchHit ? 'found a hit' : 'found NOTHING'}`],
-      ['first vector result', s(f.firstVectorResultMs), `a hybrid search after each batch until a hit has a similarity (${f.vectorSearches} searches)`],
-      ['open files embedded', s(f.openFilesVectorMs), `${f.openFiles.length} Korean pages, ${f.openChunks} chunks, as priorityPaths`],
+      ['first vector result', s(f.firstVectorResultMs), `${s(f.firstVectorResultMs - f.wordsAllMs)} after the words; a hybrid search after each batch until a hit has a similarity (${f.vectorSearches} searches)`],
+      ['open files embedded', s(f.openFilesVectorMs), `${s(f.openFilesVectorMs - f.wordsAllMs)} after the words; ${f.openFiles.length} Korean pages, ${f.openChunks} chunks, as priorityPaths`],
       ['whole run', s(f.totalMs), `embedding ${s(f.embeddingMs)} at ${n(f.runChunksPerSec, 1, ' texts/s')}`],
-      ['  ratio to raw onnxruntime', n(f.ratioToRawOrt * 100, 1, ' %'), `raw ${n(f.rawOrtChunksPerSec, 1, '/s')} on ${f.sample.texts} texts of the run; interleaved cross-check ${n(f.ratioToRawOrtInterleaved * 100, 1, ' %')}`],
+      ['  ratio to raw onnxruntime', n(f.ratioToRawOrt * 100, 1, ' %'), `raw ${n(f.rawOrtChunksPerSec, 1, '/s')} on ${f.sample.texts} texts of the run, after it; interleaved cross-check ${n(f.ratioToRawOrtInterleaved * 100, 1, ' %')} (${n(f.sample.embedderShareOfRun * 100, 1, ' %')} of the run in the Embedder)`],
       ['embedding lost to a kill', n(f.lostOnKillS ?? NaN, 1, ' s'), `seed ${f.killSeed}; ${kills}`],
       [`throughput, ${f.halfThreads} / ${f.cores} threads`, `${n(f.halfCoresChunksPerSec, 1)} / ${n(f.allCoresChunksPerSec, 1)} texts/s`, `×${n(f.allCoresChunksPerSec / f.halfCoresChunksPerSec, 2)}; medians of ${f.threadsSample.reps} interleaved reps on ${f.threadsSample.texts} texts`],
     ]),
