@@ -18,7 +18,7 @@ import type { LinksResult } from './phases/links';
 
 const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --full-corpus] [-- --model DIR] [-- --corpus DIR]
   --json         print progress on stderr and one JSON object as the last line of stdout
-  --quick        a 1-2 minute smoke run: small samples, indexes of 1k and 10k chunks only
+  --quick        a 1-2 minute smoke run: small samples, indexes of 1k and 10k chunks only, no firstIndex phase
   --full-corpus  index the whole corpus with the real forward pass (adds ~10-15 min on 2 cores)
   --no-proto     skip the prototype measurements (flat vector scan, persisted full-text index)
   --model DIR    model folder (default: test/models/full, generated when missing)
