@@ -13,11 +13,12 @@ import { splitTable } from './lib/splitTable';
 import { checkTargets, mark } from './lib/targets';
 import { n, table } from './lib/table';
 import { buildWorkerBundle } from './lib/workerBundle';
+import type { FirstIndexResult } from './phases/firstIndex';
 import type { LinksResult } from './phases/links';
 
 const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --full-corpus] [-- --model DIR] [-- --corpus DIR]
   --json         print progress on stderr and one JSON object as the last line of stdout
-  --quick        a 1-2 minute smoke run: small samples, indexes of 1k and 10k chunks only
+  --quick        a 1-2 minute smoke run: small samples, indexes of 1k and 10k chunks only, no firstIndex phase
   --full-corpus  index the whole corpus with the real forward pass (adds ~10-15 min on 2 cores)
   --no-proto     skip the prototype measurements (flat vector scan, persisted full-text index)
   --model DIR    model folder (default: test/models/full, generated when missing)
@@ -26,7 +27,12 @@ const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --full-corpus] 
   --keep         keep the built indexes in .semantic-search/bench-work
   --only links   run only this phase (one that needs no other's output): the worker's RSS while indexing
                  a workspace that links to /proc and /dev
-  --only split   the same for the splitting throughput on pathological inputs and normal files`;
+  --only split   the same for the splitting throughput on pathological inputs and normal files
+  --only firstIndex  the same for the first index of a fresh copy of the corpus (~10 min on 2 cores; not in --quick):
+                 words, first vector result, open files, throughput beside raw onnxruntime, a kill and restart
+                 of the CLI, half against all the cores
+  --kills N      kill-and-restart trials of the CLI in the firstIndex phase (default 1)
+  --seed N       seed of the kill moments (default: from the clock; the JSON reports it)`;
 
 /** How much of everything one run does. */
 interface Plan {
@@ -74,6 +80,7 @@ async function main(): Promise<number> {
     options: {
       json: { type: 'boolean' }, quick: { type: 'boolean' }, 'full-corpus': { type: 'boolean' }, 'no-proto': { type: 'boolean' },
       model: { type: 'string' }, corpus: { type: 'string' }, keep: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' },
+      kills: { type: 'string' }, seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -111,8 +118,24 @@ async function main(): Promise<number> {
     console.log(values.json ? JSON.stringify({ split: split.cases }) : splitTable(split.cases));
     return 0;
   }
+  const firstIndexPhase = () => phase<FirstIndexResult>(FIRST_INDEX_LABEL, 'firstIndex', {
+    model, corpus, work, kills: values.kills ? Number(values.kills) : 1, throughputReps: 3, sampleEveryBatch: 16,
+    ...(values.seed ? { seed: Number(values.seed) } : {}),
+  });
+  if (values.only === 'firstIndex') {
+    if (!existsSync(path.join(corpus, 'en'))) throw new Error(`No corpus at ${corpus} (expected en/, ko/, ja/, zh-cn/ folders).`);
+    const t0 = performance.now();
+    const firstIndex = await firstIndexPhase();
+    const durationS = round((performance.now() - t0) / 1000, 0);
+    const targets = checkTargets({ firstIndex }).filter((t) => t.figure.startsWith('first index'));
+    const json = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' }, durationS, firstIndex, targets };
+    if (values.out) writeFileSync(path.resolve(values.out), `${JSON.stringify(json, null, 1)}\n`);
+    if (values.json) console.log(JSON.stringify(json));
+    else console.log(firstIndexReport(firstIndex, targets));
+    return 0;
+  }
   if (values.only) {
-    if (values.only !== 'links') throw new Error(`--only takes "links" or "split", not "${values.only}".`);
+    if (values.only !== 'links') throw new Error(`--only takes "links", "split" or "firstIndex", not "${values.only}".`);
     const links = await linksPhase(await buildWorkerBundle());
     console.log(values.json ? JSON.stringify({ links }) : linksReport(links));
     return 0;
@@ -131,6 +154,8 @@ async function main(): Promise<number> {
   type Corpus = Record<string, number | boolean | number[]>;
   const corp = await phase<Corpus>(`${values.quick ? 'corpus (ja only, quick)' : 'whole corpus'}: first index and unchanged re-index`, 'corpus',
     { model, corpus, store: corpusStore, realEmbedding: !!values['full-corpus'], reindexReps: plan.reindexReps, languages: plan.corpusLanguages });
+  // The first index of the whole corpus with the model takes ~10 min here: not a smoke run's part.
+  const firstIndex = values.quick ? null : await firstIndexPhase();
   const built = await phase<Record<string, { chunks: number; realChunks: number; bytes: number }>>(`indexes of ${plan.sizes.map((s) => s.toLocaleString('en')).join(', ')} chunks`, 'stores',
     { model, corpusStore, sizes: plan.sizes, dirs: stores });
 
@@ -212,7 +237,7 @@ async function main(): Promise<number> {
       },
       otherProcessesCores: {
         description: 'CPU used by other processes while a phase ran (cores; 0 = the machine was ours)',
-        indexing: indexing.otherCores, corpus: corp.otherCores,
+        indexing: indexing.otherCores, corpus: corp.otherCores, firstIndex: firstIndex?.otherCores ?? null,
         query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, (v as unknown as { otherCores: number }).otherCores])),
       },
     },
@@ -272,6 +297,7 @@ async function main(): Promise<number> {
       workerMb: med(starts, 'workerMb'), indexChunks: P, processRssMb: med(starts, 'processRssMb'), modelOnlyWorkerMb: startEmpty.workerMb,
       note: 'workerMb = RSS of a process running the worker minus the RSS of its idle main thread before the worker started',
     },
+    firstIndex,
     links,
     modelLoad: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { loadMs: med(v, 'loadMs'), rssMb: med(v, 'rssMb') }])),
     split: split.cases,
@@ -285,12 +311,36 @@ async function main(): Promise<number> {
     ratioToRawOrt: ratio, reindexEmbedded: Number(corp.reindexEmbedded), reindexMs: Number(corp.reindexMs),
     index50k: P === 50000 ? result.index[P] : null,
     firstResultMs: P === 50000 ? result.start.firstResultMs : null, workerMb: P === 50000 ? result.rss.workerMb : null,
+    firstIndex,
   });
   result.durationS = round((performance.now() - started) / 1000, 0);
   if (values.out) writeFileSync(path.resolve(values.out), `${JSON.stringify(result, null, 1)}\n`);
   if (values.json) console.log(JSON.stringify(result));
   else console.log(report(result));
   return 0;
+}
+
+const FIRST_INDEX_LABEL = 'first index of a fresh copy of the corpus: words first, meanings streamed, a kill and restart';
+
+/** The firstIndex phase as a table, then its targets. */
+function firstIndexReport(f: FirstIndexResult, targets: ReturnType<typeof checkTargets>): string {
+  const s = (ms: number) => n(ms / 1000, 1, ' s');
+  const kills = f.kills.map((k) => `kill at +${s(k.killAfterMs)}: ${k.notEmbeddedAtKill} to embed, restart embeds ${k.restartEmbeds} → ${k.redone} redone`).join('; ');
+  return [
+    `First index: ${f.files} files, ${f.chunks} chunks, ${f.embedded} texts embedded; ${f.cores} cores, the run with ${f.halfThreads} thread(s)`,
+    `Other processes used ${f.otherCores.firstRun.toFixed(2)} cores during the run, ${f.otherCores.raw.toFixed(2)} during raw onnxruntime, ${f.otherCores.threads.toFixed(2)} during the thread comparison`,
+    table(['figure', 'value', 'detail'], [
+      ['every file searchable by words', s(f.wordsAllMs), `first 'embedding' report; full-text search then ${f.wordsSearchHit ? 'found a hit' : 'found NOTHING'}`],
+      ['first vector result', s(f.firstVectorResultMs), `${s(f.firstVectorResultMs - f.wordsAllMs)} after the words; a hybrid search after each batch until a hit has a similarity (${f.vectorSearches} searches)`],
+      ['open files embedded', s(f.openFilesVectorMs), `${s(f.openFilesVectorMs - f.wordsAllMs)} after the words; ${f.openFiles.length} Korean pages, ${f.openChunks} chunks, as priorityPaths`],
+      ['whole run', s(f.totalMs), `embedding ${s(f.embeddingMs)} at ${n(f.runChunksPerSec, 1, ' texts/s')}`],
+      ['  ratio to raw onnxruntime', n(f.ratioToRawOrt * 100, 1, ' %'), `raw ${n(f.rawOrtChunksPerSec, 1, '/s')} on ${f.sample.texts} texts of the run, after it; interleaved cross-check ${n(f.ratioToRawOrtInterleaved * 100, 1, ' %')} (${n(f.sample.embedderShareOfRun * 100, 1, ' %')} of the run in the Embedder)`],
+      ['embedding lost to a kill', n(f.lostOnKillS ?? NaN, 1, ' s'), `seed ${f.killSeed}; ${kills}`],
+      [`throughput, ${f.halfThreads} / ${f.cores} threads`, `${n(f.halfCoresChunksPerSec, 1)} / ${n(f.allCoresChunksPerSec, 1)} texts/s`, `×${n(f.allCoresChunksPerSec / f.halfCoresChunksPerSec, 2)}; medians of ${f.threadsSample.reps} interleaved reps on ${f.threadsSample.texts} texts`],
+    ]),
+    '',
+    table(['', 'figure', 'target', 'measured'], targets.map((t) => [mark(t.pass), t.figure, t.target, t.value])),
+  ].join('\n');
 }
 
 const LINKS_LABEL = 'Worker RSS while indexing a workspace that links to /proc and /dev';
@@ -370,7 +420,8 @@ function report(r: any): string {
   ]));
   out.push('', LINKS_LABEL, linksReport(r.links));
   out.push('', splitTable(r.split));
-  out.push('', 'Targets (issue 5)');
+  if (r.firstIndex) out.push('', firstIndexReport(r.firstIndex, r.targets.filter((t: { figure: string }) => t.figure.startsWith('first index'))));
+  out.push('', 'Targets (issues 5 and 11)');
   out.push(table(['', 'figure', 'target', 'measured'], r.targets.map((t: { pass: boolean | null; figure: string; target: string; value: string }) => [mark(t.pass), t.figure, t.target, t.value])));
   return out.join('\n');
 }

@@ -23,3 +23,25 @@ export async function buildWorkerBundle(): Promise<string> {
   });
   return outfile;
 }
+
+/**
+ * Bundles the CLI (src/node/cli.ts) beside the worker bundle, as esbuild.mjs does for dist/cli.js: the CLI
+ * starts the `worker.js` next to it. Returns the CLI's path.
+ */
+export async function buildCliBundle(): Promise<string> {
+  await buildWorkerBundle();
+  const outfile = path.join(cacheDir('bench-build'), 'cli.js');
+  await esbuild.build({
+    entryPoints: [path.join(repoRoot, 'src/node/cli.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'onnxruntime-node', 'sharp'],
+    conditions: ['node', 'require'],
+    mainFields: ['main', 'module'],
+    logLevel: 'warning',
+  });
+  return outfile;
+}
