@@ -20,6 +20,8 @@ export const ANSWER_TOKENS = 2000;
 const SNIPPET_CHARS = 240;
 /** Characters of a query (or of the lines Find Similar starts from) that are searched; the model reads ~128 tokens. */
 const MAX_QUERY_CHARS = 2000;
+/** What the line that says how many passages were left out takes, at most. */
+const LEFT_OUT_TOKENS = 30;
 /** Lines Find Similar takes from a file at most. */
 const MAX_SIMILAR_LINES = 200;
 /** More passages a Find Similar search asks for, to make up for those of its own lines. */
@@ -98,8 +100,12 @@ const similarInput = v.strictObject({
   kind,
 }, (issue) => unexpectedKey(issue, 'file, startLine, endLine, limit, kind'));
 
+/** The sentence for an input that is not an object, lacks a field the tool needs, or has one it does not take. */
 function unexpectedKey(issue: v.BaseIssue<unknown>, known: string): string {
-  return issue.kind === 'schema' && issue.expected === 'never' ? `Unknown input ${issue.path?.map((p) => `"${String(p.key)}"`).join('.') ?? ''}: the tool takes ${known}.` : `The input must be an object with ${known}.`;
+  const key = issue.path?.map((p) => `"${String(p.key)}"`).join('.');
+  if (key && issue.expected === 'never') return `Unknown input ${key}: the tool takes ${known}.`;
+  if (key && issue.received === 'undefined') return `Missing input ${key}: the tool takes ${known}.`;
+  return `The input must be an object with ${known}.`;
 }
 
 export type SearchInput = v.InferOutput<typeof searchInput>;
@@ -159,19 +165,24 @@ export interface AgentHit {
   similarity?: number;
 }
 
+/** How answers name places: `links` makes each location a Markdown link to the file and line (chat views render them). */
+export interface AnswerStyle {
+  links?: boolean;
+}
+
 /** The search tool: passages for a question in any language. */
-export async function answerSearch(ws: AgentWorkspace, input: unknown): Promise<AgentAnswer> {
+export async function answerSearch(ws: AgentWorkspace, input: unknown, style: AnswerStyle = {}): Promise<AgentAnswer> {
   const parsed = parseSearchInput(input);
   if (!parsed.ok) return inputProblem(parsed.problem);
   const { query, folder } = parsed.value;
   const roots = ws.roots();
   const scope = folder === undefined || folder === '' || folder === '.' ? {} : folderScope(roots, folder);
   if (!scope) return inputProblem(`"${folder}" is not a folder of this workspace (${describeRoots(roots)}).`);
-  return answerQuery(ws, query.slice(0, MAX_QUERY_CHARS), parsed.value, scope, `"${oneLine(query, 120)}"`);
+  return answerQuery(ws, query.slice(0, MAX_QUERY_CHARS), parsed.value, scope, `"${oneLine(query, 120)}"`, style);
 }
 
 /** The find-similar tool: passages closest in meaning to lines of a workspace file, leaving out those lines' own. */
-export async function answerSimilar(ws: AgentWorkspace, input: unknown): Promise<AgentAnswer> {
+export async function answerSimilar(ws: AgentWorkspace, input: unknown, style: AnswerStyle = {}): Promise<AgentAnswer> {
   const parsed = parseSimilarInput(input);
   if (!parsed.ok) return inputProblem(parsed.problem);
   const { file, startLine } = parsed.value;
@@ -185,7 +196,7 @@ export async function answerSimilar(ws: AgentWorkspace, input: unknown): Promise
   const query = lines.replace(/\s+/g, ' ').trim().slice(0, MAX_QUERY_CHARS);
   if (!query) return inputProblem(`Lines ${startLine}–${endLine} of ${file} are empty: there is nothing to compare.`);
   const isSource = (h: SearchHit) => h.root === at.root && h.path === at.rel && h.startLine <= endLine && h.endLine >= startLine;
-  return answerQuery(ws, query, parsed.value, {}, `${at.rel}:${startLine}–${endLine}`, isSource);
+  return answerQuery(ws, query, parsed.value, {}, `${at.rel}:${startLine}–${endLine}`, style, isSource);
 }
 
 /** The status tool: what the index holds and whether it can answer. */
@@ -204,7 +215,7 @@ export async function answerStatus(ws: AgentWorkspace): Promise<AgentAnswer> {
 
 async function answerQuery(
   ws: AgentWorkspace, query: string, input: { limit?: number; kind?: ChunkKind }, scope: Pick<SearchOptions, 'root' | 'pathPrefix'>,
-  asked: string, leaveOut?: (h: SearchHit) => boolean,
+  asked: string, style: AnswerStyle, leaveOut?: (h: SearchHit) => boolean,
 ): Promise<AgentAnswer> {
   const state = await ws.state();
   if (state.unavailable) return { text: state.unavailable, hits: [], problem: 'index' };
@@ -214,22 +225,23 @@ async function answerQuery(
     ...scope, limit: wanted + (leaveOut ? SIMILAR_SOURCE_HITS : 0), mode: 'hybrid', ...(input.kind ? { kinds: [input.kind] } : {}),
   });
   const hits = (leaveOut ? result.hits.filter((h) => !leaveOut(h)) : result.hits).slice(0, wanted);
-  return formatAnswer(ws.roots(), asked, hits, stateNote(state, result));
+  return formatAnswer(ws.roots(), asked, hits, stateNote(state, result), style);
 }
 
 /** The answer's text: a heading line, a note on the index when it has one, then the passages within the budget. */
-export function formatAnswer(roots: readonly string[], asked: string, hits: readonly SearchHit[], note: string | undefined): AgentAnswer {
+export function formatAnswer(roots: readonly string[], asked: string, hits: readonly SearchHit[], note: string | undefined, style: AnswerStyle = {}): AgentAnswer {
   const head = hits.length
     ? `Passages for ${asked}, closest in meaning first (similarity: 1 is the same meaning, below 0.3 rarely related):`
     : `No passage found for ${asked}.`;
   const out = [head];
   if (note) out.push(note);
-  if (roots.length === 1 && hits.length) out.push(`Paths are relative to ${roots[0]}.`);
-  let tokens = approxTokens(out.join('\n'));
+  if (roots.length === 1 && hits.length && !style.links) out.push(`Paths are relative to ${roots[0]}.`);
+  // What the note on passages left out takes is kept free from the start.
+  let tokens = approxTokens(out.join('\n')) + LEFT_OUT_TOKENS;
   const shown: AgentHit[] = [];
   for (const h of hits) {
     const agentHit = toAgentHit(roots, h);
-    const block = describeHit(shown.length + 1, agentHit, h);
+    const block = describeHit(shown.length + 1, agentHit, h, style);
     const cost = approxTokens(block);
     if (shown.length && tokens + cost > ANSWER_TOKENS) {
       out.push(`(${hits.length - shown.length} more left out to keep this answer short; ask with a smaller "limit" or a narrower "folder".)`);
@@ -242,12 +254,13 @@ export function formatAnswer(roots: readonly string[], asked: string, hits: read
   return { text: out.join('\n'), hits: shown };
 }
 
-function describeHit(n: number, a: AgentHit, h: SearchHit): string {
+function describeHit(n: number, a: AgentHit, h: SearchHit, style: AnswerStyle): string {
   const lines = a.startLine === a.endLine ? `${a.startLine}` : `${a.startLine}-${a.endLine}`;
+  const where = style.links ? `[${a.label}:${lines}](${fileUrl(a.file)}#L${a.startLine})` : `${a.label}:${lines}`;
   const what = h.kind === 'markdown' ? 'section' : `comment (${h.fileLanguage})`;
   const closeness = h.similarity !== undefined ? `similarity ${h.similarity.toFixed(2)}` : 'found by its words (meaning not embedded yet)';
   const title = h.title ? ` — ${oneLine(h.title, 120)}` : '';
-  return `${n}. ${a.label}:${lines}${title} [${what}, ${h.lang}, ${closeness}]\n   ${oneLine(h.snippet.text || h.text, SNIPPET_CHARS)}`;
+  return `${n}. ${where}${title} [${what}, ${h.lang}, ${closeness}]\n   ${oneLine(h.snippet.text || h.text, SNIPPET_CHARS)}`;
 }
 
 function toAgentHit(roots: readonly string[], h: SearchHit): AgentHit {
@@ -359,6 +372,12 @@ function decodeFileUrl(p: string): string {
   } catch {
     return '';
   }
+}
+
+/** A file: URL for an absolute path (POSIX or Windows). */
+export function fileUrl(abs: string): string {
+  const slashed = abs.replace(/\\/g, '/');
+  return `file://${slashed.startsWith('/') ? '' : '/'}${encodeURI(slashed).replace(/[?#]/g, encodeURIComponent)}`;
 }
 
 function baseName(p: string): string {

@@ -96,9 +96,14 @@ export async function clearIndex({ host, indexer, log }: Pick<ExtensionParts, 'h
 }
 
 /** Writes what the index holds to the log, and shows the log. */
-async function showIndexInfo({ host, indexer, log }: ExtensionParts): Promise<void> {
+async function showIndexInfo({ host, indexer, log, mcp }: ExtensionParts): Promise<void> {
   const info = await host.client().call('info', {});
-  log.info(`${vscode.l10n.t('Index info')}\n${indexInfoLines(info, indexer.paused).join('\n')}`);
+  const mcpLine = mcp.commandLine();
+  const where = [
+    vscode.l10n.t('Index folder: {0}', host.storeDir),
+    ...(mcpLine ? [vscode.l10n.t('MCP server on this index, for other MCP clients (see the README): {0}', mcpLine)] : []),
+  ];
+  log.info(`${vscode.l10n.t('Index info')}\n${[...indexInfoLines(info, indexer.paused), ...where].join('\n')}`);
   log.show(true);
 }
 

@@ -29,7 +29,8 @@ export class EngineHost implements vscode.Disposable {
 
   constructor(
     private readonly extensionPath: string,
-    private readonly storeDir: string,
+    /** The folder the index with vectors is kept in (without a model, words are kept beside it). */
+    readonly storeDir: string,
     private readonly log: vscode.LogOutputChannel,
     private readonly config: () => { model: ModelResolution; threads: Threads },
   ) {}

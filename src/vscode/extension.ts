@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import type { IndexInfo, IndexSummary, SearchOptions, SearchResult } from '../common/protocol/engine';
 import { registerCommands, setPausedContext } from './commands';
+import { registerAgentTools } from './agentTools';
 import { EffortFollower } from './idleEffort';
 import { followSettings, followWorkspace } from './liveIndex';
+import { MCP_PROVIDER_ID, type McpCommand } from './mcpServer';
 import { createParts, useModel, type ExtensionParts } from './parts';
 import { SEARCH_VIEW_ID } from './searchView';
 import { readSettings, reportSettingProblemsTo, searchMode } from './settings';
@@ -15,13 +17,15 @@ export interface SemanticSearchApi {
   /** Searches with the user's settings (result count, minimum score, ranking); `options` override them. */
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
   info(): Promise<IndexInfo>;
+  /** How the MCP server on this index is started (as offered to MCP clients), or undefined without a model. */
+  mcpServer(): McpCommand | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
   const log = vscode.window.createOutputChannel(vscode.l10n.t('Semantic Search'), { log: true });
   reportSettingProblemsTo(log);
   const parts = createParts(context, log);
-  const { models, indexer, view, host, model } = parts;
+  const { models, indexer, view, host, model, mcp } = parts;
   stopHost = () => host.dispose();
   context.subscriptions.push(
     log, models, indexer, view, new StatusBar(indexer, () => model.note()),
@@ -29,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): SemanticSearchApi {
     new EffortFollower(host, () => readSettings().threads === 'auto', log),
     vscode.window.registerWebviewViewProvider(SEARCH_VIEW_ID, view),
     ...registerCommands(parts),
+    ...registerAgentTools(parts),
+    mcp, vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, mcp),
     ...followWorkspace(parts),
     ...followSettings(parts),
   );
@@ -47,7 +53,7 @@ async function start(parts: ExtensionParts): Promise<void> {
   if ('missing' in found && !readSettings().modelPath) await useModel(parts, true);
 }
 
-function api({ host, indexer }: ExtensionParts): SemanticSearchApi {
+function api({ host, indexer, mcp }: ExtensionParts): SemanticSearchApi {
   return {
     whenIndexed: async () => {
       await indexer.whenIdle();
@@ -58,6 +64,7 @@ function api({ host, indexer }: ExtensionParts): SemanticSearchApi {
       return host.client().call('search', { query, options: { limit: s.maxResults, minScore: s.minScore, mode: searchMode(s), ...options } });
     },
     info: async () => host.client().call('info', {}),
+    mcpServer: () => mcp.command(),
   };
 }
 

@@ -5,6 +5,7 @@ import { EngineHost } from './engineHost';
 import { Indexer } from './indexer';
 import { ActiveModel } from './model/activeModel';
 import { ModelManager, type ModelResolution } from './model/modelManager';
+import { McpServerDefinitions } from './mcpServer';
 import { SearchViewProvider } from './searchView';
 import { readSettings } from './settings';
 
@@ -17,10 +18,12 @@ export interface ExtensionParts {
   host: EngineHost;
   indexer: Indexer;
   view: SearchViewProvider;
+  /** The MCP server on this index, as offered to MCP clients. */
+  mcp: McpServerDefinitions;
 }
 
 /** The parts that run the engine (all but the panel, which runs some of their commands). */
-type EngineParts = Omit<ExtensionParts, 'view'>;
+type EngineParts = Omit<ExtensionParts, 'view' | 'mcp'>;
 
 export function createParts(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): ExtensionParts {
   const storeDir = path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'index');
@@ -30,7 +33,8 @@ export function createParts(context: vscode.ExtensionContext, log: vscode.LogOut
   const indexer = new Indexer(host, log);
   const engine: EngineParts = { log, models, model, host, indexer };
   const view = new SearchViewProvider(context.extensionUri, host, indexer, log, (command: ViewCommand) => runViewCommand(engine, command), () => model.note());
-  return { ...engine, view };
+  const mcp = new McpServerDefinitions({ path: context.extensionPath, version: String(context.extension.packageJSON.version) }, host, model, indexer);
+  return { ...engine, view, mcp };
 }
 
 /** Resolves the model (downloading it if allowed) and, when it changed, restarts the worker on it. */

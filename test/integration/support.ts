@@ -10,6 +10,7 @@ export interface SemanticSearchApi {
   whenIndexed(): Promise<IndexSummary | undefined>;
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
   info(): Promise<IndexInfo>;
+  mcpServer(): { command: string; args: string[]; env: Record<string, string> } | undefined;
 }
 
 /** Activates the extension (if the workspace has not already) and waits for its first index. */
