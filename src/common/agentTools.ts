@@ -256,7 +256,7 @@ export function formatAnswer(roots: readonly string[], asked: string, hits: read
 
 function describeHit(n: number, a: AgentHit, h: SearchHit, style: AnswerStyle): string {
   const lines = a.startLine === a.endLine ? `${a.startLine}` : `${a.startLine}-${a.endLine}`;
-  const where = style.links ? `[${a.label}:${lines}](${fileUrl(a.file)}#L${a.startLine})` : `${a.label}:${lines}`;
+  const where = style.links ? `[${a.label.replace(/[[\]\\]/g, '\\$&')}:${lines}](${fileUrl(a.file)}#L${a.startLine})` : `${a.label}:${lines}`;
   const what = h.kind === 'markdown' ? 'section' : `comment (${h.fileLanguage})`;
   const closeness = h.similarity !== undefined ? `similarity ${h.similarity.toFixed(2)}` : 'found by its words (meaning not embedded yet)';
   const title = h.title ? ` — ${oneLine(h.title, 120)}` : '';
@@ -377,7 +377,8 @@ function decodeFileUrl(p: string): string {
 /** A file: URL for an absolute path (POSIX or Windows). */
 export function fileUrl(abs: string): string {
   const slashed = abs.replace(/\\/g, '/');
-  return `file://${slashed.startsWith('/') ? '' : '/'}${encodeURI(slashed).replace(/[?#]/g, encodeURIComponent)}`;
+  // `?`, `#` and parentheses are encoded too: they would end the path, or a Markdown link around it.
+  return `file://${slashed.startsWith('/') ? '' : '/'}${encodeURI(slashed).replace(/[?#()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
 function baseName(p: string): string {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  answerSearch, answerSimilar, answerStatus, approxTokens, ANSWER_TOKENS, folderScope, INPUT_SCHEMAS, locate, MAX_LIMIT, parseSearchInput,
+  answerSearch, answerSimilar, answerStatus, approxTokens, ANSWER_TOKENS, fileUrl, folderScope, INPUT_SCHEMAS, locate, MAX_LIMIT, parseSearchInput,
   parseSimilarInput, TOOL_DESCRIPTIONS, TOOL_NAMES, type AgentIndexState, type AgentWorkspace,
 } from '../../src/common/agentTools';
 import type { SearchOptions } from '../../src/common/protocol/engine';
@@ -169,5 +169,12 @@ describe('agent tools: answers from a real index', () => {
     extra = {};
     const s = await answerStatus(ws);
     assert.match(s.text, /43 files, \d+ passages; \d+ of them searchable by meaning/);
+  });
+});
+
+describe('agent tools: links', () => {
+  it('make file: URLs that survive Markdown and URL syntax in a path', () => {
+    assert.equal(fileUrl('/w/a (1)/b#c?.md'), 'file:///w/a%20%281%29/b%23c%3F.md');
+    assert.equal(fileUrl('C:\\w\\문서.md'), 'file:///C:/w/%EB%AC%B8%EC%84%9C.md');
   });
 });
