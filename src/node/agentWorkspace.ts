@@ -17,8 +17,15 @@ const MAX_READ_BYTES = 1024 * 1024;
 export class WorkerAgentWorkspace implements AgentWorkspace {
   private info: IndexInfo | undefined;
 
-  /** `indexing()` tells whether an indexing run of this process is going on now. */
-  constructor(private readonly client: WorkerClient, private readonly indexing: () => boolean = () => false) {}
+  /**
+   * `indexing()` tells whether an indexing run of this process is going on now; `folders` are the folders it
+   * indexes, if any (the roots until its first run has saved them in the index).
+   */
+  constructor(
+    private readonly client: WorkerClient,
+    private readonly indexing: () => boolean = () => false,
+    private readonly folders: readonly string[] = [],
+  ) {}
 
   /** Reads what the index holds again; the tools' answers describe the index as of the last call. */
   async update(): Promise<IndexInfo> {
@@ -27,7 +34,7 @@ export class WorkerAgentWorkspace implements AgentWorkspace {
   }
 
   roots(): readonly string[] {
-    return this.info?.roots ?? [];
+    return this.info?.roots.length ? this.info.roots : this.folders;
   }
 
   // partialWords stays unset: right after a load a search waits for the words, so an answer is the same every time.

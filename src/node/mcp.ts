@@ -54,7 +54,7 @@ const TOOLS: Tool[] = [
  */
 export async function serveMcp(client: WorkerClient, o: McpOptions): Promise<void> {
   const keeper = o.folders.length ? new FolderKeeper(client, o) : undefined;
-  const ws = new WorkerAgentWorkspace(client, () => keeper?.running ?? false);
+  const ws = new WorkerAgentWorkspace(client, () => keeper?.running ?? false, o.folders);
   let syncing: Promise<void> | undefined;
   // Concurrent calls share one refresh and one info: ten parallel calls cost the worker one manifest read.
   const sync = () => (syncing ??= (async () => {
