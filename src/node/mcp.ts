@@ -92,6 +92,7 @@ export async function serveMcp(client: WorkerClient, o: McpOptions): Promise<voi
     server.onclose = resolve;
   });
   await server.connect(transport);
+  client.ready.catch((e: Error) => o.log(`${e.message} Every tool call answers with this until the server is started again.`));
   keeper?.start();
   await ended;
   keeper?.stop();
