@@ -7,9 +7,10 @@
 // keeps libvips (and its own per-platform binaries and load failures) out of every VSIX.
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const watch = process.argv.includes('--watch');
 
 /** Prints "[watch] build started/finished" for the VS Code problem matcher, and errors as file:line:col. */
@@ -47,6 +48,22 @@ const noSharp = {
   },
 };
 
+// The MCP server (in the CLI) asks its clients for no input, which is all the SDK's JSON Schema validator checks
+// (elicitation answers; the tools' inputs are checked with valibot, src/common/agentTools.ts): src/node/mcp.ts
+// gives the Server a validator that refuses, and the SDK's default one (Ajv with its formats, ~130 KB minified)
+// stays out of the bundle.
+const noAjv = {
+  name: 'no-ajv',
+  setup(build) {
+    build.onResolve({ filter: /\/validation\/ajv-provider\.js$/ }, (args) =>
+      (args.importer.includes('@modelcontextprotocol') ? { path: 'ajv-provider', namespace: 'no-ajv' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'no-ajv' }, () => ({
+      contents: "exports.AjvJsonSchemaValidator = class { constructor() { throw new Error('JSON Schema validation is not part of Semantic Search.'); } };",
+      loader: 'js',
+    }));
+  },
+};
+
 const node = {
   ...common,
   plugins: [...common.plugins, noSharp],
@@ -61,7 +78,8 @@ const node = {
 
 const builds = [
   { ...node, entryPoints: { extension: 'src/vscode/extension.ts', worker: 'src/worker/worker.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'src/node/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  // The CLI holds the MCP server (src/node/mcp.ts), which tells clients its version.
+  { ...node, plugins: [...node.plugins, noAjv], entryPoints: { cli: 'src/node/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, define: { __SEMANTIC_SEARCH_VERSION__: JSON.stringify(version) } },
   // The webview folder is the panel's only local resource root: its script, its styles and the codicons.
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [{ in: 'webview-ui/main.ts', out: 'webview' }, { in: 'webview-ui/style.css', out: 'webview' }], outdir: 'dist/webview' },
 ];

@@ -196,7 +196,8 @@ export async function answerSimilar(ws: AgentWorkspace, input: unknown, style: A
   const query = lines.replace(/\s+/g, ' ').trim().slice(0, MAX_QUERY_CHARS);
   if (!query) return inputProblem(`Lines ${startLine}–${endLine} of ${file} are empty: there is nothing to compare.`);
   const isSource = (h: SearchHit) => h.root === at.root && h.path === at.rel && h.startLine <= endLine && h.endLine >= startLine;
-  return answerQuery(ws, query, parsed.value, {}, `${at.rel}:${startLine}–${endLine}`, style, isSource);
+  const asked = startLine === endLine ? `${startLine}` : `${startLine}–${endLine}`;
+  return answerQuery(ws, query, parsed.value, {}, `${at.rel}:${asked}`, style, isSource);
 }
 
 /** The status tool: what the index holds and whether it can answer. */

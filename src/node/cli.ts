@@ -5,6 +5,7 @@ import { EngineError } from '../common/errors';
 import { escapeControl } from '../common/terminalText';
 import type { IndexProgress, IndexRequest, IndexSummary, SearchMode, SearchResult } from '../common/protocol/engine';
 import type { CancelToken, WorkerClient } from '../common/protocol/workerClient';
+import { DEFAULT_INTERVAL_MS, serveMcp } from './mcp';
 import { startWorker } from './startWorker';
 
 /** How long `index` waits by default for another process that writes the same index. */
@@ -16,16 +17,23 @@ const LOCK_POLL_MS = 500;
  * and kill a run between them); otherwise the engine's default of 30 s.
  */
 const CHECKPOINT_ENV = 'SEMANTIC_SEARCH_CHECKPOINT_MS';
+/** How often `mcp --folder` indexes the folders again, in ms, when set (the tests make it small); otherwise 30 s. */
+const MCP_INTERVAL_ENV = 'SEMANTIC_SEARCH_MCP_INTERVAL_MS';
 
 const USAGE = `Usage:
   semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--threads auto|N] [--json]
   semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--threads auto|N] [--json]
+  semantic-search mcp --model <modelDir> --store <storeDir> [--folder <folder>]... [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--threads auto|N]
 Options:
   --threads T   onnxruntime threads: auto (all the cores) or a count (default: half the cores)
   --wait S      while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})
 An index run makes every file searchable by its words first, then embeds meanings, saving what is done at
 least every 30 s: a run stopped or killed goes on where it was saved at the next "index". A search meanwhile
-answers from the last save, and says how many passages have their meaning yet.`;
+answers from the last save, and says how many passages have their meaning yet.
+"mcp" serves the index to MCP clients (coding agents, other editors) over stdin/stdout: tools search,
+find_similar and index_status. It reads the store without blocking its writer and takes up each newer save.
+With --folder it also indexes those folders, at start and every ${DEFAULT_INTERVAL_MS / 1000} s, while no other process (an
+editor) writes the store; without it, it never writes.`;
 
 /** The command line: the same engine and worker as the extension, for terminals, CI and checks. */
 async function main(argv: string[]): Promise<number> {
@@ -38,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
         model: { type: 'string' }, store: { type: 'string' }, limit: { type: 'string' }, mode: { type: 'string' },
         json: { type: 'boolean' }, include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true },
         'max-file-size': { type: 'string' }, threads: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        folder: { type: 'string', multiple: true },
       },
     });
   } catch (e) {
@@ -49,8 +58,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  if (command !== 'index' && command !== 'search') throw new UsageError(`Unknown command "${command}".`);
-  if (!arg) throw new UsageError(command === 'index' ? 'Name the folder to index.' : 'Give the query to search for.');
+  if (command !== 'index' && command !== 'search' && command !== 'mcp') throw new UsageError(`Unknown command "${command}".`);
+  if (command === 'mcp' && arg) throw new UsageError(`"mcp" takes no argument: name folders to index with --folder.`);
+  if (command !== 'mcp' && values.folder) throw new UsageError('--folder is an option of "mcp"; "index" takes its folder as an argument.');
+  if (!arg && command !== 'mcp') throw new UsageError(command === 'index' ? 'Name the folder to index.' : 'Give the query to search for.');
   if (!values.model) throw new UsageError('Missing --model <modelDir>: a local model folder (config.json, tokenizer.json, onnx/).');
   if (!values.store) throw new UsageError('Missing --store <storeDir>: the folder the index is kept in.');
   const mode = (values.mode ?? 'hybrid') as SearchMode;
@@ -60,21 +71,33 @@ async function main(argv: string[]): Promise<number> {
   const maxFileSize = positiveInt(values['max-file-size'], '--max-file-size');
   const waitS = wholeNumber(values.wait, '--wait', 0) ?? DEFAULT_WAIT_S;
   const checkpointMs = wholeNumber(process.env[CHECKPOINT_ENV], CHECKPOINT_ENV, 0);
+  const intervalMs = wholeNumber(process.env[MCP_INTERVAL_ENV], MCP_INTERVAL_ENV, 1);
   const storeDir = path.resolve(values.store);
+  const folders = (values.folder ?? []).map((f) => path.resolve(f));
+  const indexOptions = { include: values.include, exclude: values.exclude, ...(maxFileSize ? { maxFileSize } : {}) };
+  // Only the protocol may reach an MCP client's end of stdout.
+  if (command === 'mcp') console.log = console.error;
 
   const { client, stop } = startWorker(
     // A search only reads: it never waits for a process that writes the index, and never blocks one.
     {
-      modelDir: path.resolve(values.model), storeDir, ...(threads ? { threads } : {}), ...(command === 'search' ? { readOnly: true } : {}),
+      modelDir: path.resolve(values.model), storeDir, ...(threads ? { threads } : {}),
+      // An MCP server without folders only reads, like a search; with folders it writes when it can.
+      ...(command === 'search' || (command === 'mcp' && !folders.length) ? { readOnly: true } : {}),
       ...(checkpointMs !== undefined ? { checkpointMs } : {}),
     },
-    // Warnings (such as a rebuilt index) reach the user through the summary or the error instead.
-    { onLog: (level, message) => { if (level === 'error') console.error(message); } },
+    // Warnings (such as a rebuilt index) reach the user through the summary or the error instead; the MCP
+    // server has no summary to show, so its log (stderr, which MCP clients keep) has them.
+    { onLog: (level, message) => { if (level === 'error' || (command === 'mcp' && level === 'warn')) console.error(message); }, stdoutToStderr: command === 'mcp' },
   );
   try {
+    if (command === 'mcp') {
+      await serveMcp(client, { folders, indexOptions, ...(intervalMs ? { intervalMs } : {}), log: (m) => console.error(escapeControl(m)) });
+      return 0;
+    }
     await client.ready;
     if (command === 'index') {
-      const request = { roots: [path.resolve(arg)], options: { include: values.include, exclude: values.exclude, ...(maxFileSize ? { maxFileSize } : {}) } };
+      const request = { roots: [path.resolve(arg)], options: indexOptions };
       return await indexFolder(client, request, { json: !!values.json, waitS });
     } else {
       const info = await client.call('info', {});

@@ -61,6 +61,12 @@ export class Engine {
   private lockedBy: LockOwner | 'unknown' | undefined;
   /** Memory holds changes the store does not (the last save failed, or none was made yet): the next run saves. */
   private unsaved = false;
+  /** Runs (index, clear) going on: a refresh never replaces the index under one. */
+  private runs = 0;
+  /** The refresh in flight: concurrent callers share it. */
+  private refreshing: Promise<boolean> | undefined;
+  /** A saved generation a refresh found unusable (another model, damaged): not read again until it changes. */
+  private refusedGeneration: string | undefined;
 
   /** Model identity and size; dim 0 when there is no model and search works by words only. */
   readonly modelInfo: { id: string; dim: number; dtype: string };
@@ -169,6 +175,15 @@ export class Engine {
    * saved at least every `checkpointMs`; a cancel saves what is done before it ends the run.
    */
   async index(request: IndexRequest, onProgress?: (p: IndexProgress) => void, token?: CancelToken): Promise<IndexSummary> {
+    this.runs++;
+    try {
+      return await this.indexRun(request, onProgress, token);
+    } finally {
+      this.runs--;
+    }
+  }
+
+  private async indexRun(request: IndexRequest, onProgress?: (p: IndexProgress) => void, token?: CancelToken): Promise<IndexSummary> {
     await this.becomeWriter();
     const t0 = performance.now();
     const control: StepControl = {
@@ -181,7 +196,7 @@ export class Engine {
     const { toRead, recheck, changes } = diffFiles(this.workspace.files, scan);
     const rechanged = await this.read(scan, toRead, recheck, changes, control);
     control.checkCancel();
-    if (await this.droppedUnbuildable()) return this.index(request, onProgress, token);
+    if (await this.droppedUnbuildable()) return this.indexRun(request, onProgress, token);
     const reused = this.embedder ? reusedTexts(changes.changed, this.workspace.vectors) : 0;
     // From here on the run's files are in the index; a cancel only stops the embedding of their meanings.
     await this.apply(scan, changes);
@@ -355,9 +370,49 @@ export class Engine {
 
   /** Empties the index in memory and on disk. */
   async clear(): Promise<void> {
-    await this.becomeWriter();
+    this.runs++;
+    try {
+      await this.becomeWriter();
+      this.reset();
+      await deleteSnapshot(this.config.storeDir);
+    } finally {
+      this.runs--;
+    }
+  }
+
+  /**
+   * For an engine that does not write the store now (opened read-only, or another process holds the lock, or
+   * this one let it go): takes up the index another process saved since this one was loaded. Cheap when nothing
+   * changed (one read of the small manifest); concurrent calls share one. Gives whether the index was replaced.
+   * A writer, or an engine in the middle of a run, keeps its own index: it is what the store holds, or will.
+   */
+  refresh(): Promise<boolean> {
+    this.refreshing ??= this.refreshOnce().finally(() => { this.refreshing = undefined; });
+    return this.refreshing;
+  }
+
+  private async refreshOnce(): Promise<boolean> {
+    const writes = () => this.runs > 0 || !!this.lock?.held;
+    if (writes()) return false;
+    const stored = await storedGeneration(this.config.storeDir);
+    if (stored === this.generation || (stored !== undefined && stored === this.refusedGeneration)) return false;
+    const loaded = await loadSnapshot(this.config.storeDir, { modelId: this.modelInfo.id });
+    // A run that started meanwhile reads the store itself (becomeWriter) and must not have its index swapped.
+    if (writes()) return false;
     this.reset();
-    await deleteSnapshot(this.config.storeDir);
+    this.rebuildReason = undefined;
+    this.useStore(loaded);
+    this.refusedGeneration = this.generation === undefined ? stored : undefined;
+    return true;
+  }
+
+  /**
+   * Lets another process become the store's writer (an editor opened on the same folder) until this engine's
+   * next run, which takes the lock again if it is free and starts from whatever was saved meanwhile. Meant to be
+   * called between runs; a run in flight keeps the lock.
+   */
+  async releaseLock(): Promise<void> {
+    if (this.runs === 0 && this.lock?.held) await this.lock.dispose();
   }
 
   async dispose(): Promise<void> {

@@ -65,6 +65,17 @@ export const handlers: { [M in EngineMethod]: Handler<M> } = {
     writes: true,
     run: (_params, { engine }) => engine.clear(),
   },
+  refresh: {
+    params: noParams,
+    // Answered beside a run in flight (the engine leaves a writer's index alone): a search must never wait for one.
+    writes: false,
+    run: async (_params, { engine }) => ({ reloaded: await engine.refresh() }),
+  },
+  releaseLock: {
+    params: noParams,
+    writes: true,
+    run: (_params, { engine }) => engine.releaseLock(),
+  },
   setEffort: {
     params: (raw) => checked(effortParams, raw),
     // It changes how the run in flight embeds its next batches, so it must not wait for that run.

@@ -506,3 +506,70 @@ describe('Engine runs are complete or not applied at all', () => {
   });
 });
 
+
+describe('an engine that does not write takes up what the writer saves', () => {
+  it('reloads a newer save on refresh (read-only, or while another process holds the lock), and nothing else', async () => {
+    const root = tempDir();
+    const store = path.join(tempDir(), 'store');
+    writeTree(root, { 'docs/database.md': '# Guide\n\nConfigure the database connection.\n' });
+    const writer = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+    const readers: Engine[] = [];
+    try {
+      await writer.index({ roots: [root] });
+      readers.push(await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1, readOnly: true }));
+      // A would-be writer whose lock the first engine holds.
+      readers.push(await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 }));
+      for (const reader of readers) {
+        assert.equal(reader.info().files, 1);
+        assert.equal(await reader.refresh(), false, 'nothing saved since it loaded');
+      }
+      writeTree(root, { 'src/cache.py': '# 비밀번호 캐시를 만료합니다\ndef expire(key):\n    pass\n' });
+      await writer.index({ roots: [root] });
+      for (const reader of readers) {
+        assert.equal((await reader.search('密码缓存', { limit: 1 })).hits[0]?.path, 'docs/database.md', 'the old index until a refresh');
+        // Concurrent calls share one reload.
+        const both = await Promise.all([reader.refresh(), reader.refresh()]);
+        assert.deepEqual(both, [true, true]);
+        assert.equal(await reader.refresh(), false);
+        assert.equal(reader.info().files, 2);
+        assert.equal((await reader.search('密码缓存', { limit: 1 })).hits[0]?.path, 'src/cache.py');
+      }
+      assert.equal(await writer.refresh(), false, 'the writer keeps its own index');
+      await writer.clear();
+      for (const reader of readers) {
+        assert.equal(await reader.refresh(), true, 'a cleared store empties the reader');
+        assert.equal(reader.info().files, 0);
+      }
+    } finally {
+      for (const reader of readers) await reader.dispose();
+      await writer.dispose();
+    }
+  });
+
+  it('lets the lock go between runs: another engine writes meanwhile, and the next run starts from its save', async () => {
+    const root = tempDir();
+    const store = path.join(tempDir(), 'store');
+    writeTree(root, { 'a.md': '# A\n\nThe database connection.\n' });
+    const first = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+    try {
+      await first.index({ roots: [root] });
+      await first.releaseLock();
+      const second = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+      try {
+        assert.equal(second.info().readOnly, undefined, 'the second engine took the lock');
+        writeTree(root, { 'b.md': '# B\n\nThe cache server.\n' });
+        await second.index({ roots: [root] });
+        await assert.rejects(first.index({ roots: [root] }), (e: Error & { code?: string }) => e.code === 'store-locked');
+        assert.equal(first.info().files, 2, 'the refused run took up the writer\'s save');
+      } finally {
+        await second.dispose();
+      }
+      writeTree(root, { 'c.md': '# C\n\nThe deployment.\n' });
+      const run = await first.index({ roots: [root] });
+      assert.deepEqual([run.files, run.read], [3, 1], 'only the file the other writer did not index is read');
+      assert.equal(await first.refresh(), false);
+    } finally {
+      await first.dispose();
+    }
+  });
+});

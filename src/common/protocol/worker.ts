@@ -32,6 +32,13 @@ export interface WorkerMethods {
   search: [{ query: string; options?: SearchOptions }, SearchResult];
   info: [Record<string, never>, IndexInfo];
   clear: [Record<string, never>, void];
+  /**
+   * For a worker that does not write the store now: take up the index another process saved since this one
+   * was loaded (one small read when nothing changed). `reloaded` says whether the index was replaced.
+   */
+  refresh: [Record<string, never>, { reloaded: boolean }];
+  /** Let another process become the store's writer until the next `index` (after the runs before it). */
+  releaseLock: [Record<string, never>, void];
   /** How many cores indexing may use from its next batch on; answered at once, even during a run. */
   setEffort: [{ effort: Effort }, void];
   /** Finish the request in flight, release the model, and let the thread end. */
