@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     files: ['src/common/**/*.ts'],
-    rules: restrict([['vscode'], nodeBuiltins, engine, ['**/node/**', '**/worker/**', '**/vscode/**']],
+    rules: restrict([['vscode'], nodeBuiltins, engine, ['**/node/**', '**/worker/**', '**/vscode/**', '**/net/**']],
       'src/common runs everywhere: no VS Code, Node or engine imports (type-only imports are fine).'),
   },
   {
@@ -32,8 +32,13 @@ export default tseslint.config(
       'The extension host talks to the engine only through the worker protocol in src/common/protocol.'),
   },
   {
+    files: ['src/net/**/*.ts'],
+    rules: restrict([['vscode'], engine, ['**/common/**', '../common/*', '**/node/**', '../node/*', '**/worker/**', '../worker/*', '**/vscode/**', '../vscode/*']],
+      'src/net is shared by the extension host and the engine: Node built-ins only.'),
+  },
+  {
     files: ['webview-ui/**/*.ts'],
-    rules: restrict([['vscode'], nodeBuiltins, engine, ['**/src/node/**', '**/src/worker/**', '**/src/vscode/**']],
+    rules: restrict([['vscode'], nodeBuiltins, engine, ['**/src/node/**', '**/src/worker/**', '**/src/vscode/**', '**/src/net/**']],
       'The webview only renders: it may import src/common types, nothing else of the extension.'),
   },
 );

@@ -4,9 +4,12 @@ import { parseArgs } from 'node:util';
 import { EngineError } from '../common/errors';
 import { escapeControl } from '../common/terminalText';
 import type { IndexProgress, IndexRequest, IndexSummary, SearchMode, SearchResult } from '../common/protocol/engine';
+import { DEVICES, type Device } from '../common/protocol/worker';
 import type { CancelToken, WorkerClient } from '../common/protocol/workerClient';
 import { DEFAULT_INTERVAL_MS, serveMcp } from './mcp';
 import { startWorker } from './startWorker';
+import { parseShard } from './team/shard';
+import { exportSeed, mergeStores } from './team/storeTools';
 
 /** How long `index` waits by default for another process that writes the same index. */
 const DEFAULT_WAIT_S = 60;
@@ -21,12 +24,22 @@ const CHECKPOINT_ENV = 'SEMANTIC_SEARCH_CHECKPOINT_MS';
 const MCP_INTERVAL_ENV = 'SEMANTIC_SEARCH_MCP_INTERVAL_MS';
 
 const USAGE = `Usage:
-  semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--threads auto|N] [--json]
-  semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--threads auto|N] [--json]
-  semantic-search mcp --model <modelDir> --store <storeDir> [--folder <folder>]... [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--threads auto|N]
+  semantic-search index <folder> --model <modelDir> --store <storeDir> [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--wait <seconds>] [--threads auto|N] [--device cpu|cuda|dml|coreml] [--shard K/N] [--seed <file or https URL>] [--json]
+  semantic-search search "<query>" --model <modelDir> --store <storeDir> [--limit N] [--mode hybrid|vector|fulltext] [--threads auto|N] [--device D] [--json]
+  semantic-search mcp --model <modelDir> --store <storeDir> [--folder <folder>]... [--include <glob>]... [--exclude <glob>]... [--max-file-size <bytes>] [--threads auto|N] [--device D]
+  semantic-search merge <storeDir>... --store <outDir> [--json]
+  semantic-search export --store <storeDir> --out <file> [--json]
 Options:
   --threads T   onnxruntime threads: auto (all the cores) or a count (default: half the cores)
+  --device D    where the model runs: cpu (default), cuda (Linux x64), dml (Windows), coreml (macOS); one this
+                machine lacks falls back to the CPU and says why
   --wait S      while another process writes the index, wait up to S seconds for it (default ${DEFAULT_WAIT_S})
+  --shard K/N   read the whole folder but embed only shard K of N of its texts (by text hash): one job of a
+                CI matrix; "merge" puts the N stores together
+  --seed F      before embedding, take the vectors of an exported index (a file, or an https URL fetched into
+                the store folder) for every text it holds: only the texts it lacks are embedded
+merge puts the vectors of stores of one model (the shards) into one store; export writes one portable file of
+every vector of a store by text hash (no paths), for --seed and the editor's semanticSearch.sharedIndex.
 An index run makes every file searchable by its words first, then embeds meanings, saving what is done at
 least every 30 s: a run stopped or killed goes on where it was saved at the next "index". A search meanwhile
 answers from the last save, and says how many passages have their meaning yet.
@@ -47,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' }, include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true },
         'max-file-size': { type: 'string' }, threads: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         folder: { type: 'string', multiple: true },
+        device: { type: 'string' }, shard: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
       },
     });
   } catch (e) {
@@ -58,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
+  if (command === 'merge' || command === 'export') return storeCommand(command, positionals.slice(1), values);
   if (command !== 'index' && command !== 'search' && command !== 'mcp') throw new UsageError(`Unknown command "${command}".`);
   if (command === 'mcp' && arg) throw new UsageError(`"mcp" takes no argument: name folders to index with --folder.`);
   if (command !== 'mcp' && values.folder) throw new UsageError('--folder is an option of "mcp"; "index" takes its folder as an argument.');
@@ -75,13 +90,17 @@ async function main(argv: string[]): Promise<number> {
   const storeDir = path.resolve(values.store);
   const folders = (values.folder ?? []).map((f) => path.resolve(f));
   const indexOptions = { include: values.include, exclude: values.exclude, ...(maxFileSize ? { maxFileSize } : {}) };
+  const device = deviceOf(values.device);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  if (shard && 'problem' in shard) throw new UsageError(shard.problem);
+  if (command !== 'index' && (shard || values.seed)) throw new UsageError('--shard and --seed are options of "index".');
   // Only the protocol may reach an MCP client's end of stdout.
   if (command === 'mcp') console.log = console.error;
 
   const { client, stop } = startWorker(
     // A search only reads: it never waits for a process that writes the index, and never blocks one.
     {
-      modelDir: path.resolve(values.model), storeDir, ...(threads ? { threads } : {}),
+      modelDir: path.resolve(values.model), storeDir, ...(threads ? { threads } : {}), ...(device ? { device } : {}),
       // An MCP server without folders only reads, like a search; with folders it writes when it can.
       ...(command === 'search' || (command === 'mcp' && !folders.length) ? { readOnly: true } : {}),
       ...(checkpointMs !== undefined ? { checkpointMs } : {}),
@@ -95,9 +114,13 @@ async function main(argv: string[]): Promise<number> {
       await serveMcp(client, { folders, indexOptions, ...(intervalMs ? { intervalMs } : {}), log: (m) => console.error(escapeControl(m)) });
       return 0;
     }
-    await client.ready;
+    const model = await client.ready;
+    if (model.deviceProblem) console.error(model.deviceProblem);
     if (command === 'index') {
-      const request = { roots: [path.resolve(arg)], options: indexOptions };
+      const request: IndexRequest = {
+        roots: [path.resolve(arg)], options: indexOptions,
+        ...(shard ? { shard } : {}), ...(values.seed ? { seed: seedSource(values.seed) } : {}),
+      };
       return await indexFolder(client, request, { json: !!values.json, waitS });
     } else {
       const info = await client.call('info', {});
@@ -125,6 +148,39 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+/** `merge` and `export`: they read and write stores, without a model or a worker. */
+async function storeCommand(command: 'merge' | 'export', stores: string[], values: { store?: string; out?: string; json?: boolean }): Promise<number> {
+  if (!values.store) throw new UsageError(command === 'merge' ? 'Missing --store <outDir>: the folder the merged index is written to.' : 'Missing --store <storeDir>: the index to export.');
+  if (command === 'merge') {
+    if (!stores.length) throw new UsageError('Name the stores to merge (the shards\' --store folders).');
+    const s = await mergeStores(stores.map((d) => path.resolve(d)), path.resolve(values.store));
+    if (values.json) console.log(JSON.stringify(s));
+    else {
+      console.log(`Merged ${s.stores} stores: ${s.files.toLocaleString('en')} files, ${s.chunks.toLocaleString('en')} chunks, ${s.vectors.toLocaleString('en')} vectors.`);
+      if (s.waiting) console.log(`${s.waiting.toLocaleString('en')} chunks still have no vector in any of them (a shard is missing?): the next "index" embeds them.`);
+    }
+    return 0;
+  }
+  if (stores.length) throw new UsageError(`"export" takes no folder of its own: the index is --store, the file --out (got "${stores[0]}").`);
+  if (!values.out) throw new UsageError('Missing --out <file>: the file to write.');
+  const s = await exportSeed(path.resolve(values.store), path.resolve(values.out));
+  if (values.json) console.log(JSON.stringify(s));
+  else console.log(`Exported ${s.vectors.toLocaleString('en')} vectors of ${escapeControl(s.modelId)} (${(s.bytes / 1e6).toFixed(1)} MB) to ${escapeControl(values.out)}.`);
+  return 0;
+}
+
+/** --device, checked against the devices there are (whether this machine has it is the worker's to say). */
+function deviceOf(value: string | undefined): Device | undefined {
+  if (value === undefined) return undefined;
+  if (!(DEVICES as readonly string[]).includes(value)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}, not "${value}".`);
+  return value as Device;
+}
+
+/** A seed's path made absolute (the worker may run elsewhere); an address as it is. */
+function seedSource(value: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : path.resolve(value);
+}
+
 /** Exit code of an `index` stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 const STOPPED_EXIT = 130;
 
@@ -148,8 +204,9 @@ async function indexFolder(client: WorkerClient, request: IndexRequest, o: { jso
     signals.dispose();
   }
   progress?.done();
+  if (summary.seedProblem) console.error(escapeControl(summary.seedProblem));
   if (o.json) console.log(JSON.stringify(summary));
-  else printSummary(summary);
+  else printSummary(summary, !!request.shard);
   return 0;
 }
 
@@ -240,11 +297,13 @@ function progressPrinter() {
 }
 
 /** Readable output: everything that comes from the workspace or the store goes through escapeControl. */
-function printSummary(s: IndexSummary): void {
+function printSummary(s: IndexSummary, sharded: boolean): void {
   const n = (x: number) => x.toLocaleString('en');
   if (s.rebuiltBecause) console.log(`The stored index was rebuilt: ${escapeControl(s.rebuiltBecause)}.`);
-  console.log(`Indexed ${n(s.files)} files: ${n(s.chunks)} chunks (${n(s.embedded)} embedded, ${n(s.reused)} reused; ${n(s.read)} files read, ${n(s.removed)} removed) in ${(s.ms / 1000).toFixed(1)} s.`);
-  if (s.waiting) console.log(`${n(s.waiting)} chunks are searchable by their words only until the next run embeds their meaning.`);
+  const seeded = s.seeded ? `, ${n(s.seeded)} from the seed` : '';
+  console.log(`Indexed ${n(s.files)} files: ${n(s.chunks)} chunks (${n(s.embedded)} embedded${seeded}, ${n(s.reused)} reused; ${n(s.read)} files read, ${n(s.removed)} removed) in ${(s.ms / 1000).toFixed(1)} s.`);
+  if (s.waiting && sharded) console.log(`${n(s.waiting)} chunks wait for the vectors of the other shards: "merge" the shards' stores.`);
+  else if (s.waiting) console.log(`${n(s.waiting)} chunks are searchable by their words only until the next run embeds their meaning.`);
   if (s.embedded) console.log(`Padding in embedding batches: ${(s.paddingWaste * 100).toFixed(1)} %.`);
   if (s.skipped.length) {
     console.log(`Skipped ${n(s.skipped.length)} files:`);

@@ -8,12 +8,16 @@ import {
   deleteSnapshot, describeFsError, loadSnapshot, otherDimension, removeDeadWritersFiles, saveSnapshot, storedGeneration, type LoadResult,
 } from './index/persist';
 import { lockedMessage, StoreLock, type LockOwner } from './index/storeLock';
+import type { Device } from '../common/protocol/worker';
 import { WorkspaceIndex } from './index/workspaceIndex';
 import {
   applyChanges, BATCH_SIZE, changesIndex, diffFiles, embedTexts, estimateTokens, readFiles, reusedTexts, scanFiles, waitingTexts, type Changes,
   type EmbedStats, type Found, type Scan, type StepControl, type WaitingText,
 } from './indexSteps';
 import { rankChunks, type SearchParts } from './ranking';
+import { inShard } from './team/shard';
+import { takeFromSeed } from './team/seedFile';
+import { loadSeed } from './team/seedSource';
 
 /** Vectors of texts no longer in the index that are kept (a branch switch back re-embeds nothing). */
 const MIN_ORPHAN_VECTORS = 2000;
@@ -25,6 +29,8 @@ export interface EngineConfig {
   modelDir?: string;
   storeDir: string;
   threads?: Threads;
+  /** Where onnxruntime runs the model; one this machine's onnxruntime lacks falls back to the CPU, with a warning. */
+  device?: Device;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Only read the store (the CLI's search): no lock is taken, and indexing is refused. */
   readOnly?: boolean;
@@ -70,6 +76,8 @@ export class Engine {
 
   /** Model identity and size; dim 0 when there is no model and search works by words only. */
   readonly modelInfo: { id: string; dim: number; dtype: string };
+  /** Where the model runs, and why not on the device asked for when it could not. */
+  readonly deviceInfo: { device: Device; problem?: string };
 
   private constructor(
     private readonly embedder: Embedder | undefined,
@@ -78,6 +86,7 @@ export class Engine {
     private readonly lock: StoreLock | undefined,
   ) {
     this.modelInfo = embedder ? { id: embedder.files.id, dim: embedder.dim, dtype: embedder.files.dtype } : { id: 'none', dim: 0, dtype: 'none' };
+    this.deviceInfo = embedder?.device ?? { device: 'cpu' };
     this.workspace = WorkspaceIndex.empty(this.modelInfo.dim);
   }
 
@@ -98,7 +107,7 @@ export class Engine {
       // The model's hashes are cached in the store, by its writer only.
       const files = config.modelDir ? resolveModelFiles(config.modelDir, { cacheDir: config.storeDir, updateCache: !!attempt?.acquired }) : undefined;
       const [embedder, stored] = await Promise.all([
-        files ? Embedder.load(files, config.threads, config.log) : undefined,
+        files ? Embedder.load(files, config.threads, config.log, config.device) : undefined,
         loadSnapshot(config.storeDir, { modelId: files?.id ?? 'none' }),
       ]);
       const engine = new Engine(embedder, config, lock);
@@ -200,6 +209,7 @@ export class Engine {
     const reused = this.embedder ? reusedTexts(changes.changed, this.workspace.vectors) : 0;
     // From here on the run's files are in the index; a cancel only stops the embedding of their meanings.
     await this.apply(scan, changes);
+    const seed = await this.takeSeed(request, token);
     const queue = this.embedQueue(request, changes);
     // A run with one batch or less to embed saves once, at its end: every file saved in the editor would
     // otherwise cost two saves of the whole store.
@@ -209,7 +219,8 @@ export class Engine {
     const rebuiltBecause = this.rebuildReason;
     this.rebuildReason = undefined;
     return {
-      files: this.workspace.files.size, chunks: this.workspace.chunks.size, embedded: embedded.embedded, reused,
+      files: this.workspace.files.size, chunks: this.workspace.chunks.size, embedded: embedded.embedded, reused, seeded: seed.seeded,
+      ...(seed.problem ? { seedProblem: seed.problem } : {}),
       waiting: this.workspace.vectors.waitingChunkCount, read: toRead.length + rechanged, removed: new Set(changes.dropFiles).size,
       skipped: scan.skipped, paddingWaste: embedded.paddingWaste, ...(rebuiltBecause ? { rebuiltBecause } : {}), ms: Math.round(performance.now() - t0),
     };
@@ -233,7 +244,42 @@ export class Engine {
     // lengths close enough to keep the padding of a batch small.
     const counted = new Map(changes.changed.flatMap((f) => f.inputs.map((i) => [i.hash, i.tokens] as const)));
     const first = new Set((request.priorityPaths ?? []).map((p) => path.resolve(p)));
-    return waitingTexts(this.workspace, { first, now: Date.now() }, (hash, text) => counted.get(hash) ?? estimateTokens(text));
+    const queue = waitingTexts(this.workspace, { first, now: Date.now() }, (hash, text) => counted.get(hash) ?? estimateTokens(text));
+    // A shard of a CI matrix embeds its own texts; the others keep waiting, for the stores to be merged.
+    const shard = request.shard;
+    return shard ? queue.filter((t) => inShard(t.hash, shard)) : queue;
+  }
+
+  /**
+   * Gives the texts the index waits for their vectors from the request's seed, when it has one and something
+   * waits: only the texts the seed lacks are embedded then. A seed that cannot be used (another model, a
+   * damaged or truncated file, an address that cannot be reached) is logged and reported; the run goes on
+   * and embeds everything itself.
+   */
+  private async takeSeed(request: IndexRequest, token: CancelToken | undefined): Promise<{ seeded: number; problem?: string }> {
+    if (!request.seed || !this.embedder || !this.workspace.vectors.waiting.size) return { seeded: 0 };
+    const abort = new AbortController();
+    const listener = token?.onCancellationRequested(() => abort.abort());
+    let seed;
+    try {
+      seed = await loadSeed(request.seed, { storeDir: this.config.storeDir, modelId: this.modelInfo.id, dim: this.modelInfo.dim, signal: abort.signal });
+    } finally {
+      listener?.dispose();
+    }
+    if (token?.isCancellationRequested) {
+      if (this.unsaved) await this.saveRun();
+      throw new EngineError('cancelled', 'Indexing was cancelled.');
+    }
+    if ('problem' in seed) {
+      const problem = `The index seed ${request.seed} was not used: ${seed.problem}; the texts are embedded on this machine.`;
+      this.config.log?.('warn', problem);
+      return { seeded: 0, problem };
+    }
+    const taken = takeFromSeed(seed, this.workspace.vectors);
+    for (const hash of taken) this.workspace.seeded.add(hash);
+    if (taken.length) this.unsaved = true;
+    this.config.log?.('info', `Took ${taken.length} vectors from the index seed ${request.seed} (it holds ${seed.hashes.length}).`);
+    return { seeded: taken.length };
   }
 
   /**
@@ -362,6 +408,7 @@ export class Engine {
     const w = this.workspace;
     return {
       files: w.files.size, chunks: w.chunks.size, embeddedChunks: w.vectors.chunkCount, vectors: w.vectors.rowCount, bytesOnDisk: this.bytesOnDisk,
+      ...(w.seeded.size ? { seeded: w.seededChunks() } : {}),
       model: this.modelInfo, roots: w.roots, skipped: w.skipped, ...(this.savedAt ? { savedAt: this.savedAt } : {}),
       ...(this.rebuildReason ? { storeProblem: this.rebuildReason } : {}),
       ...(this.lockedBy ? { readOnly: true } : {}),

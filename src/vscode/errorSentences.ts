@@ -1,7 +1,7 @@
 import type { l10n } from 'vscode';
 import { EngineError, OutOfMemoryError } from '../common/errors';
 import type { ErrorCode } from '../common/protocol/worker';
-import { DownloadError, type DownloadErrorCode } from './model/httpGet';
+import { DownloadError, type DownloadErrorCode } from '../net/httpGet';
 
 /**
  * What a user reads when something fails: one localised sentence per error code. The engine's own message
@@ -33,7 +33,7 @@ export const ENGINE_ERROR_SENTENCES: Record<ErrorCode, Sentence> = {
   internal: (l10n) => l10n.t('Something went wrong. See the "Semantic Search" output for details.'),
 };
 
-/** Why a model download failed, for each code of the download (src/vscode/model/httpGet.ts). */
+/** Why a model download failed, for each code of the download (src/net/httpGet.ts). */
 export const DOWNLOAD_ERROR_SENTENCES: Record<DownloadErrorCode, Sentence> = {
   aborted: (l10n) => l10n.t('The download was cancelled.'),
   'not-found': (l10n) => l10n.t('The server does not have the model\'s files.'),

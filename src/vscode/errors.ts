@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { EngineError } from '../common/errors';
 import { errorSentence } from './errorSentences';
-import { DownloadError } from './model/httpGet';
+import { DownloadError } from '../net/httpGet';
 
 /** Where the details of an error go: the "Semantic Search" log. */
 export type ErrorLog = Pick<vscode.LogOutputChannel, 'error'>;

@@ -10,6 +10,8 @@ const SEARCH = 'A search needs a query string.';
 const SEARCH_OPTIONS = 'The search options are malformed.';
 const INDEX = 'Indexing needs a list of folders (and optionally of files).';
 const INDEX_OPTIONS = 'The indexing options are malformed.';
+const SEED = 'The index seed must be a file path or an https address.';
+const SHARD = 'A shard must be { index, count } with 1 ≤ index ≤ count.';
 const EFFORT = 'How many cores indexing may use must be "all" or "half".';
 
 const strings = (message: string) => v.array(v.string(message), message);
@@ -27,6 +29,11 @@ export const indexParams = v.object({
   rootOptions: v.optional(v.record(v.string(INDEX_OPTIONS), indexOptions, INDEX_OPTIONS)),
   paths: v.optional(strings(INDEX)),
   priorityPaths: v.optional(strings(INDEX)),
+  seed: v.optional(v.pipe(v.string(SEED), v.minLength(1, SEED))),
+  shard: v.optional(v.pipe(
+    v.object({ index: v.pipe(v.number(SHARD), v.safeInteger(SHARD)), count: v.pipe(v.number(SHARD), v.safeInteger(SHARD), v.minValue(1, SHARD)) }, SHARD),
+    v.check((s) => s.index >= 1 && s.index <= s.count, SHARD),
+  )),
 }, INDEX);
 
 export const searchParams = v.object({

@@ -39,7 +39,13 @@ let shuttingDown = false;
 const t0 = performance.now();
 const engineReady = Engine.open({ ...config, log: (level, message) => post({ type: 'log', level, message }) });
 engineReady.then(
-  (engine) => post({ type: 'ready', model: { ...engine.modelInfo, loadMs: Math.round(performance.now() - t0) } }),
+  (engine) => post({
+    type: 'ready',
+    model: {
+      ...engine.modelInfo, loadMs: Math.round(performance.now() - t0), device: engine.deviceInfo.device,
+      ...(engine.deviceInfo.problem ? { deviceProblem: engine.deviceInfo.problem } : {}),
+    },
+  }),
   (e) => post({ type: 'ready', error: toErrorPayload(e) }),
 );
 

@@ -10,7 +10,7 @@ import {
   checkModelFolder, checkModelFolderDeep, downloadModel, fileUrl, MANIFEST_FILE, MODEL, type DownloadManifest,
   type DownloadOptions, type DownloadProgress,
 } from '../../src/vscode/model/download';
-import { DownloadError, parseContentRange, sha256FromEtag } from '../../src/vscode/model/httpGet';
+import { DownloadError, parseContentRange, sha256FromEtag } from '../../src/net/httpGet';
 import { HUB_COMMIT, HubServer, readTree, sha256, type Behaviour } from './fixtures/download/hubServer';
 import { models, repoRoot, tempDir } from './helpers';
 

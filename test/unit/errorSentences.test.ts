@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { EngineError, OutOfMemoryError } from '../../src/common/errors';
 import { DOWNLOAD_ERROR_SENTENCES, ENGINE_ERROR_SENTENCES, errorSentence, WordedError, type L10n } from '../../src/vscode/errorSentences';
-import { DownloadError, type DownloadErrorCode } from '../../src/vscode/model/httpGet';
+import { DownloadError, type DownloadErrorCode } from '../../src/net/httpGet';
 import { repoRoot } from './helpers';
 
 /** `vscode.l10n.t` as VS Code runs it in `lang`: the bundle's translation with the arguments filled in. */

@@ -12,6 +12,11 @@ const CASES: [string, string, boolean][] = [
   ['src/vscode/x.ts', "import { Engine } from '../node/engine';\nexport const e = Engine;\n", false],
   ['src/vscode/x.ts', "import * as ort from 'onnxruntime-node';\nexport const o = ort;\n", false],
   ['src/vscode/x.ts', "import { WorkerClient } from '../common/protocol/workerClient';\nexport const w = WorkerClient;\n", true],
+  ['src/node/x.ts', "import { openResponse } from '../net/httpGet';\nexport const o = openResponse;\n", true],
+  ['src/vscode/x.ts', "import { openResponse } from '../net/httpGet';\nexport const o = openResponse;\n", true],
+  ['src/net/x.ts', "import * as vscode from 'vscode';\nexport const v = vscode;\n", false],
+  ['src/net/x.ts', "import { Engine } from '../node/engine';\nexport const e = Engine;\n", false],
+  ['src/net/x.ts', "import { createHash } from 'node:crypto';\nexport const h = createHash;\n", true],
   ['webview-ui/x.ts', "import { Engine } from '../src/node/engine';\nexport const e = Engine;\n", false],
   ['webview-ui/x.ts', "import type { SearchHit } from '../src/common/protocol/engine';\nexport type H = SearchHit;\n", true],
 ];

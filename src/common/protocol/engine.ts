@@ -42,6 +42,19 @@ export interface IndexRequest {
    * last 7 days, then the rest.
    */
   priorityPaths?: string[];
+  /**
+   * An index seed (a file made by the CLI's `export`: vectors by the hash of their text), as a local path or an
+   * https address: before embedding, every text the index waits for whose vector the seed holds takes it, so
+   * only the texts the seed lacks are embedded. An address is fetched into a cache in the store folder,
+   * resuming a partial download. A seed that cannot be used (another model, damaged, unreachable) is reported
+   * in {@link IndexSummary.seedProblem} and the run embeds everything itself.
+   */
+  seed?: string;
+  /**
+   * Embed only the texts of shard `index` (1..count) of `count`, by text hash (a job of a CI matrix); the
+   * others stay waiting, as a stopped run leaves them, until the shards' stores are merged.
+   */
+  shard?: { index: number; count: number };
 }
 
 /** What one indexing run did. */
@@ -54,6 +67,10 @@ export interface IndexSummary {
   embedded: number;
   /** Chunks of the files read whose vector was reused because their text had been embedded before. */
   reused: number;
+  /** Texts whose vectors this run took from the request's seed (each distinct text once) instead of embedding them. */
+  seeded: number;
+  /** Why the request's seed was not used, as a sentence; the run embedded those texts itself. */
+  seedProblem?: string;
   /**
    * Chunks still waiting for their meaning (searchable by their words only): 0 after a complete run with a
    * model; more when it was stopped (the next run embeds them first of all its work).
@@ -167,6 +184,8 @@ export interface IndexInfo {
   embeddedChunks: number;
   /** Distinct texts whose vector is held (some no chunk uses any more, kept for reuse). */
   vectors: number;
+  /** Chunks whose vector came from an index seed (a shared index) rather than this machine's model; absent when none. */
+  seeded?: number;
   bytesOnDisk: number;
   model: { id: string; dim: number; dtype: string } | undefined;
   roots: string[];

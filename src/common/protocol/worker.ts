@@ -12,6 +12,14 @@ export type Threads = number | 'auto';
  */
 export type Effort = 'all' | 'half';
 
+/**
+ * Where onnxruntime runs the model: the CPU, or an execution provider of the GPU (CUDA on Linux x64, DirectML
+ * on Windows, Core ML on macOS) where this platform's onnxruntime-node has it. One that is missing or fails
+ * to load falls back to the CPU with a warning.
+ */
+export type Device = 'cpu' | 'cuda' | 'dml' | 'coreml';
+export const DEVICES: readonly Device[] = ['cpu', 'cuda', 'dml', 'coreml'];
+
 /** Data a worker is started with (`workerData`). */
 export interface WorkerConfig {
   /** A local model folder in the Hugging Face layout; without one, search works by words only. */
@@ -20,6 +28,8 @@ export interface WorkerConfig {
   storeDir: string;
   /** onnxruntime intra-op threads (see {@link Threads}); default half the cores, at least 1. */
   threads?: Threads;
+  /** Where the model runs (see {@link Device}); default the CPU. */
+  device?: Device;
   /** Only read the store, never write it (no lock is taken; `index` and `clear` are refused). */
   readOnly?: boolean;
   /** While embedding, save what is done at least this often (ms); default 30 s. */
@@ -71,7 +81,11 @@ export interface ProgressMessage {
 export interface ReadyMessage {
   type: 'ready';
   error?: ErrorPayload;
-  model?: { id: string; dim: number; dtype: string; loadMs: number };
+  model?: {
+    id: string; dim: number; dtype: string; loadMs: number;
+    /** Where the model runs, and why not on the device the config asked for, when it could not. */
+    device?: Device; deviceProblem?: string;
+  };
 }
 export interface LogMessage {
   type: 'log';

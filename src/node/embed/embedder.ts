@@ -1,5 +1,6 @@
 import { EngineError } from '../../common/errors';
-import type { Effort, Threads } from '../../common/protocol/worker';
+import type { Device, Effort, Threads } from '../../common/protocol/worker';
+import { deviceProblem, onCpuInstead } from './device';
 import { meanPoolNormalised } from './meanPooling';
 import { resolveModelFiles, type ModelFiles } from './modelFiles';
 import { halfTheCores, sessionThreads } from './threads';
@@ -55,30 +56,40 @@ export class Embedder {
     readonly dim: number,
     readonly maxTokens: number,
     private readonly log: Log | undefined,
+    /** Where the model runs, and why not on the device asked for when it could not. */
+    readonly device: { device: Device; problem?: string },
   ) {
-    this.queries = allCores ? new Embedder(model, halfThreads, undefined, files, dim, maxTokens, undefined) : this;
+    this.queries = allCores ? new Embedder(model, halfThreads, undefined, files, dim, maxTokens, undefined, device) : this;
   }
 
   /**
    * Loads the model of a folder, or of the files {@link resolveModelFiles} found in one, on `threads`
-   * onnxruntime threads (a count, or 'auto'); `log` hears which session indexing batches run on.
+   * onnxruntime threads (a count, or 'auto'), on `device` when this machine has it and on the CPU otherwise
+   * (with a warning); `log` hears which session indexing batches run on.
    */
-  static async load(folder: string | ModelFiles, threads: Threads = defaultThreads(), log?: Log): Promise<Embedder> {
+  static async load(folder: string | ModelFiles, threads: Threads = defaultThreads(), log?: Log, device: Device = 'cpu'): Promise<Embedder> {
     const files = typeof folder === 'string' ? resolveModelFiles(folder) : folder;
     const sessions = sessionThreads(threads);
     let model: TransformersModel;
+    let problem = deviceProblem(device);
     try {
-      model = await TransformersModel.load(files, sessions.half);
+      model = await TransformersModel.load(files, sessions.half, problem ? 'cpu' : device).catch(async (e: Error) => {
+        if (device === 'cpu' || problem) throw e;
+        problem = `the model could not be loaded there (${e.message})`;
+        return TransformersModel.load(files, sessions.half, 'cpu');
+      });
     } catch (e) {
       throw new EngineError('model-invalid', `The model in ${files.dir} could not be loaded: ${(e as Error).message}`);
     }
+    if (problem) log?.('warn', onCpuInstead(device, problem));
+    const where = { device: model.device, ...(problem ? { problem: onCpuInstead(device, problem) } : {}) };
     // The model's trained input length; longer inputs are cut by the tokenizer, so chunks are made to fit it.
     const modelMax = model.maxLength;
     const maxTokens = Number.isFinite(modelMax) && modelMax > 0 && modelMax < 100_000 ? Math.min(modelMax, 128) : 128;
     // The vector size, from the model's output: config.json names it differently in each architecture.
     const dim = (await embedOn(model, ['probe'])).length;
     const allCores = sessions.all ? new AllCoresSession(model, files, sessions.all, log) : undefined;
-    return new Embedder(model, sessions.half, allCores, files, dim, maxTokens, log);
+    return new Embedder(model, sessions.half, allCores, files, dim, maxTokens, log, where);
   }
 
   /** Tokens the model sees for `text`, special tokens included. */

@@ -8,6 +8,7 @@ import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import * as transformers from '@huggingface/transformers';
 import { AutoModel, AutoTokenizer, env, PreTrainedTokenizer, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
+import type { Device } from '../../common/protocol/worker';
 import type { ModelFiles } from './modelFiles';
 import { LazyPieceTrie, tokenizeUnigram, unigramScores } from './unigram';
 
@@ -26,13 +27,16 @@ export interface HiddenStates {
 
 /** A sentence-embedding model and its tokenizer, loaded through transformers.js from a local folder. */
 export class TransformersModel {
-  private constructor(private readonly tokenizer: PreTrainedTokenizer, private readonly model: PreTrainedModel) {}
+  private constructor(private readonly tokenizer: PreTrainedTokenizer, private readonly model: PreTrainedModel, readonly device: Device) {}
 
-  /** Loads the weights `files` names, on the CPU with `threads` onnxruntime threads, and the tokenizer beside them. */
-  static async load(files: ModelFiles, threads: number): Promise<TransformersModel> {
+  /**
+   * Loads the weights `files` names, with `threads` onnxruntime threads on `device` (the CPU by default; the
+   * caller checks the device is there, see device.ts), and the tokenizer beside them.
+   */
+  static async load(files: ModelFiles, threads: number, device: Device = 'cpu'): Promise<TransformersModel> {
     localFilesOnly();
-    const [tokenizer, model] = await Promise.all([loadTokenizer(files.dir), loadWeights(files, threads)]);
-    return new TransformersModel(tokenizer, model);
+    const [tokenizer, model] = await Promise.all([loadTokenizer(files.dir), loadWeights(files, threads, device)]);
+    return new TransformersModel(tokenizer, model, device);
   }
 
   /**
@@ -40,7 +44,7 @@ export class TransformersModel {
    * threads when it is made), sharing this one's tokenizer. Disposing it leaves this one as it is.
    */
   async withThreads(files: ModelFiles, threads: number): Promise<TransformersModel> {
-    return new TransformersModel(this.tokenizer, await loadWeights(files, threads));
+    return new TransformersModel(this.tokenizer, await loadWeights(files, threads, this.device), this.device);
   }
 
   /** The input length the tokenizer's config gives (Infinity or a huge number when it gives none). */
@@ -74,14 +78,14 @@ export class TransformersModel {
   }
 }
 
-/** The weights `files` names, in an onnxruntime session on the CPU with `threads` intra-op threads. */
-function loadWeights(files: ModelFiles, threads: number): Promise<PreTrainedModel> {
+/** The weights `files` names, in an onnxruntime session on `device` with `threads` intra-op threads. */
+function loadWeights(files: ModelFiles, threads: number, device: Device): Promise<PreTrainedModel> {
   localFilesOnly();
   return AutoModel.from_pretrained(files.dir, {
     local_files_only: true,
     dtype: files.dtype,
     subfolder: files.subfolder,
-    device: 'cpu',
+    device,
     session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
   });
 }

@@ -33,6 +33,8 @@ export interface Snapshot {
   /** Vectors by text hash, including some of chunks no longer present (a branch switch back reuses them). */
   vectors: VectorSource;
   skipped: SkippedFile[];
+  /** The texts whose vectors came from an index seed (only texts with a vector). Absent when none did. */
+  seededHashes?: string[];
 }
 
 type FileEntry = Manifest['meta'];
@@ -50,6 +52,8 @@ interface Meta {
   unusedHashes: string[];
   /** The chunks' texts that have no vector yet (no row): left out of the rows above. Absent when none. */
   waitingHashes?: string[];
+  /** Texts of the rows above whose vectors came from an index seed (for Show Index Info). Absent when none. */
+  seededHashes?: string[];
 }
 
 export type LoadResult =
@@ -98,7 +102,10 @@ export async function saveSnapshot(dir: string, s: Snapshot, options: SaveOption
       encodeHalf(v, halves, at);
     }
   }
-  const meta: Meta = { roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, unusedHashes, ...(waitingHashes.length ? { waitingHashes } : {}) };
+  const meta: Meta = {
+    roots: s.roots, files: s.files, chunks: s.chunks, skipped: s.skipped, unusedHashes, ...(waitingHashes.length ? { waitingHashes } : {}),
+    ...(s.seededHashes?.length ? { seededHashes: s.seededHashes } : {}),
+  };
   const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
 
   /** Every file this save has made so far; removed again unless the new manifest names them. */
@@ -235,7 +242,7 @@ async function loadOnce(dir: string, expected: { modelId: string; dim?: number }
     status: 'loaded',
     snapshot: {
       modelId: m.modelId, dim: m.dim, roots: meta.roots, files: meta.files, chunks: meta.chunks,
-      vectors: VectorStore.fromRows(m.dim, hashes, halves), skipped: meta.skipped,
+      vectors: VectorStore.fromRows(m.dim, hashes, halves), skipped: meta.skipped, ...(meta.seededHashes ? { seededHashes: meta.seededHashes } : {}),
     },
     bytes: m.meta.bytes + m.vectors.bytes,
     savedAt: m.savedAt,

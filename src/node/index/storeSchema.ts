@@ -94,6 +94,8 @@ function metaSchemaFor(windows: boolean) {
     unusedHashes: v.array(sha256Hex, 'should be a list'),
     /** Absent when every chunk's text has its vector (as in every index before meanings were streamed). */
     waitingHashes: v.optional(v.array(sha256Hex, 'should be a list')),
+    /** Texts whose vectors came from an index seed; absent when none did (and in every index before seeds). */
+    seededHashes: v.optional(v.array(sha256Hex, 'should be a list')),
   });
 }
 
@@ -159,6 +161,7 @@ function inconsistency(meta: Meta, manifest: Manifest): string | undefined {
   if (manifest.dim === 0 ? manifest.vectorCount !== 0 : rows !== manifest.vectorCount) {
     return `it describes ${manifest.dim ? rows : 0} vectors, the manifest says ${manifest.vectorCount}`;
   }
+  for (const h of meta.seededHashes ?? []) if (!hashes.has(h) || waiting.has(h)) return 'seededHashes lists a text without a vector';
   return undefined;
 }
 

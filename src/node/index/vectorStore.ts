@@ -131,6 +131,21 @@ export class VectorStore implements VectorSource {
     for (const [hash, row] of other.rowOfHash) this.copyRow(hash, other.halves, row * other.dim);
   }
 
+  /**
+   * Stores the half-precision vector at `from[offset…]` (normalised, as saved) as the vector of a text, exactly
+   * as it is; false if the text already has one (which it keeps).
+   */
+  putHalves(hash: string, from: Uint16Array, offset: number): boolean {
+    if (this.rowOfHash.has(hash)) return false;
+    this.copyRow(hash, from, offset);
+    return true;
+  }
+
+  /** Calls `fn` for every vector in half precision, oldest first (`halves` is a view valid during the call only). */
+  forEachHalves(fn: (halves: Uint16Array, hash: string) => void): void {
+    for (const [hash, row] of this.rowOfHash) fn(this.halves.subarray(row * this.dim, (row + 1) * this.dim), hash);
+  }
+
   private copyRow(hash: string, from: Uint16Array, offset: number): void {
     if (this.rowOfHash.has(hash)) return;
     const row = this.freeRow();

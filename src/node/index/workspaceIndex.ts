@@ -22,6 +22,8 @@ export class WorkspaceIndex {
   roots: string[] = [];
   /** The files under them that are not indexed, and why. */
   skipped: SkippedFile[] = [];
+  /** The texts (by hash) whose vectors came from an index seed rather than this machine's model. */
+  readonly seeded = new Set<string>();
 
   constructor(readonly vectors: VectorStore) {}
 
@@ -38,6 +40,7 @@ export class WorkspaceIndex {
     const index = new WorkspaceIndex(s.vectors);
     index.roots = s.roots;
     index.skipped = s.skipped;
+    for (const h of s.seededHashes ?? []) index.seeded.add(h);
     for (const f of s.files) index.fileMap.set(path.join(f.root, f.rel), f);
     for (const c of s.chunks) {
       index.chunkMap.set(c.id, c);
@@ -101,11 +104,20 @@ export class WorkspaceIndex {
     this.skipped = skipped;
   }
 
+  /** Chunks whose vector came from an index seed. */
+  seededChunks(): number {
+    let n = 0;
+    for (const c of this.chunkMap.values()) if (this.seeded.has(c.hash) && this.vectors.hasVector(c.id)) n++;
+    return n;
+  }
+
   /** Everything the index is, for a save. */
   snapshot(modelId: string): Snapshot {
+    for (const h of this.seeded) if (!this.vectors.has(h)) this.seeded.delete(h); // pruned since
+    const seededHashes = [...this.seeded];
     return {
       modelId, dim: this.vectors.dim, roots: this.roots, files: [...this.fileMap.values()], chunks: [...this.chunkMap.values()],
-      vectors: this.vectors, skipped: this.skipped,
+      vectors: this.vectors, skipped: this.skipped, ...(seededHashes.length ? { seededHashes } : {}),
     };
   }
 }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DownloadError } from './httpGet';
+import { DownloadError } from '../../net/httpGet';
 
 /** Swaps `from` into `to` so that `to` is never a mix: the old folder is moved aside first and put back on failure. */
 export async function replaceFolder(from: string, to: string): Promise<void> {

@@ -1,13 +1,12 @@
 // The model download, free of the VS Code API so it runs and is tested in plain Node. See httpGet.ts for why it
 // uses the http/https modules rather than fetch.
 import { createHash, type Hash } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { finished } from 'node:stream/promises';
+import { abortError, DownloadError, openResponse, parseContentRange, sha256FromEtag, statusError } from '../../net/httpGet';
+import { writeBody } from '../../net/resumableGet';
 import { acquireLock, removeLeftovers, replaceFolder } from './atomicFolder';
-import { abortError, DownloadError, openResponse, parseContentRange, sha256FromEtag, statusError } from './httpGet';
 import { fetchRevisionListing, type ExpectedFile } from './hubListing';
 
 export type { ExpectedFile } from './hubListing';
@@ -335,30 +334,6 @@ async function fetchFile(
     }
     return undefined;
   }
-}
-
-/**
- * Appends (or writes) the body to `file`. Unlike stream.pipeline, a broken connection does not throw away what
- * was already received: the file is always flushed and closed, so the next attempt resumes from every byte.
- */
-async function writeBody(file: string, append: boolean, body: AsyncIterable<Buffer>, onChunk: (chunk: Buffer) => void): Promise<void> {
-  const out = createWriteStream(file, { flags: append ? 'a' : 'w' });
-  let writeError: Error | undefined;
-  out.on('error', (e) => (writeError ??= e));
-  let readError: unknown;
-  try {
-    for await (const chunk of body) {
-      onChunk(chunk);
-      if (writeError) break;
-      if (!out.write(chunk)) await once(out, 'drain');
-    }
-  } catch (e) {
-    readError = e;
-  }
-  out.end();
-  await finished(out).catch((e: Error) => (writeError ??= e));
-  if (writeError) throw new DownloadError('io', `Cannot write ${file}: ${writeError.message}.`, { cause: writeError });
-  if (readError !== undefined) throw readError;
 }
 
 // ---- files and folders -------------------------------------------------------------------------------------

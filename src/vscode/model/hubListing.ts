@@ -1,7 +1,7 @@
 // The hashes the Hugging Face hub publishes for a revision's files, so that any revision (not only the pinned one)
 // is verified, even through a mirror whose downloads carry no hash headers.
 import * as v from 'valibot';
-import { abortError, DownloadError, openResponse } from './httpGet';
+import { abortError, DownloadError, openResponse } from '../../net/httpGet';
 
 /** A file's size and hashes known before it is downloaded; it must match each of them. */
 export interface ExpectedFile {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { reportError, showError } from '../errors';
 import { readSettings } from '../settings';
 import { checkModelFolder, DEFAULT_ENDPOINT, downloadModel, MODEL, MODEL_FILES_AT_REVISION, type DownloadProgress } from './download';
-import { DownloadError } from './httpGet';
+import { DownloadError } from '../../net/httpGet';
 
 /** Where the model in use came from. */
 export type ModelSource = 'setting' | 'bundled' | 'cache' | 'download';
