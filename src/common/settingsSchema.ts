@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Threads } from './protocol/worker';
+import { DEVICES, type Threads } from './protocol/worker';
 import { escapeControl } from './terminalText';
 
 /*
@@ -28,6 +28,21 @@ function isEndpoint(s: string): boolean {
   }
 }
 
+/**
+ * Where a shared index comes from: an absolute path (POSIX or Windows), or an https address (http only to this
+ * machine, for a local server), without control characters. `${commit}` may stand anywhere in it.
+ */
+function isSharedIndex(s: string): boolean {
+  if (/[\x00-\x1f]/.test(s)) return false;
+  if (s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s)) return true;
+  try {
+    const url = new URL(s.replaceAll('${commit}', '0'));
+    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
 interface Rule<T> {
   schema: v.GenericSchema<unknown, T>;
   fallback: T;
@@ -42,6 +57,9 @@ const number = (min: number, max: number, fallback: number, whole: boolean): Rul
   fallback,
   expected: `${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`,
   repair: (value) => (typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, whole ? Math.round(value) : value)) : undefined),
+});
+const picklist = <T extends string>(options: readonly T[], fallback: T): Rule<T> => ({
+  schema: v.picklist(options), fallback, expected: `one of ${options.map((o) => `"${o}"`).join(', ')}`,
 });
 const boolean = (fallback: boolean): Rule<boolean> => ({ schema: v.boolean(), fallback, expected: 'true or false' });
 const globs: Rule<string[]> = {
@@ -78,6 +96,8 @@ const RULES = {
   modelPath: string((s) => !/[\x00-\x1f]/.test(s), 'a folder path'),
   modelEndpoint: string(isEndpoint, 'an http or https address, such as https://huggingface.co'),
   modelRevision: string((s) => REVISION.test(s), 'a branch, tag or commit of the model repository, such as main or a 40-character commit id'),
+  sharedIndex: string(isSharedIndex, 'an absolute path or an https address of an exported index, optionally with ${commit}'),
+  device: picklist(DEVICES, 'cpu'),
 };
 
 export type SettingName = keyof typeof RULES;

@@ -116,6 +116,7 @@ function indexInfoLines(info: IndexInfo, paused: boolean): string[] {
   return [
     vscode.l10n.t('Folders: {0}', info.roots.join(', ') || '—'),
     vscode.l10n.t('Files: {0}, passages: {1}, vectors: {2}, on disk: {3}', ...counts, formatSize(info.bytesOnDisk)),
+    ...(info.seeded ? [vscode.l10n.t('Passages whose vectors came from the shared index: {0}', formatCount(info.seeded))] : []),
     model,
     paused ? vscode.l10n.t('Saved: {0} (indexing paused)', savedAt) : vscode.l10n.t('Saved: {0}', savedAt),
     ...(info.storeProblem ? [vscode.l10n.t('Stored index problem: {0}', info.storeProblem)] : []),

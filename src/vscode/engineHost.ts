@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { Threads, WorkerConfig } from '../common/protocol/worker';
+import type { Device, Threads, WorkerConfig } from '../common/protocol/worker';
 import { startEngineWorker, type EngineWorker, type WorkerClient } from '../common/protocol/workerClient';
 import { WordedError } from './errorSentences';
 import type { ModelResolution } from './model/modelManager';
@@ -32,7 +32,7 @@ export class EngineHost implements vscode.Disposable {
     /** The folder the index with vectors is kept in (without a model, words are kept beside it). */
     readonly storeDir: string,
     private readonly log: vscode.LogOutputChannel,
-    private readonly config: () => { model: ModelResolution; threads: Threads },
+    private readonly config: () => { model: ModelResolution; threads: Threads; device: Device },
   ) {}
 
   /**
@@ -66,7 +66,10 @@ export class EngineHost implements vscode.Disposable {
     this.current = started;
     this.log.info(logLine);
     started.client.ready.then(
-      (m) => this.log.info(`Model ${m.id} loaded: ${m.dim} dimensions, ${m.dtype}, ${m.loadMs} ms.`),
+      (m) => {
+        this.log.info(`Model ${m.id} loaded: ${m.dim} dimensions, ${m.dtype}, ${m.loadMs} ms, on ${m.device ?? 'cpu'}.`);
+        if (m.deviceProblem) this.log.warn(m.deviceProblem);
+      },
       (e: Error) => this.log.error(`The model could not be loaded: ${e.message}`),
     );
     this.onDidStartEmitter.fire(started.client);
@@ -79,12 +82,14 @@ export class EngineHost implements vscode.Disposable {
    * replaces the index with vectors.
    */
   private nextWorker(): { workerData: WorkerConfig; logLine: string } {
-    const { model, threads } = this.config();
+    const { model, threads, device } = this.config();
     if (!('dir' in model)) {
       return { workerData: { storeDir: `${this.storeDir}-words` }, logLine: `Search worker started without a model (words only): ${model.missing}` };
     }
     return {
-      workerData: { storeDir: this.storeDir, modelDir: model.dir, ...(threads === 'auto' || threads > 0 ? { threads } : {}) },
+      workerData: {
+        storeDir: this.storeDir, modelDir: model.dir, ...(threads === 'auto' || threads > 0 ? { threads } : {}), ...(device !== 'cpu' ? { device } : {}),
+      },
       logLine: `Search worker started with the model in ${model.dir} (${model.source}).`,
     };
   }

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { EngineError } from '../common/errors';
-import type { IndexInfo, IndexProgress, IndexSummary } from '../common/protocol/engine';
+import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary } from '../common/protocol/engine';
 import type { EngineHost } from './engineHost';
 import { reportError } from './errors';
 import { overallProgress, progressMessage } from './format';
 import { indexOptions } from './settings';
+import { sharedIndexSeed } from './sharedIndex';
 import { TimeLeft } from '../common/timeLeft';
 
 /** Where indexing stands, for the status bar, the panel and the API. */
@@ -150,8 +151,14 @@ export class Indexer implements vscode.Disposable {
     const client = this.host.client();
     this.setState({ kind: 'indexing', progress: { phase: 'scanning', done: 0, total: 0 } });
     const before = await client.call('info', {});
+    // A full run may start from the team's shared index (the engine takes it only when texts wait to be embedded).
+    const shared = paths ? undefined : await sharedIndexSeed(folders[0].uri.fsPath);
+    if (shared && 'problem' in shared) this.log.warn(`The shared index is not used: ${shared.problem}.`);
     // The files open in editors get their meanings first: they are what the user is most likely to ask about.
-    const request = { roots: folders.map((f) => f.uri.fsPath), rootOptions, priorityPaths: openFiles(), ...(paths ? { paths } : {}) };
+    const request: IndexRequest = {
+      roots: folders.map((f) => f.uri.fsPath), rootOptions, priorityPaths: openFiles(), ...(paths ? { paths } : {}),
+      ...(shared && 'seed' in shared ? { seed: shared.seed } : {}),
+    };
     const timeLeft = new TimeLeft();
     const work = (report?: (p: IndexProgress) => void) => client.call('index', request, {
       token,
@@ -165,7 +172,7 @@ export class Indexer implements vscode.Disposable {
     const summary = firstFullIndex ? await this.withNotification(work) : await work();
     this.lastSummary = summary;
     if (summary.rebuiltBecause) this.log.warn(`The stored index was rebuilt: ${summary.rebuiltBecause}.`);
-    this.log.info(`Indexed: ${summary.files} files, ${summary.chunks} chunks (${summary.embedded} embedded, ${summary.reused} reused, ${summary.read} read, ${summary.removed} removed, ${summary.skipped.length} skipped) in ${summary.ms} ms.`);
+    this.log.info(`Indexed: ${summary.files} files, ${summary.chunks} chunks (${summary.embedded} embedded, ${summary.seeded} from the shared index, ${summary.reused} reused, ${summary.read} read, ${summary.removed} removed, ${summary.skipped.length} skipped) in ${summary.ms} ms.`);
     this.setState({ kind: 'ready', info: await client.call('info', {}), summary });
   }
 

@@ -29,7 +29,10 @@ export function createParts(context: vscode.ExtensionContext, log: vscode.LogOut
   const storeDir = path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'index');
   const models = new ModelManager(context, log);
   const model = new ActiveModel(models);
-  const host = new EngineHost(context.extensionPath, storeDir, log, () => ({ model: model.current, threads: readSettings().threads }));
+  const host = new EngineHost(context.extensionPath, storeDir, log, () => {
+    const { threads, device } = readSettings();
+    return { model: model.current, threads, device };
+  });
   const indexer = new Indexer(host, log);
   const engine: EngineParts = { log, models, model, host, indexer };
   const view = new SearchViewProvider(context.extensionUri, host, indexer, log, (command: ViewCommand) => runViewCommand(engine, command), () => model.note());

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { IndexOptions, SearchMode } from '../common/protocol/engine';
-import type { Threads } from '../common/protocol/worker';
+import type { Device, Threads } from '../common/protocol/worker';
 import { checkSetting, SettingProblemLog, type SettingName, type SettingProblem, type SettingValue } from '../common/settingsSchema';
 
 /** The extension's settings (`semanticSearch.*`) for the workspace as a whole, read fresh each time and validated. */
@@ -15,6 +15,9 @@ export interface Settings {
   modelEndpoint: string;
   /** '' for the commit this version was tested with. */
   modelRevision: string;
+  /** '' for none; otherwise a path or address of an exported index, `${commit}` standing for the HEAD commit. */
+  sharedIndex: string;
+  device: Device;
 }
 
 const problems = new SettingProblemLog();
@@ -45,7 +48,7 @@ function read<K extends SettingName>(config: vscode.WorkspaceConfiguration, name
 
 /** Reads the settings of the workspace as a whole (a folder's own file settings: {@link indexOptions}). */
 export function readSettings(): Settings {
-  const names = ['maxResults', 'minScore', 'hybrid', 'threads', 'modelPath', 'modelEndpoint', 'modelRevision'] as const;
+  const names = ['maxResults', 'minScore', 'hybrid', 'threads', 'modelPath', 'modelEndpoint', 'modelRevision', 'sharedIndex', 'device'] as const;
   return read(vscode.workspace.getConfiguration('semanticSearch'), names, undefined);
 }
 
@@ -68,8 +71,8 @@ export function indexOptions(folder: vscode.WorkspaceFolder): IndexOptions {
 }
 
 /** Settings whose change means a new scan of the workspace. */
-export const RESCAN_SETTINGS = ['semanticSearch.include', 'semanticSearch.exclude', 'semanticSearch.maxFileSize', 'semanticSearch.useGitignore', 'files.exclude', 'search.exclude'];
+export const RESCAN_SETTINGS = ['semanticSearch.include', 'semanticSearch.exclude', 'semanticSearch.maxFileSize', 'semanticSearch.useGitignore', 'files.exclude', 'search.exclude', 'semanticSearch.sharedIndex'];
 /** Settings that say where the model comes from: a change resolves the model again. */
 export const MODEL_SETTINGS = ['semanticSearch.modelPath', 'semanticSearch.modelEndpoint', 'semanticSearch.modelRevision'];
 /** Settings whose change means a new worker. */
-export const RESTART_SETTINGS = ['semanticSearch.threads'];
+export const RESTART_SETTINGS = ['semanticSearch.threads', 'semanticSearch.device'];

@@ -71,6 +71,20 @@ describe('settings', () => {
     }
   });
 
+  it('takes a shared index at an absolute path or an https address, ${commit} anywhere, and a known device', () => {
+    for (const ok of ['', '/srv/index/${commit}.seed', 'C:\\index\\team.seed', 'https://ci.example.com/index/${commit}.seed', 'http://127.0.0.1:8080/i.seed']) {
+      assert.deepEqual(checkSetting('sharedIndex', ok), { value: ok }, ok);
+    }
+    for (const bad of ['index.seed', 'http://ci.example.com/i.seed', 'ftp://x/i.seed', 'file:///srv/i.seed', '/srv/a\nb', 12]) {
+      const r = checkSetting('sharedIndex', bad);
+      assert.deepEqual([r.value, !!r.problem], ['', true], JSON.stringify(bad));
+    }
+    for (const ok of ['cpu', 'cuda', 'dml', 'coreml']) assert.deepEqual(checkSetting('device', ok), { value: ok });
+    assert.deepEqual(checkSetting('device', undefined), { value: 'cpu' });
+    assert.equal(checkSetting('device', 'gpu').value, 'cpu');
+    assert.match(checkSetting('device', 'gpu').problem!.expected, /"cuda"/);
+  });
+
   it('shows the bad value safely: short, as JSON, control characters escaped', () => {
     const { problem } = checkSetting('modelRevision', `\x1b[31m${'a'.repeat(200)}`);
     assert.ok(problem!.value.length <= 81 && problem!.value.startsWith('"\\u001b[31maaa') && problem!.value.endsWith('…'), problem!.value);
