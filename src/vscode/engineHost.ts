@@ -32,7 +32,7 @@ export class EngineHost implements vscode.Disposable {
     /** The folder the index with vectors is kept in (without a model, words are kept beside it). */
     readonly storeDir: string,
     private readonly log: vscode.LogOutputChannel,
-    private readonly config: () => { model: ModelResolution; threads: Threads; device: Device },
+    private readonly config: () => { model: ModelResolution; threads: Threads; device?: Device },
   ) {}
 
   /**
@@ -88,7 +88,7 @@ export class EngineHost implements vscode.Disposable {
     }
     return {
       workerData: {
-        storeDir: this.storeDir, modelDir: model.dir, ...(threads === 'auto' || threads > 0 ? { threads } : {}), ...(device !== 'cpu' ? { device } : {}),
+        storeDir: this.storeDir, modelDir: model.dir, ...(threads === 'auto' || threads > 0 ? { threads } : {}), ...(device && device !== 'cpu' ? { device } : {}),
       },
       logLine: `Search worker started with the model in ${model.dir} (${model.source}).`,
     };
