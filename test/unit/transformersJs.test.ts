@@ -103,6 +103,39 @@ describe('transformers.js beyond its documented API (pinned to the installed ver
   });
 });
 
+describe('transformers.js steps the token count goes through (pinned to the installed version)', () => {
+  it('keeps the added tokens by content, the normaliser, pre-tokeniser and template in _tokenizer, as tokenCounter reads them', async () => {
+    const tokenizer = await loadTokenizer(models.tiny);
+    const t = internalsOf(tokenizer);
+    assert.ok(t.added_tokens_map instanceof Map);
+    assert.deepEqual([...t.added_tokens_map.keys()].sort(), t.added_tokens.map((token) => token.content).sort(), 'none normalised: content only');
+    assert.equal(typeof t.normalizer, 'function');
+    assert.equal(t.normalizer!('a\u3000\u3000b  '), 'a b', 'NFKC, runs of white space as one, stripped');
+    assert.deepEqual(t.pre_tokenizer!('a b', { section_index: 0 }), ['▁a▁b'], 'Metaspace gives one word');
+    assert.equal(t.post_processor?.config?.type, 'TemplateProcessing');
+    assert.deepEqual(t.post_processor.config.single!.map((item) => Object.keys(item)[0]), ['SpecialToken', 'Sequence', 'SpecialToken']);
+    assert.equal(t.remove_space, undefined);
+    assert.equal(t.do_lowercase_and_remove_accent, false);
+    assert.equal(t.model.fuse_unk, true);
+  });
+
+  it('encodes a text without added tokens as normaliser → pre-tokeniser → model (with fuse_unk) → template', async () => {
+    const tokenizer = await loadTokenizer(models.tiny);
+    const t = internalsOf(tokenizer);
+    const calls: string[] = [];
+    const wrap = <F extends (...args: never[]) => unknown>(name: string, f: F): F => ((...args: Parameters<F>) => { calls.push(name); return f(...args); }) as F;
+    const { normalizer, pre_tokenizer: preTokenizer, post_processor: post } = t;
+    Object.assign(t, { normalizer: wrap('normalizer', normalizer!), pre_tokenizer: wrap('pre_tokenizer', preTokenizer!) });
+    const model = t.model as unknown as { encode: (words: string[]) => string[] };
+    const encode = model.encode;
+    model.encode = wrap('model.encode', encode);
+    const postProcess = (post as unknown as { post_process: (...args: unknown[]) => unknown }).post_process.bind(post);
+    (post as unknown as { post_process: unknown }).post_process = wrap('post_processor', postProcess);
+    tokenizer.encode('Hello  world');
+    assert.deepEqual(calls, ['normalizer', 'pre_tokenizer', 'model.encode', 'post_processor']);
+  });
+});
+
 describe('the transformers.js adapter', () => {
   it('is the only module of src/ that imports transformers.js at run time', () => {
     const runtimeImport = /^\s*(?:import|export)\s+(?!type\s)[^;]*?from\s*['"]@huggingface\/(?:transformers|tokenizers)['"]|(?:import|require)\(\s*['"]@huggingface\/(?:transformers|tokenizers)['"]/m;

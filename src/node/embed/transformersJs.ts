@@ -2,7 +2,7 @@
  * transformers.js, for the rest of the code: the one module that imports it at run time. A model and its
  * tokenizer are loaded from a local folder and run through the documented API (AutoModel.from_pretrained,
  * the tokenizer's call and encode, the model's forward call); the section at the end goes further, for the
- * tokenizer's load time and memory, and is pinned to the installed version by test/unit/transformersJs.test.ts.
+ * tokenizer's load time and memory and the speed of the chunker's token count, and is pinned to the installed version by test/unit/transformersJs.test.ts.
  */
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import * as transformers from '@huggingface/transformers';
 import { AutoModel, AutoTokenizer, env, PreTrainedTokenizer, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
 import type { Device } from '../../common/protocol/worker';
 import type { ModelFiles } from './modelFiles';
-import { LazyPieceTrie, tokenizeUnigram, unigramScores } from './unigram';
+import { countUnigram, LazyPieceTrie, tokenizeUnigram, unigramScores, type UnknownRun } from './unigram';
 
 /** The model's last hidden states for a padded batch, and the attention mask that says which are tokens. */
 export interface HiddenStates {
@@ -27,7 +27,12 @@ export interface HiddenStates {
 
 /** A sentence-embedding model and its tokenizer, loaded through transformers.js from a local folder. */
 export class TransformersModel {
-  private constructor(private readonly tokenizer: PreTrainedTokenizer, private readonly model: PreTrainedModel, readonly device: Device) {}
+  /** Tokens the model sees for a text, special tokens included (see {@link tokenCounter}). */
+  readonly countTokens: (text: string) => number;
+
+  private constructor(private readonly tokenizer: PreTrainedTokenizer, private readonly model: PreTrainedModel, readonly device: Device) {
+    this.countTokens = tokenCounter(tokenizer);
+  }
 
   /**
    * Loads the weights `files` names, with `threads` onnxruntime threads on `device` (the CPU by default; the
@@ -50,11 +55,6 @@ export class TransformersModel {
   /** The input length the tokenizer's config gives (Infinity or a huge number when it gives none). */
   get maxLength(): number {
     return Number(this.tokenizer.model_max_length);
-  }
-
-  /** Tokens the model sees for `text`, special tokens included. */
-  countTokens(text: string): number {
-    return this.tokenizer.encode(text).length;
   }
 
   /** Runs the model on `texts`, padded to the longest and cut to the model's input length. */
@@ -135,13 +135,25 @@ function tokenizerClass(name: unknown): typeof PreTrainedTokenizer {
 // are replaced: normalisation, pre-tokenisation, the fusing of unknown pieces, special tokens and decoding stay
 // transformers.js's own. This relies on the fields below, on the tokenizer calling its model's `encode` with
 // the words of a text, and on ids, unknowns and decoding being read from `tokens_to_ids`, `unk_token_id` and
-// `vocab`. test/unit/transformersJs.test.ts checks each of these against transformers.js 4.3.1 (its tokenizers
+// `vocab`. The chunker's token count ({@link tokenCounter}) goes through the tokenizer's steps itself: it relies
+// on `encode` running the normaliser, pre-tokeniser, model (with fuse_unk) and TemplateProcessing's `single`
+// template on a text that holds no added token. test/unit/transformersJs.test.ts checks each of these against transformers.js 4.3.1 (its tokenizers
 // come from @huggingface/tokenizers 0.2.0) and fails on any other version, so an upgrade cannot change tokens
 // unnoticed.
 
-/** Where a transformers.js tokenizer keeps its model and added tokens (not in its types). */
+/** Where a transformers.js tokenizer keeps its model, added tokens and steps (not in its types). */
 export interface TokenizerInternals {
-  _tokenizer: { model: UnigramModelInternals; added_tokens: readonly { id: number; content: string }[] };
+  _tokenizer: {
+    model: UnigramModelInternals;
+    added_tokens: readonly { id: number; content: string }[];
+    /** Each added token by its content (and by its normalised content): where a text is split before anything else. */
+    added_tokens_map: ReadonlyMap<string, unknown>;
+    normalizer: ((text: string) => string) | null;
+    pre_tokenizer: ((text: string, options: { section_index: number }) => string[]) | null;
+    post_processor: { config?: { type?: string; single?: readonly object[] } } | null;
+    remove_space: unknown;
+    do_lowercase_and_remove_accent: unknown;
+  };
 }
 
 /** The fields the Unigram model's constructor derives from the vocabulary, and the methods the tokenizer calls. */
@@ -158,6 +170,7 @@ export interface UnigramModelInternals {
   eos_token: unknown;
   eos_token_id: number | undefined;
   trie: unknown;
+  fuse_unk: boolean;
   tokenize(normalized: string): string[];
   encode(words: string[]): string[];
 }
@@ -201,9 +214,59 @@ function installCompactUnigram(tokenizer: PreTrainedTokenizer, vocab: readonly (
     for (const word of words) for (const piece of model.tokenize(word)) out.push(piece);
     return out;
   };
+  compactCounts.set(tokenizer, (text, run) => countUnigram(text, trie, scores, unkScore, unkId, ids, run));
   // The constructor looked the special tokens up in the stub vocabulary: look them up again.
   for (const name of SPECIAL_TOKENS) {
     const token = tokenizer[`${name}_token`];
     if (typeof token === 'string') tokenizer[`${name}_token_id`] = tokenizer.convert_tokens_to_ids(token);
   }
+}
+
+/** The compact vocabulary's piece count of one word, for each tokenizer it is installed in. */
+const compactCounts = new WeakMap<PreTrainedTokenizer, (word: string, run: UnknownRun | undefined) => number>();
+const counters = new WeakMap<PreTrainedTokenizer, (text: string) => number>();
+
+/**
+ * `tokenizer.encode(text).length`, counted without making the tokens, ids and attention mask (the chunker
+ * counts every passage it cuts, several times): a text goes through the tokenizer's own normaliser and
+ * pre-tokeniser, the compact vocabulary counts each word's pieces after the fusing of unknown ones, and the
+ * post-processor's template adds its special tokens. This follows transformers.js's `encode_text` for a text
+ * that holds no added token before or after normalisation; a text that does, and a tokenizer of another shape
+ * (no compact vocabulary, other options, another post-processor), are counted by `encode` itself.
+ */
+export function tokenCounter(tokenizer: PreTrainedTokenizer): (text: string) => number {
+  let counter = counters.get(tokenizer);
+  if (!counter) {
+    counter = makeTokenCounter(tokenizer);
+    counters.set(tokenizer, counter);
+  }
+  return counter;
+}
+
+function makeTokenCounter(tokenizer: PreTrainedTokenizer): (text: string) => number {
+  const encodeLength = (text: string): number => tokenizer.encode(text).length;
+  const countWord = compactCounts.get(tokenizer);
+  const t = (tokenizer as unknown as TokenizerInternals)._tokenizer;
+  const post = t.post_processor;
+  const template = post === null ? [] : post.config?.type === 'TemplateProcessing' ? post.config.single : undefined;
+  if (!countWord || !template || t.remove_space === true || t.do_lowercase_and_remove_accent || !(t.added_tokens_map instanceof Map)) return encodeLength;
+  const specials = template.filter((item) => 'SpecialToken' in item).length;
+  const added = [...t.added_tokens_map.keys()];
+  const holdsAdded = (text: string): boolean => added.some((content) => text.includes(content));
+  const { normalizer, pre_tokenizer: preTokenizer, model } = t;
+  const run: UnknownRun = { open: false };
+  return (text) => {
+    if (text.length === 0) return specials;
+    if (holdsAdded(text)) return encodeLength(text);
+    const normalized = normalizer === null ? text : normalizer(text);
+    if (normalized.length === 0) return specials;
+    if (holdsAdded(normalized)) return encodeLength(text);
+    // One section, one subsection: the model is called once, on the pre-tokeniser's words, and fuses across them.
+    const words = preTokenizer === null ? [normalized] : preTokenizer(normalized, { section_index: 0 });
+    const fuse = model.fuse_unk ? run : undefined;
+    run.open = false;
+    let count = specials;
+    for (const word of words) count += countWord(word, fuse);
+    return count;
+  };
 }

@@ -172,19 +172,24 @@ export class LazyPieceTrie {
 }
 
 /** Reused between calls: the worker tokenises one text at a time. */
-let work = { starts: new Int32Array(256), cps: new Int32Array(256), best: new Float64Array(257), from: new Int32Array(257), unk: new Uint8Array(257) };
+let work = newWork(256);
+
+function newWork(size: number) {
+  return {
+    starts: new Int32Array(size), cps: new Int32Array(size), best: new Float64Array(size + 1), from: new Int32Array(size + 1),
+    unk: new Uint8Array(size + 1), ids: new Int32Array(size + 1),
+  };
+}
 
 /**
- * The highest-scoring segmentation of `text` into pieces, as strings, the same as transformers.js's
- * TokenLattice Viterbi search; consecutive unknown characters come as one piece, as its fuse_unk joins them.
+ * The Viterbi search of {@link tokenizeUnigram} and {@link countUnigram}: fills `work` and gives the number of
+ * code points. After it, from[p] is where the last piece of the best way to reach code point p starts, unk[p]
+ * whether that piece is an unknown character, and ids[p] its token id otherwise.
  */
-export function tokenizeUnigram(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number): string[] {
+function viterbi(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number): number {
   let n = 0;
-  if (work.cps.length < text.length + 1) {
-    const size = text.length * 2 + 1;
-    work = { starts: new Int32Array(size), cps: new Int32Array(size), best: new Float64Array(size + 1), from: new Int32Array(size + 1), unk: new Uint8Array(size + 1) };
-  }
-  const { starts, cps, best, from, unk } = work;
+  if (work.cps.length < text.length + 1) work = newWork(text.length * 2 + 1);
+  const { starts, cps, best, from, unk, ids } = work;
   for (let i = 0; i < text.length; n++) {
     const cp = text.codePointAt(i)!;
     starts[n] = i;
@@ -212,10 +217,20 @@ export function tokenizeUnigram(text: string, vocabulary: LazyPieceTrie, scores:
       if (end === begin) single = true;
       const s = base + scores[id];
       // Strictly better only: of equal scores the earlier-found way (the earlier start) stays.
-      if (s > best[end + 1]) { best[end + 1] = s; from[end + 1] = begin; unk[end + 1] = 0; }
+      if (s > best[end + 1]) { best[end + 1] = s; from[end + 1] = begin; unk[end + 1] = 0; ids[end + 1] = id; }
     }
     if (!single && base + unkScore > best[begin + 1]) { best[begin + 1] = base + unkScore; from[begin + 1] = begin; unk[begin + 1] = 1; }
   }
+  return n;
+}
+
+/**
+ * The highest-scoring segmentation of `text` into pieces, as strings, the same as transformers.js's
+ * TokenLattice Viterbi search; consecutive unknown characters come as one piece, as its fuse_unk joins them.
+ */
+export function tokenizeUnigram(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number): string[] {
+  const n = viterbi(text, vocabulary, scores, unkScore);
+  const { starts, from, unk } = work;
   const out: string[] = [];
   for (let p = n; p > 0;) {
     let q = from[p];
@@ -224,4 +239,46 @@ export function tokenizeUnigram(text: string, vocabulary: LazyPieceTrie, scores:
     p = q;
   }
   return out.reverse();
+}
+
+/** How a count goes on from the word before: whether its last piece was one of unknown id (transformers.js fuses those). */
+export interface UnknownRun {
+  open: boolean;
+}
+
+/**
+ * How many pieces {@link tokenizeUnigram} gives for `text` once transformers.js's fuse_unk has joined each run of
+ * pieces of unknown id (`unkId`, or no id in `ids`) into one — without making the pieces. `run` carries such a
+ * run from one word of a text to the next (fuse_unk works on all the pieces of a text); without it, nothing is
+ * fused beyond what tokenizeUnigram joins itself.
+ */
+export function countUnigram(
+  text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number, unkId: number, ids: ReadonlyMap<string, number>, run?: UnknownRun,
+): number {
+  const n = viterbi(text, vocabulary, scores, unkScore);
+  if (n === 0) return 0;
+  const { starts, from, unk, ids: pieceIds } = work;
+  let count = 0;
+  let lastUnknown = false;
+  let nextUnknown = false; // of the piece after this one (going backwards)
+  for (let p = n; p > 0;) {
+    let q = from[p];
+    let id: number;
+    if (unk[p]) {
+      while (q > 0 && unk[q]) q = from[q];
+      id = ids.get(text.slice(starts[q], starts[p])) ?? unkId;
+    } else {
+      id = pieceIds[p];
+    }
+    const unknown = id === unkId;
+    if (p === n) lastUnknown = unknown;
+    if (!(run && unknown && nextUnknown)) count++;
+    nextUnknown = unknown;
+    p = q;
+  }
+  if (run) {
+    if (nextUnknown && run.open) count--;
+    run.open = lastUnknown;
+  }
+  return count;
 }
