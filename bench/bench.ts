@@ -15,6 +15,7 @@ import { n, table } from './lib/table';
 import { buildWorkerBundle } from './lib/workerBundle';
 import type { FirstIndexResult } from './phases/firstIndex';
 import type { LinksResult } from './phases/links';
+import type { TeamResult } from './phases/team';
 
 const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --full-corpus] [-- --model DIR] [-- --corpus DIR]
   --json         print progress on stderr and one JSON object as the last line of stdout
@@ -28,6 +29,7 @@ const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --full-corpus] 
   --only links   run only this phase (one that needs no other's output): the worker's RSS while indexing
                  a workspace that links to /proc and /dev
   --only split   the same for the splitting throughput on pathological inputs and normal files
+  --only team    the same for sharing the index (seed size and import, shard evenness) on 50k synthetic passages (~30 s)
   --only firstIndex  the same for the first index of a fresh copy of the corpus (~10 min on 2 cores; not in --quick):
                  words, first vector result, open files, throughput beside raw onnxruntime, a kill and restart
                  of the CLI, half against all the cores
@@ -113,6 +115,14 @@ async function main(): Promise<number> {
   type Split = { cases: Parameters<typeof splitTable>[0] };
   const splitPhase = () => phase<Split>('splitting throughput: pathological inputs and normal files', 'split',
     { model, corpus, bytes: values.quick ? 20_000 : 100_000, reps: values.quick ? 3 : 5 });
+  const teamPhase = (store: string | undefined, size: number) => phase<TeamResult>(TEAM_LABEL, 'team', { store, size, work, reps: values.quick ? 2 : 3 });
+  if (values.only === 'team') {
+    const team = await teamPhase(undefined, 50_000);
+    const targets = checkTargets({ team }).filter((t) => t.figure.startsWith('team'));
+    if (values.json) console.log(JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' }, team, targets }));
+    else console.log(teamReport(team, targets));
+    return 0;
+  }
   if (values.only === 'split') {
     const split = await splitPhase();
     console.log(values.json ? JSON.stringify({ split: split.cases }) : splitTable(split.cases));
@@ -135,7 +145,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.only) {
-    if (values.only !== 'links') throw new Error(`--only takes "links", "split" or "firstIndex", not "${values.only}".`);
+    if (values.only !== 'links') throw new Error(`--only takes "links", "split", "team" or "firstIndex", not "${values.only}".`);
     const links = await linksPhase(await buildWorkerBundle());
     console.log(values.json ? JSON.stringify({ links }) : linksReport(links));
     return 0;
@@ -158,6 +168,8 @@ async function main(): Promise<number> {
   const firstIndex = values.quick ? null : await firstIndexPhase();
   const built = await phase<Record<string, { chunks: number; realChunks: number; bytes: number }>>(`indexes of ${plan.sizes.map((s) => s.toLocaleString('en')).join(', ')} chunks`, 'stores',
     { model, corpusStore, sizes: plan.sizes, dirs: stores });
+  const teamSize = plan.sizes.includes(50_000) ? 50_000 : Math.max(...plan.sizes);
+  const team = await teamPhase(stores[teamSize], teamSize);
 
   const queries = latencyQueries(corpus, Math.max(...Object.values(plan.queries)));
   type Latency = { p50Ms: number; p95Ms: number; maxMs: number };
@@ -298,6 +310,7 @@ async function main(): Promise<number> {
       note: 'workerMb = RSS of a process running the worker minus the RSS of its idle main thread before the worker started',
     },
     firstIndex,
+    team,
     links,
     modelLoad: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { loadMs: med(v, 'loadMs'), rssMb: med(v, 'rssMb') }])),
     split: split.cases,
@@ -311,13 +324,29 @@ async function main(): Promise<number> {
     ratioToRawOrt: ratio, reindexEmbedded: Number(corp.reindexEmbedded), reindexMs: Number(corp.reindexMs),
     index50k: P === 50000 ? result.index[P] : null,
     firstResultMs: P === 50000 ? result.start.firstResultMs : null, workerMb: P === 50000 ? result.rss.workerMb : null,
-    firstIndex,
+    firstIndex, team: teamSize === 50_000 ? team : null,
   });
   result.durationS = round((performance.now() - started) / 1000, 0);
   if (values.out) writeFileSync(path.resolve(values.out), `${JSON.stringify(result, null, 1)}\n`);
   if (values.json) console.log(JSON.stringify(result));
   else console.log(report(result));
   return 0;
+}
+
+const TEAM_LABEL = 'sharing the index: a seed exported and imported, text hashes in shards';
+
+/** The team phase as a table, then its targets. */
+function teamReport(t: TeamResult, targets: ReturnType<typeof checkTargets>): string {
+  return [
+    `Sharing the index (${t.source}: ${t.passages.toLocaleString('en')} passages, ${t.texts.toLocaleString('en')} texts, ${t.dim} dimensions)`,
+    table(['figure', 'value', 'detail'], [
+      ['seed size per passage', n(t.seedBytesPerChunk, 0, ' B'), `${n(t.seedBytes / 1e6, 1, ' MB')}: a 32-byte text hash and ${t.dim} half-precision values per text, and a header`],
+      ['seed export', n(t.exportMs, 0, ' ms'), 'encode every vector of the index and write the file'],
+      ['seed import', n(t.seedImportMs, 0, ' ms'), `read, SHA-256 and validate, then every waiting passage given its vector; samples ${t.seedImportSamplesMs.join(', ')} ms`],
+      ['largest shard × N (N = 4)', n(t.shardMaxShare, 3), `N = 2: ${t.shardMaxShareByN[2]}, N = 8: ${t.shardMaxShareByN[8]} (1 = perfectly even)`],
+    ]),
+    table(['', 'figure', 'target', 'measured'], targets.map((x) => [mark(x.pass), x.figure, x.target, x.value])),
+  ].join('\n');
 }
 
 const FIRST_INDEX_LABEL = 'first index of a fresh copy of the corpus: words first, meanings streamed, a kill and restart';
@@ -420,6 +449,7 @@ function report(r: any): string {
   ]));
   out.push('', LINKS_LABEL, linksReport(r.links));
   out.push('', splitTable(r.split));
+  if (r.team) out.push('', teamReport(r.team, r.targets.filter((t: { figure: string }) => t.figure.startsWith('team'))));
   if (r.firstIndex) out.push('', firstIndexReport(r.firstIndex, r.targets.filter((t: { figure: string }) => t.figure.startsWith('first index'))));
   out.push('', 'Targets (issues 5 and 11)');
   out.push(table(['', 'figure', 'target', 'measured'], r.targets.map((t: { pass: boolean | null; figure: string; target: string; value: string }) => [mark(t.pass), t.figure, t.target, t.value])));

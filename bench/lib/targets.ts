@@ -28,6 +28,15 @@ export interface TargetInputs {
     wordsAllMs: number; wordsSearchHit: boolean; firstVectorResultMs: number; openFilesVectorMs: number; ratioToRawOrt: number;
     lostOnKillS: number | null; halfCoresChunksPerSec: number; allCoresChunksPerSec: number; cores: number; halfThreads: number;
   } | null;
+  team?: { seedImportMs: number; shardMaxShare: number; seedBytesPerChunk: number } | null;
+}
+
+/** Sharing the index: importing a 50k-passage seed, and shards of even size. */
+function teamTargets(t: TargetInputs['team']): TargetCheck[] {
+  return [
+    { figure: 'team: seed import, 50k passages', target: '≤ 2 s', value: fmt(t?.seedImportMs, ' ms'), pass: le(t?.seedImportMs, 2000) },
+    { figure: 'team: largest of 4 shards × 4', target: '≤ 1.1', value: fmt(t?.shardMaxShare, '', 3), pass: le(t?.shardMaxShare, 1.1) },
+  ];
 }
 
 /** Issue 11's targets: the first index of the whole corpus with the real-size model. */
@@ -62,6 +71,7 @@ export function checkTargets(f: TargetInputs): TargetCheck[] {
     { figure: 'RSS of the worker, 50k chunks', target: '≤ 800 MB', value: fmt(f.workerMb, ' MB'), pass: le(f.workerMb, 800) },
     { figure: 'extension-host stall while indexing', target: '≤ 50 ms', value: 'measured in the VS Code test host', pass: null },
     ...firstIndexTargets(f.firstIndex),
+    ...teamTargets(f.team),
   ];
 }
 

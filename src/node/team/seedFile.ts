@@ -109,8 +109,10 @@ export function decodeSeed(bytes: Buffer, expected: { modelId: string; dim: numb
   if (body.length > header.bodyBytes) return { problem: `it has ${body.length - header.bodyBytes} bytes more than its header says` };
   if (sha256(body) !== header.sha256) return { problem: 'its content does not match its SHA-256 (it was changed or damaged)' };
   const n = header.count;
+  // One conversion of every hash, then cut: 50,000 native calls of 32 bytes each cost several times more.
+  const hex = body.toString('hex', 0, n * HASH_BYTES);
   const hashes = new Array<string>(n);
-  for (let i = 0; i < n; i++) hashes[i] = body.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES);
+  for (let i = 0; i < n; i++) hashes[i] = hex.slice(i * 64, (i + 1) * 64);
   const start = body.byteOffset + n * HASH_BYTES;
   const aligned = start % 2 === 0 ? body : new Uint8Array(body); // a copy starts at offset 0
   const halves = new Uint16Array(aligned.buffer, aligned.byteOffset + n * HASH_BYTES, n * header.dim);
