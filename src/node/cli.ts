@@ -9,7 +9,6 @@ import type { CancelToken, WorkerClient } from '../common/protocol/workerClient'
 import { DEFAULT_INTERVAL_MS, serveMcp } from './mcp';
 import { startWorker } from './startWorker';
 import { parseShard } from './team/shard';
-import { exportSeed, mergeStores } from './team/storeTools';
 
 /** How long `index` waits by default for another process that writes the same index. */
 const DEFAULT_WAIT_S = 60;
@@ -151,6 +150,10 @@ class UsageError extends Error {}
 /** `merge` and `export`: they read and write stores, without a model or a worker. */
 async function storeCommand(command: 'merge' | 'export', stores: string[], values: { store?: string; out?: string; json?: boolean }): Promise<number> {
   if (!values.store) throw new UsageError(command === 'merge' ? 'Missing --store <outDir>: the folder the merged index is written to.' : 'Missing --store <storeDir>: the index to export.');
+  // Loaded only for these commands: the store lock's library hooks the process's signals where it is loaded
+  // (SIGXFSZ among them, which it then turns back into a kill), and the other commands lock in their worker,
+  // where a write past a file size limit must fail with EFBIG and a sentence.
+  const { exportSeed, mergeStores } = await import('./team/storeTools');
   if (command === 'merge') {
     if (!stores.length) throw new UsageError('Name the stores to merge (the shards\' --store folders).');
     const s = await mergeStores(stores.map((d) => path.resolve(d)), path.resolve(values.store));
