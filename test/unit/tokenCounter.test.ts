@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { loadTokenizer, tokenCounter } from '../../src/node/embed/transformersJs';
 import { writeFullSizeTokenizer } from '../../scripts/models/generate.mjs';
-import { models, repoRoot, tempDir } from './helpers';
+import { models, repoRoot, tempDir, writeWordPieceTokenizer } from './helpers';
 
 const CORPUS = '/work/shared/corpus/astro-docs';
 
@@ -98,23 +98,7 @@ describe('tokenCounter', () => {
 
   it('counts other tokenizers (WordPiece) with encode itself', async () => {
     const dir = tempDir('ss-wordpiece-count-');
-    const vocab = Object.fromEntries(['[PAD]', '[UNK]', '[CLS]', '[SEP]', 'hello', 'world', '##s'].map((t, i) => [t, i]));
-    const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-    writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({
-      version: '1.0', truncation: null, padding: null,
-      added_tokens: [special(0, '[PAD]'), special(1, '[UNK]'), special(2, '[CLS]'), special(3, '[SEP]')],
-      normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-      pre_tokenizer: { type: 'BertPreTokenizer' },
-      post_processor: {
-        type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-        pair: [],
-        special_tokens: { '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] } },
-      },
-      decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-      model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
-    }));
-    writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'BertTokenizer', pad_token: '[PAD]', unk_token: '[UNK]', model_max_length: 128 }));
+    writeWordPieceTokenizer(dir, ['hello', 'world', '##s']);
     const [ours, stock] = await Promise.all([loadTokenizer(dir), AutoTokenizer.from_pretrained(dir, { local_files_only: true })]);
     assertCounts(ours, stock, ['Hello worlds!', '', 'unknown 数据库 words']);
   });

@@ -8,7 +8,7 @@ import { CodePointTrie, LazyPieceTrie } from '../../src/node/embed/unigram';
 import { PARALLEL_SENTENCES } from '../../scripts/models/concepts.mjs';
 import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 import { writeFullSizeTokenizer } from '../../scripts/models/generate.mjs';
-import { models, repoRoot, tempDir } from './helpers';
+import { models, repoRoot, tempDir, writeWordPieceTokenizer } from './helpers';
 
 /** Code point ranges the texts draw from: scripts, marks, emoji, odd spaces, private use, lone surrogates. */
 const RANGES: [number, number][] = [
@@ -116,23 +116,7 @@ describe('loadTokenizer', () => {
 
   it('loads other tokenizers (WordPiece) as AutoTokenizer does', async () => {
     const dir = tempDir('ss-wordpiece-');
-    const vocab = Object.fromEntries(['[PAD]', '[UNK]', '[CLS]', '[SEP]', 'hello', 'world', '##s', 'search'].map((t, i) => [t, i]));
-    const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-    writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({
-      version: '1.0', truncation: null, padding: null,
-      added_tokens: [special(0, '[PAD]'), special(1, '[UNK]'), special(2, '[CLS]'), special(3, '[SEP]')],
-      normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-      pre_tokenizer: { type: 'BertPreTokenizer' },
-      post_processor: {
-        type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-        pair: [],
-        special_tokens: { '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] } },
-      },
-      decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-      model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
-    }));
-    writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'BertTokenizer', pad_token: '[PAD]', unk_token: '[UNK]', model_max_length: 128 }));
+    writeWordPieceTokenizer(dir, ['hello', 'world', '##s', 'search']);
     const [ours, stock] = await Promise.all([loadTokenizer(dir), AutoTokenizer.from_pretrained(dir, { local_files_only: true })]);
     assert.deepEqual(ours.encode('Hello worlds, search!'), [2, 4, 5, 6, 1, 7, 1, 3]);
     assertSameTokens(ours, stock, ['Hello worlds, search!', 'unknown words', '']);
