@@ -77,14 +77,19 @@ describe('The first full index', () => {
         await view.locator('#query').fill('');
         await view.locator('#query').fill(query);
       };
-      // Asked again until the pages' words are in (the resumed run may still be reading them).
+      // Asked again until the pages' words are in (the resumed run may still be reading them). Passages whose
+      // meaning is embedded already come first, ranked by it; the others follow as word matches.
+      const scores = () => results.locator('.result-score').allInnerTexts();
       await until('word matches while meanings are embedded', async () => {
         if ((await results.count()) === 0) await search('security warning');
-        return (await results.count()) > 0
+        return (await scores()).includes('word match')
           && /All [\d,]+ files searchable by words · meanings for [\d,]+ of [\d,]+ passages/.test(await status.innerText({ timeout: 500 }));
       }, 30_000, 250);
       assert.match(await status.innerText(), /Meanings are still being embedded \([\d,]+ of [\d,]+ passages\)/);
-      assert.equal(await results.first().locator('.result-score').innerText(), 'word match');
+      const shown = await scores();
+      const firstWordMatch = shown.indexOf('word match');
+      assert.ok(shown.slice(firstWordMatch).every((s) => s === 'word match'), `word matches come after every passage ranked by meaning: ${shown.join(', ')}`);
+      assert.ok(shown.slice(0, firstWordMatch).every((s) => /^\d+ %$/.test(s)), shown.join(', '));
       await page.screenshot({ path: path.join(resultsDir, 'first-index-words.png') });
       lap('word matches during the first index');
       // The panel states a ready index's counts when no query is typed.

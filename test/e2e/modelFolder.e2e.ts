@@ -81,8 +81,11 @@ describe('Choose Model Folder in a remote window', () => {
       const input = quickInput(page).locator('input.input');
       await until('the folder dialog', async () => !(await input.inputValue()).startsWith('>') && (await input.inputValue()).startsWith('/'), 15_000);
       // The simple dialog lists the folder typed, then Enter accepts it ("Use this model folder").
-      await input.fill(`${conceptModel}/`);
-      await quickPickRows(page).filter({ hasText: /^onnx$/ }).first().waitFor({ timeout: 15_000 });
+      // The dialog may still rewrite the box while it lists a folder: typed again until it holds the model folder.
+      await until('the model folder listed in the dialog', async () => {
+        if ((await input.inputValue()) !== `${conceptModel}/`) await input.fill(`${conceptModel}/`);
+        return (await input.inputValue()) === `${conceptModel}/` && await quickPickRows(page).filter({ hasText: /^onnx$/ }).first().isVisible();
+      }, 15_000, 250);
       await page.screenshot({ path: path.join(resultsDir, 'model-folder-dialog.png') });
       await input.press('Enter');
       await until('the model path in the machine settings', async () => modelPathIn('Machine') === conceptModel, 15_000);
