@@ -190,8 +190,11 @@ async function measure(a: FirstIndexArgs) {
     const notEmbeddedAtKill = first.last.total - first.last.done;
     const restartEmbeds = again.first?.total ?? again.summaryEmbedded ?? NaN;
     const redone = restartEmbeds - notEmbeddedAtKill;
-    trials.push({ killAfterMs, notEmbeddedAtKill, restartEmbeds, redone, lostS: round(redone / runChunksPerSec, 1) });
-    note(`  at the kill ${first.last.done}/${first.last.total} embedded; the restart embeds ${restartEmbeds} → ${redone} redone ≈ ${(redone / runChunksPerSec).toFixed(1)} s`);
+    // Texts are embedded shortest first, so the killed run's own rate up to the kill turns the texts redone into
+    // the time they took (the whole run's mean rate would overstate an early kill); the mean when it says nothing.
+    const killedRate = first.last.done > 0 && killAfterMs > 0 ? first.last.done / (killAfterMs / 1000) : runChunksPerSec;
+    trials.push({ killAfterMs, notEmbeddedAtKill, restartEmbeds, redone, lostS: round(redone / killedRate, 1) });
+    note(`  at the kill ${first.last.done}/${first.last.total} embedded; the restart embeds ${restartEmbeds} → ${redone} redone ≈ ${(redone / killedRate).toFixed(1)} s at the killed run's ${killedRate.toFixed(0)} texts/s`);
   }
   for (const dir of [store, cliStore, path.join(a.work, 'first-index-half'), path.join(a.work, 'first-index-all'), copy]) rmSync(dir, { recursive: true, force: true });
 
