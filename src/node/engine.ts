@@ -67,8 +67,10 @@ export class Engine {
   private lockedBy: LockOwner | 'unknown' | undefined;
   /** Memory holds changes the store does not (the last save failed, or none was made yet): the next run saves. */
   private unsaved = false;
-  /** Runs (index, clear) going on: a refresh never replaces the index under one. */
+  /** Runs (index, clear) going on: the lock is let go only between runs. */
   private runs = 0;
+  /** A run taking the lock, and reading the latest save if another process holds it: a refresh waits for it. */
+  private becoming: Promise<void> | undefined;
   /** The refresh in flight: concurrent callers share it. */
   private refreshing: Promise<boolean> | undefined;
   /** A saved generation a refresh found unusable (another model, damaged): not read again until it changes. */
@@ -154,9 +156,19 @@ export class Engine {
   private async becomeWriter(): Promise<void> {
     if (!this.lock) throw new EngineError('bad-request', 'This index was opened read-only.');
     if (this.lock.held) return;
+    const step = this.takeLock(this.lock);
+    this.becoming = step;
+    try {
+      await step;
+    } finally {
+      if (this.becoming === step) this.becoming = undefined;
+    }
+  }
+
+  private async takeLock(lock: StoreLock): Promise<void> {
     let attempt;
     try {
-      attempt = await this.lock.tryAcquire();
+      attempt = await lock.tryAcquire();
     } catch (e) {
       throw new EngineError('store-unreadable', `The index folder ${this.config.storeDir} cannot be written (${describeFsError(e)}).`);
     }
@@ -168,9 +180,11 @@ export class Engine {
 
   /** Replaces the index in memory with the one saved in the store (or an empty one if none is). */
   private async reload(): Promise<void> {
+    // Searches meanwhile answer from the index held until the new one is there.
+    const loaded = await loadSnapshot(this.config.storeDir, { modelId: this.modelInfo.id });
     this.reset();
     this.rebuildReason = undefined;
-    this.useStore(await loadSnapshot(this.config.storeDir, { modelId: this.modelInfo.id }));
+    this.useStore(loaded);
   }
 
   /**
@@ -439,7 +453,9 @@ export class Engine {
   }
 
   private async refreshOnce(): Promise<boolean> {
-    const writes = () => this.runs > 0 || !!this.lock?.held;
+    // A run refused the lock has just read the latest save itself; one that took it keeps its own index.
+    await this.becoming?.catch(() => undefined);
+    const writes = () => !!this.becoming || !!this.lock?.held;
     if (writes()) return false;
     const stored = await storedGeneration(this.config.storeDir);
     if (stored === this.generation || (stored !== undefined && stored === this.refusedGeneration)) return false;

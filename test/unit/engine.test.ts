@@ -546,6 +546,31 @@ describe('an engine that does not write takes up what the writer saves', () => {
     }
   });
 
+  it('answers from the latest save while a run of its own is refused the lock (a refresh during that run is not stale)', async () => {
+    const root = tempDir();
+    const store = path.join(tempDir(), 'store');
+    writeTree(root, { 'docs/database.md': '# Guide\n\nConfigure the database connection.\n' });
+    const writer = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+    try {
+      await writer.index({ roots: [root] });
+      const waiting = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
+      try {
+        writeTree(root, { 'src/cache.py': '# 비밀번호 캐시를 만료합니다\ndef expire(key):\n    pass\n' });
+        await writer.index({ roots: [root] });
+        // As in the MCP server: its periodic run is under way when a tool call refreshes and searches.
+        const refused = assert.rejects(waiting.index({ roots: [root] }), (e: Error & { code?: string }) => e.code === 'store-locked');
+        await waiting.refresh();
+        assert.equal((await waiting.search('密码缓存', { limit: 1 })).hits[0]?.path, 'src/cache.py');
+        await refused;
+        assert.equal(await waiting.refresh(), false, 'the refused run took up the save already');
+      } finally {
+        await waiting.dispose();
+      }
+    } finally {
+      await writer.dispose();
+    }
+  });
+
   it('lets the lock go between runs: another engine writes meanwhile, and the next run starts from its save', async () => {
     const root = tempDir();
     const store = path.join(tempDir(), 'store');
