@@ -3,15 +3,16 @@ import * as esbuild from 'esbuild';
 import { cacheDir, repoRoot } from './paths';
 
 /**
- * Bundles the engine worker (src/worker/worker.ts) the way esbuild.mjs does for dist/, into the bench's
+ * Bundles the engine worker (src/worker/worker.ts) and its word thread the way esbuild.mjs does for dist/, into the bench's
  * own folder, so the bench measures the worker as shipped without touching dist/ (which others rebuild).
  * The folder is inside the repository so the bundle finds onnxruntime-node in node_modules.
  */
 export async function buildWorkerBundle(): Promise<string> {
-  const outfile = path.join(cacheDir('bench-build'), 'worker.js');
+  const outdir = cacheDir('bench-build');
   await esbuild.build({
-    entryPoints: [path.join(repoRoot, 'src/worker/worker.ts')],
-    outfile,
+    // The engine starts its word thread (wordThread.js) from beside its own bundle.
+    entryPoints: { worker: path.join(repoRoot, 'src/worker/worker.ts'), wordThread: path.join(repoRoot, 'src/node/index/wordThreadEntry.ts') },
+    outdir,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -21,7 +22,7 @@ export async function buildWorkerBundle(): Promise<string> {
     mainFields: ['main', 'module'],
     logLevel: 'warning',
   });
-  return outfile;
+  return path.join(outdir, 'worker.js');
 }
 
 /**

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../common/errors';
 import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary, Searchable, SearchOptions, SearchResult } from '../common/protocol/engine';
@@ -9,6 +10,8 @@ import {
 } from './index/persist';
 import { lockedMessage, StoreLock, type LockOwner } from './index/storeLock';
 import type { Device } from '../common/protocol/worker';
+import type { ChunkRecord } from './index/records';
+import { WordThread } from './index/wordThread';
 import { WorkspaceIndex } from './index/workspaceIndex';
 import {
   applyChanges, BATCH_SIZE, changesIndex, diffFiles, embedTexts, estimateTokens, readFiles, reusedTexts, scanFiles, waitingTexts, type Changes,
@@ -23,6 +26,8 @@ import { loadSeed } from './team/seedSource';
 const MIN_ORPHAN_VECTORS = 2000;
 /** While embedding, what is done is saved at least this often: a kill loses at most this much work. */
 const CHECKPOINT_MS = 30_000;
+/** A run that reads at least this many files works out their words on a thread of its own (index/wordThread.ts). */
+const WORD_THREAD_MIN_FILES = 200;
 
 export interface EngineConfig {
   /** Without a model folder the engine indexes and searches words only (dim 0, model id 'none'). */
@@ -73,6 +78,8 @@ export class Engine {
   private becoming: Promise<void> | undefined;
   /** The refresh in flight: concurrent callers share it. */
   private refreshing: Promise<boolean> | undefined;
+  /** Works out the full-text words of the files a long run reads, beside this thread. */
+  private readonly wordThread: WordThread;
   /** A saved generation a refresh found unusable (another model, damaged): not read again until it changes. */
   private refusedGeneration: string | undefined;
 
@@ -90,6 +97,7 @@ export class Engine {
     this.modelInfo = embedder ? { id: embedder.files.id, dim: embedder.dim, dtype: embedder.files.dtype } : { id: 'none', dim: 0, dtype: 'none' };
     this.deviceInfo = embedder?.device ?? { device: 'cpu' };
     this.workspace = WorkspaceIndex.empty(this.modelInfo.dim);
+    this.wordThread = new WordThread((message) => config.log?.('warn', message));
   }
 
   /**
@@ -246,8 +254,16 @@ export class Engine {
    */
   private async read(scan: Scan, toRead: Found[], recheck: Found[], changes: Changes, control: StepControl): Promise<number> {
     const tokens = { countTokens: this.embedder?.countTokens ?? estimateTokens, maxTokens: this.embedder?.maxTokens ?? 128 };
-    await readFiles(scan, toRead, this.workspace, changes, tokens, control);
-    return readFiles(scan, recheck, this.workspace, changes, tokens, { checkCancel: control.checkCancel });
+    const prepareWords = toRead.length >= WORD_THREAD_MIN_FILES && os.availableParallelism() > 1
+      ? (chunks: readonly ChunkRecord[]) => this.wordThread.prepare(chunks.flatMap((c) => [c.title, c.text]))
+      : undefined;
+    try {
+      await readFiles(scan, toRead, this.workspace, changes, tokens, control, prepareWords);
+      return await readFiles(scan, recheck, this.workspace, changes, tokens, { checkCancel: control.checkCancel });
+    } catch (e) {
+      await this.wordThread.dispose();
+      throw e;
+    }
   }
 
   /** Every text the index waits for, in the order to embed them (none without a model). */
@@ -340,8 +356,9 @@ export class Engine {
    */
   private async apply(scan: Scan, changes: Changes): Promise<void> {
     if (changesIndex(this.workspace, scan, changes) || this.rebuildReason || this.savedAt === undefined) this.unsaved = true;
+    const words = await this.wordThread.take();
     try {
-      await applyChanges(this.workspace, scan, changes);
+      await this.workspace.fullText.withWords(words, () => applyChanges(this.workspace, scan, changes));
     } catch (e) {
       const vectors = this.workspace.vectors;
       await this.reload();
@@ -480,6 +497,7 @@ export class Engine {
 
   async dispose(): Promise<void> {
     try {
+      await this.wordThread.dispose();
       await this.embedder?.dispose();
     } finally {
       await this.lock?.dispose();

@@ -159,6 +159,7 @@ export interface TokenBudget {
  */
 export async function readFiles(
   scan: Scan, toRead: readonly Found[], index: WorkspaceIndex, changes: Changes, tokens: TokenBudget, control: StepControl,
+  prepareWords?: (chunks: readonly ChunkRecord[]) => void,
 ): Promise<number> {
   let changed = 0;
   for (let i = 0; i < toRead.length; i++) {
@@ -167,7 +168,10 @@ export async function readFiles(
       control.onProgress?.({ phase: 'reading', done: i, total: toRead.length });
     }
     const f = toRead[i];
-    if (noteRead(changes, scan, f, index.files.get(f.abs), await readFile(f, tokens))) changed++;
+    const result = await readFile(f, tokens);
+    if (noteRead(changes, scan, f, index.files.get(f.abs), result)) changed++;
+    // The words of a file to index again are worked out meanwhile (wordThread.ts).
+    if (prepareWords && changes.changed.at(-1) === result) prepareWords((result as ReadFile).chunks);
   }
   if (toRead.length) control.onProgress?.({ phase: 'reading', done: toRead.length, total: toRead.length });
   return changed;

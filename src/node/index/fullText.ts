@@ -30,17 +30,19 @@ const PROPERTIES = Object.keys(BOOST) as (keyof typeof BOOST)[];
 /** Chunks tokenised per slice while a stored index loads in the background (a slice takes ~30 ms). */
 const LOAD_SLICE = 100;
 
-/** An empty Orama database of chunks' words, as this module keeps them. */
-export function createFullTextDatabase(): AnyOrama {
+/** An empty Orama database of chunks' words, as this module keeps them (`known`: see createFullTextTokenizer). */
+export function createFullTextDatabase(known?: ReadonlyMap<string, string[]>): AnyOrama {
   return create({
     schema: { title: 'string', text: 'string', kind: 'enum' },
-    components: { tokenizer: createFullTextTokenizer() },
+    components: { tokenizer: createFullTextTokenizer(known) },
   }) as AnyOrama;
 }
 
 /** The words of every chunk of the index. */
 export class FullTextIndex {
-  private readonly db = createFullTextDatabase();
+  /** Words of texts worked out beforehand (wordThread.ts), looked up while {@link withWords} runs. */
+  private readonly known = new Map<string, string[]>();
+  private readonly db = createFullTextDatabase(this.known);
   /** The chunks held, those a load is still adding included (Orama's count lags behind them meanwhile). */
   private readonly held = new Set<string>();
   private loading = false;
@@ -59,6 +61,16 @@ export class FullTextIndex {
   /** Whether every chunk's words are indexed (false while a loaded index's words are built in the background). */
   get complete(): boolean {
     return !this.loading;
+  }
+
+  /** Runs `f` (which adds chunks) with the words of the texts `words` holds looked up, not worked out again. */
+  async withWords<T>(words: ReadonlyMap<string, string[]>, f: () => Promise<T>): Promise<T> {
+    for (const [text, w] of words) this.known.set(text, w);
+    try {
+      return await f();
+    } finally {
+      this.known.clear();
+    }
   }
 
   /** Adds chunks of ids not held, once a load has ended. */

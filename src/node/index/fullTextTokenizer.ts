@@ -52,11 +52,14 @@ export function indexedWord(word: string): string {
 /** The names of Object.prototype's members: a Set lookup, where `in` on the prototype costs ~5 times as much per word. */
 const OBJECT_MEMBERS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-/** An Orama tokenizer component using {@link fullTextTokens}, in the {@link indexedWord} form. */
-export function createFullTextTokenizer(): Tokenizer {
+/**
+ * An Orama tokenizer component using {@link fullTextTokens}, in the {@link indexedWord} form; a text `known`
+ * holds (worked out beforehand, wordThread.ts) is looked up instead.
+ */
+export function createFullTextTokenizer(known: ReadonlyMap<string, string[]> = new Map()): Tokenizer {
   return {
     language: 'multilingual',
     normalizationCache: new Map(),
-    tokenize: (raw: string) => fullTextTokens(raw).map(indexedWord),
+    tokenize: (raw: string) => known.get(raw) ?? fullTextTokens(raw).map(indexedWord),
   };
 }
