@@ -13,12 +13,13 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { firstPage, launchChromium } from '../host/browser';
 import { prepareLargeWorkspace, testSettings } from '../host/fixture';
 import { stopwatch } from '../host/log';
-import { printHostLogs } from '../host/logs';
+import { extensionLog, printHostLogs } from '../host/logs';
 import { fullModel, repoRoot, resultsDir } from '../host/paths';
 import { makeRunDirs, startVsCodeHost, type VsCodeHost } from '../host/server';
 import { openWorkbench, until, webview } from '../host/workbench';
 
 const FILES = 600;
+const EXTENSION_ID = 'semantic-search.multilingual-semantic-search';
 const lap = stopwatch('e2e first index');
 let host: VsCodeHost | undefined;
 let browser: BrowserContext | undefined;
@@ -102,9 +103,14 @@ describe('The first full index', () => {
       // Every meaning is embedded: the same search now ranks by meaning.
       await search('security warning');
       await until('results ranked by meaning', async () => /^\d+ %$/.test(await results.first().locator('.result-score').innerText({ timeout: 500 }).catch(() => '')), 15_000, 100);
+      // 600 files to read: the engine worker broke their words on its word thread (dist/wordThread.js of the
+      // installed extension), which says in the log when it cannot.
+      const log = extensionLog(host!, EXTENSION_ID);
+      assert.match(log, new RegExp(`Indexed: ${FILES} files`));
+      assert.doesNotMatch(log, /word thread/);
     } catch (e) {
       await page.screenshot({ path: path.join(resultsDir, 'e2e-failure-first-index.png') }).catch(() => undefined);
-      if (host) printHostLogs(host, 'semantic-search.multilingual-semantic-search');
+      if (host) printHostLogs(host, EXTENSION_ID);
       throw e;
     }
   });

@@ -20,6 +20,12 @@ function logFiles(host: VsCodeHost, extensionId: string): [string, number][] {
   return files;
 }
 
+/** The extension's own output channel, as VS Code wrote it (every file of it, in order). */
+export function extensionLog(host: VsCodeHost, extensionId: string): string {
+  return logFiles(host, extensionId).filter(([file]) => file.includes(`${path.sep}${extensionId}${path.sep}`))
+    .map(([file]) => readFileSync(file, 'utf8')).join('\n');
+}
+
 /** Prints the last lines of the run's logs to stderr. */
 export function printHostLogs(host: VsCodeHost, extensionId: string): void {
   for (const [file, lines] of logFiles(host, extensionId)) {

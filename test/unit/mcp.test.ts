@@ -183,6 +183,35 @@ describe('MCP server that keeps folders indexed (--folder)', () => {
     }
   });
 
+  it('says while its own run goes on that the index is still being built, and how far meanings have got', async () => {
+    const root = tempDir('ss mcp building ');
+    // Enough passages that embedding them takes seconds: the calls below land while the run goes on.
+    writeTree(root, Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`docs/page${i}.md`,
+      Array.from({ length: 8 }, (_, j) => `## Section ${j} of page ${i}\n\nThe database connection ${i}-${j} is configured in the file number ${j * i}.\n`).join('\n')])));
+    const store = path.join(tempDir(), 'store');
+    const { client } = await connect(['--store', store, '--folder', root], { SEMANTIC_SEARCH_MCP_INTERVAL_MS: '60000' });
+    try {
+      const seen: string[] = [];
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const { text } = await call(client, MCP_NAMES.search, { query: 'database connection', limit: 1 });
+        seen.push(text);
+        // Ended: every passage has its meaning and nothing more is going on.
+        const status = (await call(client, MCP_NAMES.status, {})).text;
+        if (/^300 files, (\d+) passages; \1 of them/m.test(status) && !/Note:/.test(status)) break;
+        assert.ok(Date.now() < deadline, `the run did not end: ${seen.at(-1)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const building = seen.filter((t) => /Note: the index is still being built: (\d+) of 2400 passages can be found by meaning yet/.test(t));
+      assert.ok(building.length > 0, `no answer during the run said so: ${seen.map((t) => t.split('\n')[0]).join(' | ')}`);
+      assert.match(building[0], /^1\. docs\/page\d+\.md:\d+/m, 'it answers meanwhile');
+      const final = (await call(client, MCP_NAMES.search, { query: 'database connection', limit: 1 })).text;
+      assert.doesNotMatch(final, /Note:/, 'the index is complete');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('answers while another process holds the lock, and takes up that process\'s saves', async () => {
     const root = tempDir('ss mcp locked ');
     writeTree(root, { 'docs/database.md': WORKSPACE['docs/database.md'] });
