@@ -70,8 +70,10 @@ export class WordThread {
       w.settle();
     });
     worker.on('error', (e) => this.fail(e));
+    // A thread that ends by itself (not stopped here) leaves its texts to the engine; a later run starts another.
     worker.on('exit', () => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       this.settleAll();
     });
     this.worker = worker;
