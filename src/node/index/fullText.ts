@@ -31,7 +31,7 @@ const PROPERTIES = Object.keys(BOOST) as (keyof typeof BOOST)[];
 const LOAD_SLICE = 100;
 
 /** An empty Orama database of chunks' words, as this module keeps them (`known`: see createFullTextTokenizer). */
-export function createFullTextDatabase(known?: ReadonlyMap<string, string[]>): AnyOrama {
+export function createFullTextDatabase(known?: (text: string) => string[] | undefined): AnyOrama {
   return create({
     schema: { title: 'string', text: 'string', kind: 'enum' },
     components: { tokenizer: createFullTextTokenizer(known) },
@@ -41,8 +41,8 @@ export function createFullTextDatabase(known?: ReadonlyMap<string, string[]>): A
 /** The words of every chunk of the index. */
 export class FullTextIndex {
   /** Words of texts worked out beforehand (wordThread.ts), looked up while {@link withWords} runs. */
-  private readonly known = new Map<string, string[]>();
-  private readonly db = createFullTextDatabase(this.known);
+  private known: ReadonlyMap<string, string[]> = new Map();
+  private readonly db = createFullTextDatabase((text) => this.known.get(text));
   /** The chunks held, those a load is still adding included (Orama's count lags behind them meanwhile). */
   private readonly held = new Set<string>();
   private loading = false;
@@ -65,11 +65,11 @@ export class FullTextIndex {
 
   /** Runs `f` (which adds chunks) with the words of the texts `words` holds looked up, not worked out again. */
   async withWords<T>(words: ReadonlyMap<string, string[]>, f: () => Promise<T>): Promise<T> {
-    for (const [text, w] of words) this.known.set(text, w);
+    this.known = words;
     try {
       return await f();
     } finally {
-      this.known.clear();
+      this.known = new Map();
     }
   }
 

@@ -56,10 +56,10 @@ const OBJECT_MEMBERS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(O
  * An Orama tokenizer component using {@link fullTextTokens}, in the {@link indexedWord} form; a text `known`
  * holds (worked out beforehand, wordThread.ts) is looked up instead.
  */
-export function createFullTextTokenizer(known: ReadonlyMap<string, string[]> = new Map()): Tokenizer {
+export function createFullTextTokenizer(known: (text: string) => string[] | undefined = () => undefined): Tokenizer {
   return {
     language: 'multilingual',
     normalizationCache: new Map(),
-    tokenize: (raw: string) => known.get(raw) ?? fullTextTokens(raw).map(indexedWord),
+    tokenize: (raw: string) => known(raw) ?? fullTextTokens(raw).map(indexedWord),
   };
 }

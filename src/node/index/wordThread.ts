@@ -15,7 +15,7 @@ export class WordThread {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly waiting = new Map<number, { texts: string[]; settle: () => void }>();
-  private readonly words = new Map<string, string[]>();
+  private words = new Map<string, string[]>();
   /** Set when the thread cannot run here: the engine breaks every text itself from then on. */
   private broken = false;
 
@@ -41,14 +41,14 @@ export class WordThread {
    */
   async take(): Promise<Map<string, string[]>> {
     await Promise.all([...this.waiting.values()].map((w) => new Promise<void>((resolve) => { w.settle = resolve; })));
-    const words = new Map(this.words);
-    this.words.clear();
+    const words = this.words;
+    this.words = new Map();
     await this.stop();
     return words;
   }
 
   async dispose(): Promise<void> {
-    this.words.clear();
+    this.words = new Map();
     await this.stop();
   }
 
