@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { insertMultiple, remove } from '@orama/orama';
+import { create, insertMultiple, remove, search } from '@orama/orama';
 import {
   createFullTextDatabase, FullTextIndex, internalsOf, nodeOf, ORAMA_VERSION, postingsOf, wordsUnder,
 } from '../../src/node/index/fullText';
-import { fullTextTokens } from '../../src/node/index/fullTextTokenizer';
+import { createFullTextTokenizer, fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 import type { ChunkRecord } from '../../src/node/index/records';
 import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 import { repoRoot } from './helpers';
@@ -73,6 +73,28 @@ describe('FullTextIndex.wordScores', () => {
   });
 });
 
+describe('the word statistics kept without prototypes', () => {
+  it('give Orama\'s search the scores its own index component gives, through adds and removes', async () => {
+    const r = rng(11);
+    const WORDS = ['deploy', 'server', 'constructor', 'toString', 'cache', '데이터베이스', '연결을', '数据库连接', 'の設定', 'hasOwnProperty', 'valueOf'];
+    const pick = () => WORDS[Math.floor((r() + 0.5) * WORDS.length)];
+    const docs = Array.from({ length: 200 }, (_, i) => ({ id: `d${i}`, title: `${pick()} ${pick()}`, text: Array.from({ length: 1 + (i % 13) }, pick).join(' '), kind: 'markdown' }));
+    const ours = createFullTextDatabase();
+    const plain = create({ schema: { title: 'string', text: 'string', kind: 'enum' }, components: { tokenizer: createFullTextTokenizer() } });
+    for (const db of [ours, plain]) {
+      await insertMultiple(db, docs);
+      for (let i = 0; i < docs.length; i += 7) await remove(db, docs[i].id);
+    }
+    assert.notEqual(Object.getPrototypeOf(internalsOf(plain).data.index.frequencies.text[2]), null, 'Orama\'s own component keeps {}');
+    for (const term of ['deploy server', 'constructor', 'valueOf cache', '데이터베이스 연결', '数据库', '設定']) {
+      const hits = async (db: typeof ours) => (await search(db, { term, properties: ['title', 'text'], boost: { title: 1.5 }, limit: 500 })).hits.map((h) => [h.id, h.score]);
+      const expected = await hits(plain);
+      assert.ok(expected.length > 0, term);
+      assert.deepEqual(await hits(ours), expected, term);
+    }
+  });
+});
+
 describe('FullTextIndex', () => {
   const doc = (id: string, text: string, kind: ChunkRecord['kind'] = 'markdown') => ({ id, title: '', text, kind });
 
@@ -123,7 +145,9 @@ describe(`Orama's internals read by fullText.ts (pinned to @orama/orama ${ORAMA_
     assert.deepEqual(ids.internalIdToId, ['a', 'b', 'c']);
     // Per property: documents per word, each word's share of a document's words, the lengths and their mean.
     assert.deepEqual([index.tokenOccurrences.text.database, index.tokenOccurrences.title.database, index.tokenOccurrences.text.cache], [2, 1, 2]);
-    assert.deepEqual(index.frequencies.text[1], { connect: 0.25, the: 0.25, database: 0.25, server: 0.25 });
+    // Each document's shares in an object without a prototype (fullText.ts sets it in Orama's place: see wordSharesIndex).
+    assert.equal(Object.getPrototypeOf(index.frequencies.text[1]), null);
+    assert.deepEqual({ ...index.frequencies.text[1] }, { connect: 0.25, the: 0.25, database: 0.25, server: 0.25 });
     assert.deepEqual([index.fieldLengths.text[1], index.fieldLengths.text[2], index.fieldLengths.text[3], index.fieldLengths.title[2]], [4, 2, 3, 0]);
     assert.ok(Math.abs(index.avgFieldLength.text - 3) < 1e-12);
     // The radix tree: edge labels, children by first character, and at a word's end the word and its documents.

@@ -1,4 +1,4 @@
-import { count, create, insertMultiple, remove, search, type AnyOrama } from '@orama/orama';
+import { components, count, create, insertMultiple, remove, search, type AnyOrama } from '@orama/orama';
 import type { ChunkKind } from '../../common/types';
 import { createFullTextTokenizer, indexedWord } from './fullTextTokenizer';
 import type { ChunkRecord } from './records';
@@ -10,8 +10,8 @@ import type { ChunkRecord } from './records';
  * Orama's documented API does the indexing and the words-only search: `create` with a schema of title, text
  * and kind and the project's tokenizer component (Orama's own drops Hangul, Kana and Han; see
  * fullTextTokenizer.ts), `insertMultiple`, `remove`, `search`, `count`. What the product needs beyond it —
- * the BM25 scores of given chunks, the chunks of rare words, the words that begin with a prefix — reads
- * Orama's index structures directly: that part is the last section of this file, and
+ * the BM25 scores of given chunks, the chunks of rare words, the words that begin with a prefix, and a faster
+ * home for each chunk's word statistics — reads or sets Orama's index structures directly: that part is the last section of this file, and
  * test/unit/fullText.test.ts pins it to the Orama version it was written against.
  */
 
@@ -34,7 +34,7 @@ const LOAD_SLICE = 100;
 export function createFullTextDatabase(known?: (text: string) => string[] | undefined): AnyOrama {
   return create({
     schema: { title: 'string', text: 'string', kind: 'enum' },
-    components: { tokenizer: createFullTextTokenizer(known) },
+    components: { tokenizer: createFullTextTokenizer(known), index: wordSharesIndex() },
   }) as AnyOrama;
 }
 
@@ -195,6 +195,26 @@ export interface OramaInternals {
   };
   /** Document ids to internal ids and back (`internalIdToId[internalId - 1]`). */
   internalDocumentIDStore: { idToInternalId: Map<string, number>; internalIdToId: string[] };
+}
+
+/**
+ * Orama's own index component, with each document's word shares (`frequencies`) kept in an object without a
+ * prototype instead of `{}`. V8 gives an object literal a hidden class per property added, in the order added:
+ * a hundred words per chunk, out of tens of thousands, make a new class for nearly every word of every chunk,
+ * which cost a third of indexing the words of a first index (~1 s of ~3 s for 23k passages) and its garbage.
+ * An object without a prototype is a hash table from the start. Orama reads the shares by word, as do
+ * {@link scoreWords} (own properties only), so the scores are the same.
+ */
+function wordSharesIndex(): ReturnType<typeof components.index.createIndex> {
+  const orama = components.index.createIndex();
+  return {
+    ...orama,
+    insertDocumentScoreParameters(index, prop, id, tokens, docsCount) {
+      orama.insertDocumentScoreParameters(index, prop, id, tokens, docsCount);
+      const internalId = components.internalDocumentIDStore.getInternalDocumentId(index.sharedInternalDocumentStore, id);
+      index.frequencies[prop][internalId] = Object.create(null) as Record<string, number>;
+    },
+  };
 }
 
 export function internalsOf(db: AnyOrama): OramaInternals {
