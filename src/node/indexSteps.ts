@@ -251,6 +251,8 @@ export interface WaitingText {
   hash: string;
   text: string;
   tokens: number;
+  /** Its place in the order of priority (see {@link waitingTexts}): a batch holds texts of one group. */
+  group: number;
 }
 
 /** What a run embeds first: the files named (open in editors), then the recently changed ones, then the rest. */
@@ -292,7 +294,7 @@ export function waitingTexts(index: WorkspaceIndex, priority: EmbedPriority, tok
     return { hash, text, tokens: tokensOf(hash, text), ...placeInQueue(index, chunks, priority) };
   });
   queued.sort((a, b) => a.group - b.group || a.tokens - b.tokens || b.newest - a.newest || (a.hash < b.hash ? -1 : 1));
-  return queued.map(({ hash, text, tokens }) => ({ hash, text, tokens }));
+  return queued.map(({ hash, text, tokens, group }) => ({ hash, text, tokens, group }));
 }
 
 /**
@@ -322,15 +324,19 @@ export interface EmbedControl {
 }
 
 /**
- * Embeds the queued texts in batches of BATCH_SIZE, in the queue's order, and puts each batch's vectors into
- * the index at once: the chunks that waited for them are searchable by meaning from then on.
+ * Embeds the queued texts in batches of up to BATCH_SIZE, in the queue's order, and puts each batch's vectors
+ * into the index at once: the chunks that waited for them are searchable by meaning from then on. A batch ends
+ * where a group of the queue does: the last texts of the files open in editors are not padded to, nor wait
+ * for, texts of a later group.
  */
 export async function embedTexts(queue: readonly WaitingText[], vectors: VectorStore, embedder: Embedder, control: EmbedControl): Promise<EmbedStats> {
   let tokens = 0;
   let padded = 0;
-  for (let i = 0; i < queue.length; i += BATCH_SIZE) {
+  for (let i = 0, end = 0; i < queue.length; i = end) {
     await control.beforeBatch({ phase: 'embedding', done: i, total: queue.length });
-    const batch = queue.slice(i, i + BATCH_SIZE);
+    end = Math.min(i + BATCH_SIZE, queue.length);
+    for (let j = i + 1; j < end; j++) if (queue[j].group !== queue[i].group) end = j;
+    const batch = queue.slice(i, end);
     const data = await embedder.embed(batch.map((t) => t.text));
     const { dim } = embedder;
     batch.forEach((t, j) => vectors.put(t.hash, data.subarray(j * dim, (j + 1) * dim)));
