@@ -106,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
     },
     // Warnings (such as a rebuilt index) reach the user through the summary or the error instead; the MCP
     // server has no summary to show, so its log (stderr, which MCP clients keep) has them.
-    { onLog: (level, message) => { if (level === 'error' || (command === 'mcp' && level === 'warn')) console.error(message); }, stdoutToStderr: command === 'mcp' },
+    { onLog: (level, message) => { if (level === 'error' || (command === 'mcp' && level === 'warn')) console.error(escapeControl(message)); }, stdoutToStderr: command === 'mcp' },
   );
   try {
     if (command === 'mcp') {
@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const model = await client.ready;
-    if (model.deviceProblem) console.error(model.deviceProblem);
+    if (model.deviceProblem) console.error(escapeControl(model.deviceProblem));
     if (command === 'index') {
       const request: IndexRequest = {
         roots: [path.resolve(arg)], options: indexOptions,
@@ -255,7 +255,7 @@ async function whenUnlocked<T>(waitS: number, write: () => Promise<T>): Promise<
       if (Date.now() >= deadline) {
         throw new EngineError('store-locked', waitS ? `${e.message.slice(0, -1)}, still after ${waitS} s; try again later or wait longer with --wait <seconds>.` : e.message);
       }
-      if (!told) process.stderr.write(`${e.message} Waiting up to ${waitS} s for it to finish…\n`);
+      if (!told) process.stderr.write(`${escapeControl(e.message)} Waiting up to ${waitS} s for it to finish…\n`);
       told = true;
       await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
     }
@@ -335,9 +335,10 @@ function printHits(r: SearchResult): void {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
-    if (e instanceof UsageError) console.error(`${e.message} (see --help)`);
-    else if (e instanceof EngineError) console.error(e.message);
-    else console.error(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+    // Messages name paths and files of the workspace: escaped like the rest of the output.
+    if (e instanceof UsageError) console.error(`${escapeControl(e.message)} (see --help)`);
+    else if (e instanceof EngineError) console.error(escapeControl(e.message));
+    else console.error(`Unexpected error: ${escapeControl(e instanceof Error ? e.message : String(e))}`);
     process.exitCode = e instanceof UsageError ? 2 : 1;
   },
 );

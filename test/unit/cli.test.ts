@@ -82,6 +82,17 @@ describe('command line', () => {
     assert.match(r.stdout, /The cache \\x1b\[2J clears\\x08\\x08 the memory and \\u202egnirts \\x9b1m too\./);
   });
 
+  it('escapes control characters of the paths its error messages name', () => {
+    const esc = '\x1b';
+    const missing = path.join(tempDir(), `gone${esc}]0;pwned\x07\u202e`);
+    for (const args of [['index', missing, '--model', models.concept, '--store', store], ['search', 'x', '--model', missing, '--store', store]]) {
+      const r = cli(...args);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /not found: .*gone\\x1b\]0;pwned\\x07\\u202e/);
+      assert.doesNotMatch(r.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]/u, JSON.stringify(r.stderr));
+    }
+  });
+
   it('fails with one clear sentence on a missing or wrong model, or an unusable store', () => {
     const bad = tempDir();
     writeFileSync(path.join(bad, 'file.txt'), 'not a folder');
