@@ -11,8 +11,8 @@ import type { ChunkRecord } from './records';
  * and kind and the project's tokenizer component (Orama's own drops Hangul, Kana and Han; see
  * fullTextTokenizer.ts), `insertMultiple`, `remove`, `search`, `count`. What the product needs beyond it —
  * the BM25 scores of given chunks, the chunks of rare words, the words that begin with a prefix, and a faster
- * home for each chunk's word statistics — reads or sets Orama's index structures directly: that part is the last section of this file, and
- * test/unit/fullText.test.ts pins it to the Orama version it was written against.
+ * home for each chunk's word statistics — reads or sets Orama's index structures directly: that part is the
+ * last section of this file, and test/unit/fullText.test.ts pins it to the Orama version it was written against.
  */
 
 /** What the full-text index holds of a chunk. */
