@@ -77,7 +77,7 @@ const node = {
 };
 
 const builds = [
-  { ...node, entryPoints: { extension: 'src/vscode/extension.ts', worker: 'src/worker/worker.ts', wordThread: 'src/node/index/wordThreadEntry.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { extension: 'src/vscode/extension.ts', worker: 'src/worker/worker.ts', readThread: 'src/node/readThreadEntry.ts' }, outdir: 'dist' },
   // The CLI holds the MCP server (src/node/mcp.ts), which tells clients its version.
   { ...node, plugins: [...node.plugins, noAjv], entryPoints: { cli: 'src/node/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, define: { __SEMANTIC_SEARCH_VERSION__: JSON.stringify(version) } },
   // The webview folder is the panel's only local resource root: its script, its styles and the codicons.

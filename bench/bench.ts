@@ -359,7 +359,7 @@ function firstIndexReport(f: FirstIndexResult, targets: ReturnType<typeof checkT
     `First index: ${f.files} files, ${f.chunks} chunks, ${f.embedded} texts embedded; ${f.cores} cores, the run with ${f.halfThreads} thread(s)`,
     `Other processes used ${f.otherCores.firstRun.toFixed(2)} cores during the run, ${f.otherCores.raw.toFixed(2)} during raw onnxruntime, ${f.otherCores.threads.toFixed(2)} during the thread comparison`,
     table(['figure', 'value', 'detail'], [
-      ['every file searchable by words', s(f.wordsAllMs), `first 'embedding' report; full-text search then ${f.wordsSearchHit ? 'found a hit' : 'found NOTHING'}`],
+      ['every file searchable by words', s(f.wordsAllMs), `first report saying what can be searched; a full-text search then ${f.wordsSearchHit ? `found a hit at ${s(f.wordsSearchAnsweredMs)}` : 'found NOTHING'}`],
       ['first vector result', s(f.firstVectorResultMs), `${s(f.firstVectorResultMs - f.wordsAllMs)} after the words; a hybrid search after each batch until a hit has a similarity (${f.vectorSearches} searches)`],
       ['open files embedded', s(f.openFilesVectorMs), `${s(f.openFilesVectorMs - f.wordsAllMs)} after the words; ${f.openFiles.length} Korean pages, ${f.openChunks} chunks, as priorityPaths`],
       ['whole run', s(f.totalMs), `embedding ${s(f.embeddingMs)} at ${n(f.runChunksPerSec, 1, ' texts/s')}`],

@@ -25,7 +25,7 @@ export interface TargetInputs {
   firstResultMs?: Num;
   workerMb?: Num;
   firstIndex?: {
-    wordsAllMs: number; wordsSearchHit: boolean; firstVectorResultMs: number; openFilesVectorMs: number; ratioToRawOrt: number;
+    wordsAllMs: number; wordsSearchHit: boolean; wordsSearchAnsweredMs: number; firstVectorResultMs: number; openFilesVectorMs: number; ratioToRawOrt: number;
     lostOnKillS: number | null; halfCoresChunksPerSec: number; allCoresChunksPerSec: number; cores: number; halfThreads: number;
   } | null;
   team?: { seedImportMs: number; shardMaxShare: number; seedBytesPerChunk: number } | null;

@@ -7,6 +7,7 @@ import { note, runPhase } from '../lib/phase';
 import { withContamination } from '../lib/proc';
 import { median, round } from '../lib/stats';
 import { textVector } from '../lib/vectors';
+import { readThreadBundle } from '../lib/workerBundle';
 
 export interface CorpusArgs {
   model: string;
@@ -32,9 +33,10 @@ export interface CorpusArgs {
  */
 runPhase(async (a: CorpusArgs) => {
   rmSync(a.store, { recursive: true, force: true });
+  const readThreadScript = await readThreadBundle();
   const roots = (a.languages ?? [...corpusLanguages]).map((l) => path.join(a.corpus, l));
   const open0 = performance.now();
-  const engine = await Engine.open({ modelDir: a.model, storeDir: a.store, threads: defaultThreads() });
+  const engine = await Engine.open({ modelDir: a.model, storeDir: a.store, threads: defaultThreads(), readThreadScript });
   const modelLoadMs = performance.now() - open0;
   const realEmbed = Embedder.prototype.embed;
   let stubCalls = 0;
@@ -65,7 +67,7 @@ runPhase(async (a: CorpusArgs) => {
 
   // An unchanged re-index right after a restart: open (model + stored index), then index.
   const t0 = performance.now();
-  const again = await Engine.open({ modelDir: a.model, storeDir: a.store, threads: defaultThreads() });
+  const again = await Engine.open({ modelDir: a.model, storeDir: a.store, threads: defaultThreads(), readThreadScript });
   const reopenMs = performance.now() - t0;
   const afterRestart = await again.index({ roots });
   await again.dispose();

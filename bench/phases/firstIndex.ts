@@ -11,7 +11,7 @@ import { note, runPhase } from '../lib/phase';
 import { withContamination } from '../lib/proc';
 import { RawOrtEmbedder } from '../lib/rawOrt';
 import { median, round } from '../lib/stats';
-import { buildCliBundle } from '../lib/workerBundle';
+import { buildCliBundle, readThreadBundle } from '../lib/workerBundle';
 
 export interface FirstIndexArgs {
   model: string;
@@ -73,7 +73,7 @@ async function measure(a: FirstIndexArgs) {
   // ---- 1. The first run, in process (the engine as the worker runs it), every report watched.
   const store = path.join(a.work, 'first-index-store');
   rmSync(store, { recursive: true, force: true });
-  const engine = await Engine.open({ modelDir: a.model, storeDir: store, threads: half });
+  const engine = await Engine.open({ modelDir: a.model, storeDir: store, threads: half, readThreadScript: await readThreadBundle() });
   const index = engine.searchParts.index;
   const realEmbed = Embedder.prototype.embed;
   /** Every sampleEveryBatch-th batch of the run: its texts and the time the product's Embedder took. */
@@ -91,19 +91,23 @@ async function measure(a: FirstIndexArgs) {
     }
     return out;
   };
-  let t0 = 0, wordsAllMs = NaN, wordsHit = false, firstVectorResultMs = NaN, openFilesVectorMs = NaN, embedStart = NaN;
+  let t0 = 0, wordsAllMs = NaN, wordsHit = false, wordsAnsweredMs = NaN, firstVectorResultMs = NaN, openFilesVectorMs = NaN, embedStart = NaN;
   let vectorSearching = false, searches = 0, queueTotal = 0;
   const openChunkIds = () => open.flatMap((f) => index.files.get(f)?.chunkIds ?? []);
   const wordCheck: Promise<void>[] = [];
   const onProgress = (p: IndexProgress) => {
-    if (p.phase !== 'embedding') return;
     const now = performance.now() - t0;
-    if (Number.isNaN(wordsAllMs)) {
+    // The first report that says what can be searched comes once every file is searchable by its words.
+    if (p.searchable && Number.isNaN(wordsAllMs)) {
       wordsAllMs = now;
+      note(`words: ${p.searchable.files} files, ${p.searchable.chunks} chunks searchable at ${(now / 1000).toFixed(1)} s ('${p.phase}' report)`);
+      wordCheck.push(engine.search(WORD_QUERY, { mode: 'fulltext', limit: 5 }).then((r) => { wordsHit = r.hits.length > 0; wordsAnsweredMs = performance.now() - t0; }));
+    }
+    if (p.phase !== 'embedding') return;
+    if (Number.isNaN(embedStart)) {
       embedStart = performance.now();
       queueTotal = p.total;
-      note(`words: ${p.searchable?.files} files, ${p.searchable?.chunks} chunks searchable at ${(now / 1000).toFixed(1)} s; ${p.total} texts to embed`);
-      wordCheck.push(engine.search(WORD_QUERY, { mode: 'fulltext', limit: 5 }).then((r) => { wordsHit = r.hits.length > 0; }));
+      note(`embedding ${p.total} texts from ${(now / 1000).toFixed(1)} s`);
     }
     if (Number.isNaN(openFilesVectorMs)) {
       const ids = openChunkIds();
@@ -201,7 +205,7 @@ async function measure(a: FirstIndexArgs) {
   return {
     cores, halfThreads: half,
     files: s.files, chunks: s.chunks, embedded: s.embedded, queued: queueTotal,
-    wordsAllMs: round(wordsAllMs, 0), wordsSearchHit: wordsHit,
+    wordsAllMs: round(wordsAllMs, 0), wordsSearchHit: wordsHit, wordsSearchAnsweredMs: round(wordsAnsweredMs, 0),
     firstVectorResultMs: round(firstVectorResultMs, 0), vectorSearches: searches,
     openFilesVectorMs: round(openFilesVectorMs, 0), openFiles: open.map((f) => path.relative(copy, f).split(path.sep).join('/')), openChunks: openChunkIds().length,
     totalMs: round(totalMs, 0), embeddingMs: round(embedSpanMs, 0),

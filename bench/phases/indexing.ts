@@ -8,6 +8,7 @@ import { note, runPhase } from '../lib/phase';
 import { withContamination } from '../lib/proc';
 import { RawOrtEmbedder } from '../lib/rawOrt';
 import { median, round } from '../lib/stats';
+import { readThreadBundle } from '../lib/workerBundle';
 
 export interface IndexingArgs {
   model: string;
@@ -34,7 +35,7 @@ runPhase(async (a: IndexingArgs) => {
   const threads = defaultThreads();
   const storeDir = path.join(a.work, 'sample-store');
   rmSync(storeDir, { recursive: true, force: true });
-  const engine = await Engine.open({ modelDir: a.model, storeDir, threads });
+  const engine = await Engine.open({ modelDir: a.model, storeDir, threads, readThreadScript: await readThreadBundle() });
   const raw = await RawOrtEmbedder.load(a.model, threads);
 
   const embed = Embedder.prototype.embed;

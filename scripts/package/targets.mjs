@@ -18,7 +18,7 @@ export const TARGETS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'
 export const REQUIRED_FILES = [
   'package.json', 'package.nls.json', 'package.nls.ko.json', 'package.nls.ja.json', 'package.nls.zh-cn.json',
   'l10n/bundle.l10n.ko.json', 'l10n/bundle.l10n.ja.json', 'l10n/bundle.l10n.zh-cn.json',
-  'dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/wordThread.js', 'dist/webview/webview.js', 'dist/webview/webview.css',
+  'dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/readThread.js', 'dist/webview/webview.js', 'dist/webview/webview.css',
   'dist/webview/codicon.css', 'dist/webview/codicon.ttf', 'media/icon.png', 'media/activity.svg',
   'readme.md', 'changelog.md', 'LICENSE.txt',
   'node_modules/onnxruntime-node/package.json', 'node_modules/onnxruntime-node/dist/index.js',

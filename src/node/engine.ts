@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { EngineError } from '../common/errors';
 import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary, Searchable, SearchOptions, SearchResult } from '../common/protocol/engine';
 import type { Effort, Threads } from '../common/protocol/worker';
@@ -10,14 +11,13 @@ import {
 } from './index/persist';
 import { lockedMessage, StoreLock, type LockOwner } from './index/storeLock';
 import type { Device } from '../common/protocol/worker';
-import type { ChunkRecord } from './index/records';
-import { WordThread } from './index/wordThread';
 import { WorkspaceIndex } from './index/workspaceIndex';
 import {
   applyChanges, BATCH_SIZE, changesIndex, diffFiles, embedTexts, estimateTokens, readFiles, reusedTexts, scanFiles, waitingTexts, type Changes,
-  type EmbedStats, type Found, type Scan, type StepControl, type WaitingText,
+  type EmbedStats, type Found, type ReadFile, type Scan, type StepControl, type WaitingText,
 } from './indexSteps';
 import { rankChunks, type SearchParts } from './ranking';
+import { ReadThread } from './readThread';
 import { inShard } from './team/shard';
 import { takeFromSeed } from './team/seedFile';
 import { loadSeed } from './team/seedSource';
@@ -26,8 +26,8 @@ import { loadSeed } from './team/seedSource';
 const MIN_ORPHAN_VECTORS = 2000;
 /** While embedding, what is done is saved at least this often: a kill loses at most this much work. */
 const CHECKPOINT_MS = 30_000;
-/** A run that reads at least this many files works out their words on a thread of its own (index/wordThread.ts). */
-const WORD_THREAD_MIN_FILES = 200;
+/** A run that reads at least this many files shares them out with a reading thread (readThread.ts). */
+const READ_THREAD_MIN_FILES = 200;
 
 export interface EngineConfig {
   /** Without a model folder the engine indexes and searches words only (dim 0, model id 'none'). */
@@ -41,6 +41,11 @@ export interface EngineConfig {
   readOnly?: boolean;
   /** While embedding, save what is done at least this often (ms); default CHECKPOINT_MS (30 s). */
   checkpointMs?: number;
+  /**
+   * The reading thread's script (readThread.ts), for an engine run from the TypeScript sources that should
+   * start the bundled thread as the product does (the bench); by default dist/readThread.js beside the bundle.
+   */
+  readThreadScript?: string;
   /**
    * Test seam, unset in the product: awaited before each embedding batch, so that a test can hold a run
    * between its words and its meanings (and look at the index and the store meanwhile).
@@ -79,7 +84,7 @@ export class Engine {
   /** The refresh in flight: concurrent callers share it. */
   private refreshing: Promise<boolean> | undefined;
   /** Works out the full-text words of the files a long run reads, beside this thread. */
-  private readonly wordThread: WordThread;
+  private readonly readThread: ReadThread;
   /** A saved generation a refresh found unusable (another model, damaged): not read again until it changes. */
   private refusedGeneration: string | undefined;
 
@@ -97,7 +102,8 @@ export class Engine {
     this.modelInfo = embedder ? { id: embedder.files.id, dim: embedder.dim, dtype: embedder.files.dtype } : { id: 'none', dim: 0, dtype: 'none' };
     this.deviceInfo = embedder?.device ?? { device: 'cpu' };
     this.workspace = WorkspaceIndex.empty(this.modelInfo.dim);
-    this.wordThread = new WordThread((message) => config.log?.('warn', message));
+    const script = config.readThreadScript;
+    this.readThread = new ReadThread((message) => config.log?.('warn', message), script ? (setup) => new Worker(script, { workerData: setup }) : undefined);
   }
 
   /**
@@ -254,15 +260,24 @@ export class Engine {
    */
   private async read(scan: Scan, toRead: Found[], recheck: Found[], changes: Changes, control: StepControl): Promise<number> {
     const tokens = { countTokens: this.embedder?.countTokens ?? estimateTokens, maxTokens: this.embedder?.maxTokens ?? 128 };
-    const prepareWords = toRead.length >= WORD_THREAD_MIN_FILES && os.availableParallelism() > 1
-      ? (chunks: readonly ChunkRecord[]) => this.wordThread.prepare(chunks.flatMap((c) => [c.title, c.text]))
-      : undefined;
+    const w = this.workspace;
+    const thread = toRead.length >= READ_THREAD_MIN_FILES && os.availableParallelism() > 1 ? this.readThread : undefined;
+    // A first index adds each file as soon as it is read, in order: Orama indexes the words of one file while
+    // the next ones are read. A run that fails or is cancelled before its end leaves the index as last saved.
+    const addAsRead = w.files.size === 0 && w.chunks.size === 0 && w.fullText.complete;
+    const add = async (file: ReadFile): Promise<void> => {
+      await w.addFile(file.record, file.chunks);
+      changes.applied = (changes.applied ?? 0) + 1;
+    };
+    thread?.start(toRead, { modelDir: this.embedder?.files.dir, maxTokens: tokens.maxTokens });
     try {
-      await readFiles(scan, toRead, this.workspace, changes, tokens, control, prepareWords);
-      return await readFiles(scan, recheck, this.workspace, changes, tokens, { checkCancel: control.checkCancel });
+      await w.fullText.withWords(thread?.knownWords ?? new Map(), () => readFiles(scan, toRead, w, changes, tokens, control, thread, addAsRead ? add : undefined));
+      return await readFiles(scan, recheck, w, changes, tokens, { checkCancel: control.checkCancel });
     } catch (e) {
-      await this.wordThread.dispose();
+      if (changes.applied) await this.restore();
       throw e;
+    } finally {
+      await thread?.stop();
     }
   }
 
@@ -356,15 +371,19 @@ export class Engine {
    */
   private async apply(scan: Scan, changes: Changes): Promise<void> {
     if (changesIndex(this.workspace, scan, changes) || this.rebuildReason || this.savedAt === undefined) this.unsaved = true;
-    const words = await this.wordThread.take();
     try {
-      await this.workspace.fullText.withWords(words, () => applyChanges(this.workspace, scan, changes));
+      await this.workspace.fullText.withWords(this.readThread.takeWords(), () => applyChanges(this.workspace, scan, changes));
     } catch (e) {
-      const vectors = this.workspace.vectors;
-      await this.reload();
-      this.workspace.vectors.copyRowsOf(vectors);
+      await this.restore();
       throw e;
     }
+  }
+
+  /** Puts the index back as last saved, keeping the vectors held. */
+  private async restore(): Promise<void> {
+    const vectors = this.workspace.vectors;
+    await this.reload();
+    this.workspace.vectors.copyRowsOf(vectors);
   }
 
   /**
@@ -374,7 +393,7 @@ export class Engine {
   private async saveRun(onProgress?: (p: IndexProgress) => void): Promise<void> {
     // Keeps every vector in use and the most recent unused ones, up to a quarter of the index (at least 2,000).
     this.workspace.vectors.prune((used) => Math.max(MIN_ORPHAN_VECTORS, Math.floor(used / 4)));
-    onProgress?.({ phase: 'saving', done: 0, total: 1 });
+    onProgress?.({ phase: 'saving', done: 0, total: 1, searchable: this.searchable() });
     await this.save();
     this.unsaved = false;
   }
@@ -497,7 +516,7 @@ export class Engine {
 
   async dispose(): Promise<void> {
     try {
-      await this.wordThread.dispose();
+      await this.readThread.stop();
       await this.embedder?.dispose();
     } finally {
       await this.lock?.dispose();

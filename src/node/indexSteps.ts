@@ -56,6 +56,8 @@ export interface Changes {
   changed: ReadFile[];
   /** Files whose size or time changed but not their content. */
   touched: { record: FileRecord; size: number; mtimeMs: number }[];
+  /** How many of the first `changed` files are in the index already (a first index adds them as they are read). */
+  applied?: number;
 }
 
 /** How the reading step reports progress, and checks (throwing) whether the run was cancelled. */
@@ -153,32 +155,64 @@ export interface TokenBudget {
   maxTokens: number;
 }
 
+/** What reading a file gives: the file to index, or why it cannot be used. */
+export type ReadResult = ReadFile | { reason: string };
+
+/** A second reader that takes files from the same list (readThread.ts). */
+export interface Reader {
+  /** Takes the next file no reader has taken: its index, or -1 when none is left. */
+  claim(): number;
+  /** The other reader's result for file i if it has come. */
+  take(i: number): ReadResult | undefined;
+  /** Waits for the other reader's result for file i (one it took); undefined if it will not come. */
+  result(i: number): Promise<ReadResult | undefined>;
+}
+
 /**
  * Reads the files (new and changed ones, or those to recheck), noting for each in `changes` whether it changed,
- * was only touched, or cannot be used. Gives how many changed or cannot be used.
+ * was only touched, or cannot be used, in the order of `toRead`. Gives how many changed or cannot be used.
+ * With `other`, the files are shared out with it as each reader is free; `onChanged` is called with each
+ * changed file as it is noted (in order).
  */
 export async function readFiles(
   scan: Scan, toRead: readonly Found[], index: WorkspaceIndex, changes: Changes, tokens: TokenBudget, control: StepControl,
-  prepareWords?: (chunks: readonly ChunkRecord[]) => void,
+  other?: Reader, onChanged?: (file: ReadFile) => Promise<void>,
 ): Promise<number> {
   let changed = 0;
+  let taken = 0;
+  const claim = other ? () => other.claim() : () => (taken < toRead.length ? taken++ : -1);
+  /** Results of files this thread read ahead of their turn. */
+  const own = new Map<number, ReadResult>();
   for (let i = 0; i < toRead.length; i++) {
     if (i % 50 === 0) {
       control.checkCancel();
       control.onProgress?.({ phase: 'reading', done: i, total: toRead.length });
     }
     const f = toRead[i];
-    const result = await readFile(f, tokens);
+    let result = own.get(i) ?? other?.take(i);
+    own.delete(i);
+    // Until file i is here, read the next file no one has taken; when none is left, wait for the other reader.
+    while (!result) {
+      control.checkCancel();
+      const j = claim();
+      if (j < 0) {
+        result = (other && await other.result(i)) ?? await readFile(f, tokens);
+      } else if (j === i) {
+        result = await readFile(f, tokens);
+      } else {
+        own.set(j, await readFile(toRead[j], tokens));
+        result = other?.take(i);
+      }
+    }
     if (noteRead(changes, scan, f, index.files.get(f.abs), result)) changed++;
-    // The words of a file to index again are worked out meanwhile (wordThread.ts).
-    if (prepareWords && changes.changed.at(-1) === result) prepareWords((result as ReadFile).chunks);
+    if (onChanged && changes.changed.at(-1) === result) await onChanged(result as ReadFile);
   }
   if (toRead.length) control.onProgress?.({ phase: 'reading', done: toRead.length, total: toRead.length });
   return changed;
 }
 
 /** Reads, decodes and splits one file; a file that cannot be used gives the reason. */
-async function readFile(f: Found, tokens: TokenBudget): Promise<ReadFile | { reason: string }> {
+export async function readFile(f: Found, tokens: TokenBudget): Promise<ReadResult> {
   const read = await readFileCapped(f.abs, f.root, f.maxBytes);
   if ('reason' in read) return read;
   const { bytes } = read;
@@ -216,7 +250,7 @@ export function estimateTokens(text: string): number {
  * Records what reading `f` gave: a file to index again, one only touched, or one that can no longer be used.
  * False when its content is as it was (touched, or read only to recheck it).
  */
-function noteRead(changes: Changes, scan: Scan, f: Found, old: FileRecord | undefined, result: ReadFile | { reason: string }): boolean {
+function noteRead(changes: Changes, scan: Scan, f: Found, old: FileRecord | undefined, result: ReadResult): boolean {
   if ('reason' in result) {
     scan.skipped.push({ path: scan.label(f.root, f.rel), reason: result.reason });
     if (old) dropFile(changes, f.abs, old);
@@ -372,6 +406,6 @@ export async function applyChanges(index: WorkspaceIndex, scan: Scan, changes: C
   await index.removeChunks(changes.dropIds);
   for (const abs of changes.dropFiles) index.removeFile(abs);
   for (const t of changes.touched) index.touchFile(t.record, t.size, t.mtimeMs);
-  for (const { record, chunks } of changes.changed) await index.addFile(record, chunks);
+  for (const { record, chunks } of changes.changed.slice(changes.applied ?? 0)) await index.addFile(record, chunks);
   index.setScanned(scan.roots, scan.skipped);
 }

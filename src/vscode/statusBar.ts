@@ -86,7 +86,7 @@ export class StatusBar implements vscode.Disposable {
   }
 }
 
-/** The counts a run shows in the status bar: passages with a meaning of all passages while embedding, else done/total. */
+/** The counts a run shows in the status bar: passages with a meaning of all passages once every file is searchable by words, else done/total. */
 function progressCounts(p: IndexProgress): string {
   const s = p.searchable;
   return s ? `${formatCount(s.embeddedChunks)}/${formatCount(s.chunks)}` : `${formatCount(p.done)}/${formatCount(p.total)}`;

@@ -103,11 +103,11 @@ describe('The first full index', () => {
       // Every meaning is embedded: the same search now ranks by meaning.
       await search('security warning');
       await until('results ranked by meaning', async () => /^\d+ %$/.test(await results.first().locator('.result-score').innerText({ timeout: 500 }).catch(() => '')), 15_000, 100);
-      // 600 files to read: the engine worker broke their words on its word thread (dist/wordThread.js of the
+      // 600 files to read: the engine worker shared them out with its reading thread (dist/readThread.js of the
       // installed extension), which says in the log when it cannot.
       const log = extensionLog(host!, EXTENSION_ID);
       assert.match(log, new RegExp(`Indexed: ${FILES} files`));
-      assert.doesNotMatch(log, /word thread/);
+      assert.doesNotMatch(log, /reading thread/);
     } catch (e) {
       await page.screenshot({ path: path.join(resultsDir, 'e2e-failure-first-index.png') }).catch(() => undefined);
       if (host) printHostLogs(host, EXTENSION_ID);

@@ -97,7 +97,10 @@ export interface IndexProgress {
   phase: 'scanning' | 'reading' | 'embedding' | 'saving';
   done: number;
   total: number;
-  /** With 'embedding': what can be searched now (every file by its words, and the passages with a meaning). */
+  /**
+   * With 'embedding' and 'saving': what can be searched now (every file by its words, and the passages with a
+   * meaning). The first report that has it comes once every file is searchable by its words.
+   */
   searchable?: Searchable;
 }
 

@@ -54,7 +54,7 @@ const OBJECT_MEMBERS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(O
 
 /**
  * An Orama tokenizer component using {@link fullTextTokens}, in the {@link indexedWord} form; a text `known`
- * holds (worked out beforehand, wordThread.ts) is looked up instead.
+ * holds (worked out beforehand, readThread.ts) is looked up instead.
  */
 export function createFullTextTokenizer(known: (text: string) => string[] | undefined = () => undefined): Tokenizer {
   return {
