@@ -1,6 +1,5 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { EngineError } from '../common/errors';
 import type { IndexInfo, IndexProgress, IndexRequest, IndexSummary, Searchable, SearchOptions, SearchResult } from '../common/protocol/engine';
 import type { Effort, Threads } from '../common/protocol/worker';
@@ -17,7 +16,7 @@ import {
   type EmbedStats, type Found, type ReadFile, type Scan, type StepControl, type WaitingText,
 } from './indexSteps';
 import { rankChunks, type SearchParts } from './ranking';
-import { ReadThread } from './readThread';
+import { ReadThread, startReadWorker } from './readThread';
 import { inShard } from './team/shard';
 import { takeFromSeed } from './team/seedFile';
 import { loadSeed } from './team/seedSource';
@@ -102,8 +101,7 @@ export class Engine {
     this.modelInfo = embedder ? { id: embedder.files.id, dim: embedder.dim, dtype: embedder.files.dtype } : { id: 'none', dim: 0, dtype: 'none' };
     this.deviceInfo = embedder?.device ?? { device: 'cpu' };
     this.workspace = WorkspaceIndex.empty(this.modelInfo.dim);
-    const script = config.readThreadScript;
-    this.readThread = new ReadThread((message) => config.log?.('warn', message), script ? (setup) => new Worker(script, { workerData: setup }) : undefined);
+    this.readThread = new ReadThread((message) => config.log?.('warn', message), (setup) => startReadWorker(setup, config.readThreadScript));
   }
 
   /**

@@ -29,7 +29,7 @@ export class ReadThread {
   private said = false;
 
   /** `startThread`: a test seam (a thread that fails); the product starts dist/readThread.js. */
-  constructor(private readonly log?: (message: string) => void, private readonly startThread: (setup: ReadSetup) => Worker = startReadWorker) {}
+  constructor(private readonly log?: (message: string) => void, private readonly startThread: (setup: ReadSetup) => Worker = (setup) => startReadWorker(setup)) {}
 
   /** Starts reading `files` beside the engine's thread; without a model folder, tokens are estimated as the engine does. */
   start(files: readonly Found[], tokenizer: { modelDir?: string; maxTokens: number }): void {
@@ -140,13 +140,18 @@ export interface ReadResponse {
 /** Joins a text's words in one string (one string per text crosses the thread boundary, not one per word); no word holds it. */
 export const WORD_SEPARATOR = '\u0001';
 
+/** The thread's heap limit: it holds a tokenizer and one file at a time; past this it fails and the engine reads on. */
+const READ_THREAD_LIMITS = { maxOldGenerationSizeMb: 1024 };
+
 /**
- * The thread's script: dist/readThread.js beside the bundle (the worker, the CLI); under tsx (tests, the
- * bench) the TypeScript source, compiled as it loads.
+ * Starts the thread: `script`, or dist/readThread.js beside the bundle (the worker, the CLI); under tsx (tests,
+ * the bench) the TypeScript source, compiled as it loads.
  */
-function startReadWorker(setup: ReadSetup): Worker {
-  if (!__filename.endsWith('.ts')) return new Worker(path.join(__dirname, 'readThread.js'), { workerData: setup });
+export function startReadWorker(setup: ReadSetup, script?: string): Worker {
+  const options = { workerData: setup, resourceLimits: READ_THREAD_LIMITS };
+  if (script) return new Worker(script, options);
+  if (!__filename.endsWith('.ts')) return new Worker(path.join(__dirname, 'readThread.js'), options);
   const tsx = 'tsx/cjs/api';
   const entry = path.join(__dirname, 'readThreadEntry.ts');
-  return new Worker(`require(${JSON.stringify(require.resolve(tsx))}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: setup });
+  return new Worker(`require(${JSON.stringify(require.resolve(tsx))}).register(); require(${JSON.stringify(entry)});`, { ...options, eval: true });
 }
