@@ -82,7 +82,7 @@ export class Engine {
   private becoming: Promise<void> | undefined;
   /** The refresh in flight: concurrent callers share it. */
   private refreshing: Promise<boolean> | undefined;
-  /** Works out the full-text words of the files a long run reads, beside this thread. */
+  /** Reads the files of a long run beside this thread, sharing them out with it. */
   private readonly readThread: ReadThread;
   /** A saved generation a refresh found unusable (another model, damaged): not read again until it changes. */
   private refusedGeneration: string | undefined;
