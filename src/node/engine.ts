@@ -487,20 +487,26 @@ export class Engine {
   }
 
   private async refreshOnce(): Promise<boolean> {
-    // A run refused the lock has just read the latest save itself; one that took it keeps its own index.
-    await this.becoming?.catch(() => undefined);
-    const writes = () => !!this.becoming || !!this.lock?.held;
-    if (writes()) return false;
-    const stored = await storedGeneration(this.config.storeDir);
-    if (stored === this.generation || (stored !== undefined && stored === this.refusedGeneration)) return false;
-    const loaded = await loadSnapshot(this.config.storeDir, { modelId: this.modelInfo.id });
-    // A run that started meanwhile reads the store itself (becomeWriter) and must not have its index swapped.
-    if (writes()) return false;
-    this.reset();
-    this.rebuildReason = undefined;
-    this.useStore(loaded);
-    this.refusedGeneration = this.generation === undefined ? stored : undefined;
-    return true;
+    const before = this.generation;
+    for (;;) {
+      // A run taking the lock reads the latest save itself when refused (its index must not be swapped under
+      // it): wait for it, whenever it starts, then look again. A run that took the lock keeps its own index.
+      if (this.becoming) {
+        await this.becoming.catch(() => undefined);
+        continue;
+      }
+      if (this.lock?.held) return this.generation !== before;
+      const stored = await storedGeneration(this.config.storeDir);
+      if (this.becoming) continue;
+      if (stored === this.generation || (stored !== undefined && stored === this.refusedGeneration)) return this.generation !== before;
+      const loaded = await loadSnapshot(this.config.storeDir, { modelId: this.modelInfo.id });
+      if (this.becoming || this.lock?.held) continue;
+      this.reset();
+      this.rebuildReason = undefined;
+      this.useStore(loaded);
+      this.refusedGeneration = this.generation === undefined ? stored : undefined;
+      return true;
+    }
   }
 
   /**
