@@ -225,6 +225,8 @@ function installCompactUnigram(tokenizer: PreTrainedTokenizer, vocab: readonly (
 /** The compact vocabulary's piece count of one word, for each tokenizer it is installed in. */
 const compactCounts = new WeakMap<PreTrainedTokenizer, (word: string, run: UnknownRun | undefined) => number>();
 const counters = new WeakMap<PreTrainedTokenizer, (text: string) => number>();
+/** The words whose counts a token counter keeps (at most a few MB): so many, of at most so many characters. */
+const WORD_COUNTS_KEPT = { words: 50_000, length: 32 };
 
 /**
  * `tokenizer.encode(text).length`, counted without making the tokens, ids and attention mask (the chunker
@@ -254,7 +256,24 @@ function makeTokenCounter(tokenizer: PreTrainedTokenizer): (text: string) => num
   const added = [...t.added_tokens_map.keys()];
   const holdsAdded = (text: string): boolean => added.some((content) => text.includes(content));
   const { normalizer, pre_tokenizer: preTokenizer, model } = t;
-  const run: UnknownRun = { open: false };
+  const fuse = !!model.fuse_unk;
+  // Each word's count, times 4, plus 2 if its first piece is of unknown id and 1 if its last one is. The chunker
+  // counts the same words again as it tries longer and shorter passages, and most words recur in a workspace.
+  const counted = new Map<string, number>();
+  const probe: UnknownRun = { open: false };
+  const packedCount = (word: string): number => {
+    let packed = counted.get(word);
+    if (packed === undefined) {
+      probe.open = false;
+      const n = countWord(word, fuse ? probe : undefined);
+      packed = n * 4 + (fuse && probe.opens ? 2 : 0) + (fuse && probe.open ? 1 : 0);
+      if (word.length <= WORD_COUNTS_KEPT.length) {
+        if (counted.size >= WORD_COUNTS_KEPT.words) counted.clear();
+        counted.set(word, packed);
+      }
+    }
+    return packed;
+  };
   return (text) => {
     if (text.length === 0) return specials;
     if (holdsAdded(text)) return encodeLength(text);
@@ -263,10 +282,15 @@ function makeTokenCounter(tokenizer: PreTrainedTokenizer): (text: string) => num
     if (holdsAdded(normalized)) return encodeLength(text);
     // One section, one subsection: the model is called once, on the pre-tokeniser's words, and fuses across them.
     const words = preTokenizer === null ? [normalized] : preTokenizer(normalized, { section_index: 0 });
-    const fuse = model.fuse_unk ? run : undefined;
-    run.open = false;
+    let open = false;
     let count = specials;
-    for (const word of words) count += countWord(word, fuse);
+    for (const word of words) {
+      const packed = packedCount(word);
+      if (packed < 4) continue; // no piece (an empty word): a run of unknown pieces goes on past it
+      count += Math.floor(packed / 4);
+      if (open && packed & 2) count--;
+      open = (packed & 1) === 1;
+    }
     return count;
   };
 }

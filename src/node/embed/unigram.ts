@@ -244,6 +244,8 @@ export function tokenizeUnigram(text: string, vocabulary: LazyPieceTrie, scores:
 /** How a count goes on from the word before: whether its last piece was one of unknown id (transformers.js fuses those). */
 export interface UnknownRun {
   open: boolean;
+  /** Set by each count: whether the word's first piece is of unknown id (it joins a run the word before left open). */
+  opens?: boolean;
 }
 
 /**
@@ -279,6 +281,7 @@ export function countUnigram(
   if (run) {
     if (nextUnknown && run.open) count--;
     run.open = lastUnknown;
+    run.opens = nextUnknown;
   }
   return count;
 }
