@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { create, insertMultiple, remove, search } from '@orama/orama';
 import {
   createFullTextDatabase, FullTextIndex, internalsOf, nodeOf, ORAMA_VERSION, postingsOf, wordsUnder,
 } from '../../src/node/index/fullText';
-import { createFullTextTokenizer, fullTextTokens } from '../../src/node/index/fullTextTokenizer';
+import { ASCII_FAST, createFullTextTokenizer, fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 import type { ChunkRecord } from '../../src/node/index/records';
 import { seededRandom } from '../../scripts/models/seededRandom.mjs';
 import { repoRoot } from './helpers';
@@ -16,6 +17,64 @@ function rng(seed: number) {
   const next = seededRandom(seed);
   return () => next() - 0.5;
 }
+
+describe('fullTextTokens', () => {
+  /** The words as Intl.Segmenter gives them for the whole text, with the bigrams of longer CJK words. */
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
+  const bySegmenter = (raw: string): string[] => {
+    const out = new Set<string>();
+    for (const { segment, isWordLike } of segmenter.segment(raw.normalize('NFKC').toLowerCase())) {
+      if (!isWordLike) continue;
+      out.add(segment);
+      if (segment.length > 2 && /[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff]/u.test(segment)) {
+        const chars = Array.from(segment);
+        for (let i = 0; i + 1 < chars.length; i++) out.add(chars[i] + chars[i + 1]);
+      }
+    }
+    return [...out];
+  };
+  // ASCII around every rule of the fast path, next to what joins or splits words in other scripts.
+  const PARTS = [
+    'a', 'Z', 'x', '1', '0', '_', '.', ':', "'", ',', ';', '-', '@', '/', '$', '"', '#', ' ', '  ', '\t', '\n', '\r\n', '\u000b', '\u000c', '\u0000', '\u007f',
+    'é', 'e\u0301', '\u0301', '\u00ad', '\u200b', '\u200d', '\u2060', '\u00a0', '\u3000', '’', '‘', '·', '．', '：', 'Ａ', '①', 'ﬁ', 'K',
+    '데이터', '를', '数据库', 'の', 'カタカナ', 'ไทย', 'עברית', '"', '😀', '👩‍👩‍👧', '🇰🇷', '\ud800', 'don\'t', '3.14', 'e.g.', 'a:b', '1,000', '__init__',
+  ];
+  const text = fc.oneof(
+    fc.array(fc.constantFrom(...PARTS), { maxLength: 40 }).map((a) => a.join('')),
+    fc.string({ unit: fc.constantFrom(...'ab1_.:\',; \n-é한\u0301\u200d'), maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 80 }),
+    fc.string({ unit: 'binary', maxLength: 80 }),
+  );
+
+  it('finds the words Intl.Segmenter finds in the whole text, though it reads ASCII fields itself', () => {
+    assert.ok(ASCII_FAST, 'the fast path agrees with this runtime\'s segmenter');
+    fc.assert(fc.property(text, (t) => {
+      assert.deepEqual(fullTextTokens(t), bySegmenter(t), JSON.stringify(t));
+    }), { seed: 17, numRuns: 5000 });
+  });
+
+  it('finds them in real documentation in four languages', () => {
+    const dir = path.join(repoRoot, 'test/fixtures/workspace');
+    const CORPUS = '/work/shared/corpus/astro-docs';
+    const texts: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const abs = path.join(d, e.name);
+        if (e.isDirectory()) walk(abs);
+        else if (texts.length < 400 && /\.(mdx?|ts|py|go)$/.test(e.name)) texts.push(readFileSync(abs, 'utf8'));
+      }
+    };
+    walk(dir);
+    for (const lang of ['en', 'ko', 'ja', 'zh-cn']) {
+      try {
+        walk(path.join(CORPUS, lang, 'guides'));
+      } catch {
+        // the corpus is optional; the fixture workspace is always there
+      }
+    }
+    for (const t of texts) assert.deepEqual(fullTextTokens(t), bySegmenter(t));
+  });
+});
 
 describe('FullTextIndex.wordScores', () => {
   const record = (id: string, title: string, text: string): ChunkRecord => ({
