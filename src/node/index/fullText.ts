@@ -34,6 +34,8 @@ const LOAD_SLICE = 100;
 export function createFullTextDatabase(known?: (text: string) => string[] | undefined): AnyOrama {
   return create({
     schema: { title: 'string', text: 'string', kind: 'enum' },
+    // Results are ranked by score, never sorted by a property: no sort index of every chunk's title and text.
+    sort: { enabled: false },
     components: { tokenizer: createFullTextTokenizer(known), index: wordSharesIndex() },
   }) as AnyOrama;
 }
