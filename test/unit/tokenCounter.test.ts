@@ -65,6 +65,18 @@ describe('tokenCounter', () => {
     });
   }
 
+  it('counts texts that begin or go on from the text counted before, as the chunker asks for them', async () => {
+    const [ours, stock] = await Promise.all([loadTokenizer(full), AutoTokenizer.from_pretrained(full, { local_files_only: true })]);
+    const count = tokenCounter(ours);
+    const base = fc.oneof(textArbitrary, fc.constantFrom(...corpusTexts(path.join(repoRoot, 'test/fixtures/workspace'), 1).map((t) => t.slice(0, 600))));
+    fc.assert(fc.property(base, fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), fc.constantFrom('', 'Title\n', '가이드 > 설정\n'), (text, cuts, title) => {
+      for (const cut of cuts) {
+        const t = title + text.slice(0, cut % (text.length + 1));
+        assert.equal(count(t), stock.encode(t).length, `tokens of ${JSON.stringify(t.slice(0, 200))}`);
+      }
+    }), { seed: 13, numRuns: 600 });
+  });
+
   it('counts the Markdown of a real documentation site as encode does', { skip: !existsSync(CORPUS) && `no corpus at ${CORPUS}` }, async () => {
     const [ours, stock] = await Promise.all([loadTokenizer(full), AutoTokenizer.from_pretrained(full, { local_files_only: true })]);
     assertCounts(ours, stock, corpusTexts(CORPUS, 7));

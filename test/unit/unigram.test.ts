@@ -114,6 +114,32 @@ describe('loadTokenizer', () => {
     assertSameTokens(ours, stock, ['abc', 'abcabc abc', 'ab', 'xbc abx', 'a b c']);
   });
 
+  it('gives the same tokens for texts that begin or go on from the one tokenised before (whose search is reused)', async () => {
+    // A long piece across the end of the text before, and an emoji whose surrogate pair that end splits.
+    const dir = tempDir('ss-resume-');
+    const json = JSON.parse(readFileSync(path.join(models.tiny, 'tokenizer.json'), 'utf8'));
+    const pieces: [string, number][] = [['▁a', 1], ['b', 1], ['▁abcdefgh', 5], ['😀', 3], ['▁😀', 4], ['😀b', 2], ['▁', -2], ['a', -1], ['c', -1], ['d', -1]];
+    json.model.vocab = [...json.model.vocab.slice(0, 4), ...pieces, ['<mask>', 0]];
+    json.added_tokens.find((t: { content: string }) => t.content === '<mask>').id = json.model.vocab.length - 1;
+    writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+    writeFileSync(path.join(dir, 'tokenizer_config.json'), readFileSync(path.join(models.tiny, 'tokenizer_config.json')));
+    const [ours, stock] = await Promise.all([loadTokenizer(dir), AutoTokenizer.from_pretrained(dir, { local_files_only: true })]);
+    for (const text of ['abcdefgh', 'a😀b', 'ab😀😀b abcdefgh😀', '😀 abcdefghabcdefgh']) {
+      const cuts = [...Array(text.length + 1).keys()];
+      for (const order of [cuts, [...cuts].reverse(), cuts.map((_, i) => cuts[(i * 7) % cuts.length])]) {
+        for (const cut of order) assert.deepEqual(ours.encode(text.slice(0, cut)), stock.encode(text.slice(0, cut)), JSON.stringify(text.slice(0, cut)));
+      }
+    }
+    const [oursFull, stockFull] = await Promise.all([loadTokenizer(full), AutoTokenizer.from_pretrained(full, { local_files_only: true })]);
+    const r = seededRandom(23);
+    for (const text of [...fixtureTexts().slice(0, 40), ...randomTexts(vocabOf(full), 60, 29)]) {
+      for (let i = 0; i < 8; i++) {
+        const t = text.slice(0, Math.floor(r() * (text.length + 1)));
+        assert.deepEqual(oursFull.encode(t), stockFull.encode(t), JSON.stringify(t));
+      }
+    }
+  });
+
   it('loads other tokenizers (WordPiece) as AutoTokenizer does', async () => {
     const dir = tempDir('ss-wordpiece-');
     writeWordPieceTokenizer(dir, ['hello', 'world', '##s', 'search']);

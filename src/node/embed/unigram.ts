@@ -148,11 +148,14 @@ export class LazyPieceTrie {
   private readonly pending = new Map<number, number[]>();
   /** 1 for the group keys already filled: the check at every text position is an array read. */
   readonly done = new Uint8Array(2 * CODE_POINTS);
+  /** No piece is longer, in code points. */
+  readonly longest: number = 1;
 
   constructor(private readonly pieces: readonly string[], private readonly ids: ReadonlyMap<string, number>) {
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i];
       if (!piece) continue;
+      if (piece.length > this.longest) this.longest = piece.length;
       const first = piece.codePointAt(0)!;
       const key = first === WORD_START && piece.length > 1 ? CODE_POINTS + piece.codePointAt(1)! : first;
       const group = this.pending.get(key);
@@ -173,24 +176,52 @@ export class LazyPieceTrie {
 
 /** Reused between calls: the worker tokenises one text at a time. */
 let work = newWork(256);
+/** The text whose search `work` holds, with what it was searched with and its number of code points. */
+let held: { text: string; n: number; vocabulary: LazyPieceTrie; scores: Float64Array } | undefined;
 
-function newWork(size: number) {
-  return {
+interface Work {
+  starts: Int32Array; cps: Int32Array; best: Float64Array; from: Int32Array; unk: Uint8Array; ids: Int32Array;
+}
+
+/** Arrays for texts of up to `size` - 1 code points, holding what `old` holds. */
+function newWork(size: number, old?: Work): Work {
+  const w: Work = {
     starts: new Int32Array(size), cps: new Int32Array(size), best: new Float64Array(size + 1), from: new Int32Array(size + 1),
     unk: new Uint8Array(size + 1), ids: new Int32Array(size + 1),
   };
+  if (old) {
+    w.starts.set(old.starts); w.cps.set(old.cps); w.best.set(old.best); w.from.set(old.from); w.unk.set(old.unk); w.ids.set(old.ids);
+  }
+  return w;
 }
 
 /**
  * The Viterbi search of {@link tokenizeUnigram} and {@link countUnigram}: fills `work` and gives the number of
  * code points. After it, from[p] is where the last piece of the best way to reach code point p starts, unk[p]
  * whether that piece is an unknown character, and ids[p] its token id otherwise.
+ *
+ * The best way to reach a position depends only on the text before it. So a text that begins the one searched
+ * last has its search already, up to its end; and a text that goes on from the one searched last needs only
+ * the positions after it, and the pieces that may start in its last `longest` code points. The chunker counts
+ * such texts one after another as it tries longer and shorter passages.
  */
 function viterbi(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number): number {
   let n = 0;
-  if (work.cps.length < text.length + 1) work = newWork(text.length * 2 + 1);
+  let first = 0; // the first position pieces are looked up from
+  if (held?.vocabulary === vocabulary && held.scores === scores) {
+    if (text.length <= held.text.length && held.text.startsWith(text)) {
+      const end = positionAt(text.length, held.n);
+      if (end >= 0) return end;
+    } else if (text.startsWith(held.text) && !isHighSurrogate(held.text.charCodeAt(held.text.length - 1))) {
+      n = held.n;
+      first = Math.max(0, n - vocabulary.longest);
+    }
+  }
+  held = undefined;
+  if (work.cps.length < text.length + 1) work = newWork(text.length * 2 + 1, n > 0 ? work : undefined);
   const { starts, cps, best, from, unk, ids } = work;
-  for (let i = 0; i < text.length; n++) {
+  const known = n;
+  for (let i = n > 0 ? starts[n] : 0; i < text.length; n++) {
     const cp = text.codePointAt(i)!;
     starts[n] = i;
     cps[n] = cp;
@@ -198,10 +229,11 @@ function viterbi(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, 
   }
   starts[n] = text.length;
   // best[p]: score of the best segmentation of the first p code points; from[p]: where its last piece starts.
+  // A position known already keeps its best way: looking up its pieces again finds none strictly better.
   best[0] = 0;
-  for (let p = 1; p <= n; p++) best[p] = -Infinity;
+  for (let p = known + 1; p <= n; p++) best[p] = -Infinity;
   const { trie, done } = vocabulary;
-  for (let begin = 0; begin < n; begin++) {
+  for (let begin = first; begin < n; begin++) {
     // The pieces that can start here: those beginning with this character, or with ▁ and the next one.
     const cp = cps[begin];
     if (!done[cp]) vocabulary.fill(cp);
@@ -221,8 +253,24 @@ function viterbi(text: string, vocabulary: LazyPieceTrie, scores: Float64Array, 
     }
     if (!single && base + unkScore > best[begin + 1]) { best[begin + 1] = base + unkScore; from[begin + 1] = begin; unk[begin + 1] = 1; }
   }
+  held = { text, n, vocabulary, scores };
   return n;
 }
+
+/** The position of the held search's code point that starts at UTF-16 offset `offset` (n at its end), or -1. */
+function positionAt(offset: number, n: number): number {
+  const { starts } = work;
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return starts[lo] === offset ? lo : -1;
+}
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /**
  * The highest-scoring segmentation of `text` into pieces, as strings, the same as transformers.js's
