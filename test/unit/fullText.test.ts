@@ -132,7 +132,7 @@ describe('FullTextIndex.wordScores', () => {
   });
 });
 
-describe('the word statistics kept without prototypes', () => {
+describe('the word shares kept one per number of words', () => {
   it('give Orama\'s search the scores its own index component gives, through adds and removes', async () => {
     const r = rng(11);
     const WORDS = ['deploy', 'server', 'constructor', 'toString', 'cache', '데이터베이스', '연결을', '数据库连接', 'の設定', 'hasOwnProperty', 'valueOf'];
@@ -144,7 +144,11 @@ describe('the word statistics kept without prototypes', () => {
       await insertMultiple(db, docs);
       for (let i = 0; i < docs.length; i += 7) await remove(db, docs[i].id);
     }
-    assert.notEqual(Object.getPrototypeOf(internalsOf(plain).data.index.frequencies.text[2]), null, 'Orama\'s own component keeps {}');
+    // Two chunks of as many words: an object each in Orama's own component, one for both here.
+    const { fieldLengths, frequencies } = internalsOf(ours).data.index;
+    const [a, b] = Object.keys(fieldLengths.text).map(Number).filter((doc) => fieldLengths.text[doc] === 2);
+    assert.notEqual(internalsOf(plain).data.index.frequencies.text[a], internalsOf(plain).data.index.frequencies.text[b]);
+    assert.equal(frequencies.text[a], frequencies.text[b]);
     for (const term of ['deploy server', 'constructor', 'valueOf cache', '데이터베이스 연결', '数据库', '設定']) {
       const hits = async (db: typeof ours) => (await search(db, { term, properties: ['title', 'text'], boost: { title: 1.5 }, limit: 500 })).hits.map((h) => [h.id, h.score]);
       const expected = await hits(plain);
@@ -204,9 +208,10 @@ describe(`Orama's internals read by fullText.ts (pinned to @orama/orama ${ORAMA_
     assert.deepEqual(ids.internalIdToId, ['a', 'b', 'c']);
     // Per property: documents per word, each word's share of a document's words, the lengths and their mean.
     assert.deepEqual([index.tokenOccurrences.text.database, index.tokenOccurrences.title.database, index.tokenOccurrences.text.cache], [2, 1, 2]);
-    // Each document's shares in an object without a prototype (fullText.ts sets it in Orama's place: see wordSharesIndex).
-    assert.equal(Object.getPrototypeOf(index.frequencies.text[1]), null);
-    assert.deepEqual({ ...index.frequencies.text[1] }, { connect: 0.25, the: 0.25, database: 0.25, server: 0.25 });
+    // Each document's shares, as Orama's search reads them: one object per number of words (see wordSharesIndex).
+    assert.deepEqual(['connect', 'the', 'database', 'server'].map((w) => index.frequencies.text[1]![w]), [0.25, 0.25, 0.25, 0.25]);
+    assert.deepEqual(['data', 'cache', 'layer'].map((w) => index.frequencies.text[3]![w]), [1 / 3, 1 / 3, 1 / 3]);
+    assert.equal(index.frequencies.title[1], index.frequencies.text[2], 'two documents of two words share one');
     assert.deepEqual([index.fieldLengths.text[1], index.fieldLengths.text[2], index.fieldLengths.text[3], index.fieldLengths.title[2]], [4, 2, 3, 0]);
     assert.ok(Math.abs(index.avgFieldLength.text - 3) < 1e-12);
     // The radix tree: edge labels, children by first character, and at a word's end the word and its documents.

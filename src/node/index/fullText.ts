@@ -200,20 +200,19 @@ export interface OramaInternals {
 }
 
 /**
- * Orama's own index component, with two changes that leave every structure as Orama's own insert makes it:
+ * Orama's own index component, with changes that leave Orama's search with the same scores:
  *
- * - Each document's word shares (`frequencies`) are kept in an object without a prototype instead of `{}`.
- *   V8 gives an object literal a hidden class per property added, in the order added: a hundred words per
- *   chunk, out of tens of thousands, make a new class for nearly every word of every chunk, which cost a third
- *   of indexing the words of a first index (~1 s of ~3 s for 23k passages) and its garbage. An object without
- *   a prototype is a hash table from the start. Orama reads the shares by word, as do {@link scoreWords} (own
- *   properties only), so the scores are the same.
+ * - Word shares. Orama keeps an object per document with a property per word: each word's share of the
+ *   document's words (`frequencies[prop][doc][word]`), which its search reads for the words a document holds.
+ *   The tokenizer gives each word of a text once (fullTextTokens gives a set), so every share of a document is
+ *   1 / its number of words: one object per number of words answers every word with it ({@link sharesOf}).
+ *   Making an object of ~40 properties per passage cost a third of indexing the words of a first index and
+ *   tens of MB. {@link scoreWords} finds whether a chunk holds a word by the word's postings instead.
  * - A word's text goes into the radix tree once: the tree node that ends a word is remembered, and the
  *   word's next documents are added to that node directly rather than by walking the tree again from its
  *   root (the same node: Orama's removal of a document takes it from its words' nodes but never removes a
  *   node, and splitting an edge keeps the node that ends each word). A first index adds each of its ~33k
  *   words to ~30 documents on average.
- * - A document's words are counted in one pass, where Orama counts each word by a pass over all of them.
  */
 function wordSharesIndex(): ReturnType<typeof components.index.createIndex> {
   const orama = components.index.createIndex();
@@ -223,7 +222,7 @@ function wordSharesIndex(): ReturnType<typeof components.index.createIndex> {
     insertDocumentScoreParameters(index, prop, id, tokens, docsCount) {
       orama.insertDocumentScoreParameters(index, prop, id, tokens, docsCount);
       const internalId = components.internalDocumentIDStore.getInternalDocumentId(index.sharedInternalDocumentStore, id);
-      index.frequencies[prop][internalId] = Object.create(null) as Record<string, number>;
+      index.frequencies[prop][internalId] = sharesOf(tokens.length);
     },
     insert(implementation, index, prop, id, internalId, value, schemaType, language, tokenizer, docsCount, options) {
       const target = index.indexes[prop] as { type: string; node: RadixNode } | undefined;
@@ -233,15 +232,11 @@ function wordSharesIndex(): ReturnType<typeof components.index.createIndex> {
       // As Orama's insert of a string: its words' statistics, then the document under each word in the tree.
       const tokens = tokenizer.tokenize(value, language, prop, false) as string[];
       implementation.insertDocumentScoreParameters(index, prop, internalId, tokens, docsCount);
-      const shares = index.frequencies[prop][internalId] as Record<string, number>;
       const occurrences = index.tokenOccurrences[prop] as Record<string, number>;
       const tree = target.node;
       let wordEnds = ends.get(tree);
       if (!wordEnds) ends.set(tree, (wordEnds = new Map()));
-      const times = new Map<string, number>();
-      for (const token of tokens) times.set(token, (times.get(token) ?? 0) + 1);
       for (const token of tokens) {
-        shares[token] = times.get(token)! / tokens.length;
         occurrences[token] = (occurrences[token] ?? 0) + 1;
         const end = wordEnds.get(token);
         if (end) {
@@ -255,6 +250,19 @@ function wordSharesIndex(): ReturnType<typeof components.index.createIndex> {
       }
     },
   };
+}
+
+const SHARES = new Map<number, Readonly<Record<string, number>>>();
+
+/** The word shares of a document of `words` words, as Orama reads them: 1 / words for any word. */
+function sharesOf(words: number): Readonly<Record<string, number>> {
+  let shares = SHARES.get(words);
+  if (!shares) {
+    const share = 1 / words;
+    shares = new Proxy(Object.freeze(Object.create(null) as Record<string, number>), { get: () => share });
+    SHARES.set(words, shares);
+  }
+  return shares;
 }
 
 export function internalsOf(db: AnyOrama): OramaInternals {
@@ -285,8 +293,8 @@ function scoreWords(orama: OramaInternals, held: ReadonlySet<string>, docs: numb
   const n = held.size;
   const out = new Map<string, number>();
   if (!n) return out;
-  // Orama's statistics are plain objects keyed by word: only own properties are words (see indexedWord).
-  const own = (o: Record<string, number> | undefined, word: string) => (o && Object.hasOwn(o, word) && typeof o[word] === 'number' ? o[word] : undefined);
+  // Orama's word counts are a plain object keyed by word: only own properties are words (see indexedWord).
+  const own = (o: Record<string, number>, word: string) => (Object.hasOwn(o, word) && typeof o[word] === 'number' ? o[word] : undefined);
   // Per property, the indexed words to look for, each with how many query words it counts for and its IDF.
   const lookups = PROPERTIES.map((prop) => {
     const counts = new Map<string, number>();
@@ -298,26 +306,28 @@ function scoreWords(orama: OramaInternals, held: ReadonlySet<string>, docs: numb
     // same index loaded again score alike.
     const avgLength = docs ? Math.round(index.avgFieldLength[prop] * docs) / docs : 0;
     return {
-      prop, boost: BOOST[prop], lengths: index.fieldLengths[prop], frequencies: index.frequencies[prop], avgLength,
+      prop, boost: BOOST[prop], lengths: index.fieldLengths[prop], avgLength,
       // In one order (a word's place in Orama's tree depends on when it was first added), so that the
       // floating-point sums below are the same whatever the history of the index.
       words: [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([word, times]) => {
         const df = own(index.tokenOccurrences[prop], word) ?? 0;
-        return { word, times, df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
+        return { word, times, df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)), docs: postingsOf(index.indexes[prop].node, word) };
       }),
     };
   });
-  /** Orama's BM25 of a word in a chunk: `tf` is the word's share of the chunk's words. */
-  const bm25 = (idf: number, tf: number, length: number, avgLength: number) =>
-    (idf * (BM25.d + tf * (BM25.k + 1))) / (tf + BM25.k * (1 - BM25.b + (BM25.b * length) / avgLength));
+  /**
+   * Orama's BM25 of a word in a chunk of `length` words. The word's share of them (Orama's tf) is 1 / length:
+   * the tokenizer gives each word once (see wordSharesIndex).
+   */
+  const bm25 = (idf: number, length: number, avgLength: number) => {
+    const tf = 1 / length;
+    return (idf * (BM25.d + tf * (BM25.k + 1))) / (tf + BM25.k * (1 - BM25.b + (BM25.b * length) / avgLength));
+  };
   const scoreOf = (doc: number) => {
     let score = 0;
     for (const l of lookups) {
-      const tfs = l.frequencies[doc];
-      if (!tfs) continue;
       for (const w of l.words) {
-        const tf = own(tfs, w.word);
-        if (tf !== undefined) score += w.times * bm25(w.idf, tf, l.lengths[doc], l.avgLength) * l.boost;
+        if (w.docs?.has(doc)) score += w.times * bm25(w.idf, l.lengths[doc], l.avgLength) * l.boost;
       }
     }
     return score;
@@ -332,9 +342,8 @@ function scoreWords(orama: OramaInternals, held: ReadonlySet<string>, docs: numb
   for (const l of lookups) {
     for (const w of l.words) {
       if (w.df > q.rare) continue;
-      for (const doc of postingsOf(index.indexes[l.prop].node, w.word) ?? []) {
-        const tf = own(l.frequencies[doc], w.word) ?? 0;
-        found.set(doc, (found.get(doc) ?? 0) + w.times * bm25(w.idf, tf, l.lengths[doc], l.avgLength) * l.boost);
+      for (const doc of w.docs ?? []) {
+        found.set(doc, (found.get(doc) ?? 0) + w.times * bm25(w.idf, l.lengths[doc], l.avgLength) * l.boost);
       }
     }
   }
