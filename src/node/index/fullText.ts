@@ -206,8 +206,8 @@ export interface OramaInternals {
  *   document's words (`frequencies[prop][doc][word]`), which its search reads for the words a document holds.
  *   The tokenizer gives each word of a text once (fullTextTokens gives a set), so every share of a document is
  *   1 / its number of words: one object per number of words answers every word with it ({@link sharesOf}).
- *   Making an object of ~40 properties per passage cost a third of indexing the words of a first index and
- *   tens of MB. {@link scoreWords} finds whether a chunk holds a word by the word's postings instead.
+ *   An object with a property per word for every passage cost as much as the rest of Orama's insert, and tens
+ *   of MB. {@link scoreWords} finds whether a chunk holds a word by the word's postings instead.
  * - A word's text goes into the radix tree once: the tree node that ends a word is remembered, and the
  *   word's next documents are added to that node directly rather than by walking the tree again from its
  *   root (the same node: Orama's removal of a document takes it from its words' nodes but never removes a
