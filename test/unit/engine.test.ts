@@ -546,7 +546,8 @@ describe('an engine that does not write takes up what the writer saves', () => {
     }
   });
 
-  it('answers from the latest save while a run of its own is refused the lock (a refresh during that run is not stale)', async () => {
+  /** A writer that indexed a one-file tree, and a second engine on the same store, which the lock refuses. */
+  async function withWaitingEngine(test: (root: string, writer: Engine, waiting: Engine) => Promise<void>): Promise<void> {
     const root = tempDir();
     const store = path.join(tempDir(), 'store');
     writeTree(root, { 'docs/database.md': '# Guide\n\nConfigure the database connection.\n' });
@@ -555,53 +556,48 @@ describe('an engine that does not write takes up what the writer saves', () => {
       await writer.index({ roots: [root] });
       const waiting = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
       try {
-        writeTree(root, { 'src/cache.py': '# 비밀번호 캐시를 만료합니다\ndef expire(key):\n    pass\n' });
-        await writer.index({ roots: [root] });
-        // As in the MCP server: its periodic run is under way when a tool call refreshes and searches.
-        const refused = assert.rejects(waiting.index({ roots: [root] }), (e: Error & { code?: string }) => e.code === 'store-locked');
-        await waiting.refresh();
-        assert.equal((await waiting.search('密码缓存', { limit: 1 })).hits[0]?.path, 'src/cache.py');
-        await refused;
-        assert.equal(await waiting.refresh(), false, 'the refused run took up the save already');
+        await test(root, writer, waiting);
       } finally {
         await waiting.dispose();
       }
     } finally {
       await writer.dispose();
     }
-  });
+  }
+  const CACHE_PY = { 'src/cache.py': '# 비밀번호 캐시를 만료합니다\ndef expire(key):\n    pass\n' };
+  const refusedRun = (engine: Engine, root: string) =>
+    assert.rejects(engine.index({ roots: [root] }), (e: Error & { code?: string }) => e.code === 'store-locked');
 
-  it('answers from the latest save when its own run starts while a refresh is under way', async () => {
-    const root = tempDir();
-    const store = path.join(tempDir(), 'store');
-    writeTree(root, { 'docs/database.md': '# Guide\n\nConfigure the database connection.\n' });
-    const writer = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
-    try {
+  it('answers from the latest save while a run of its own is refused the lock (a refresh during that run is not stale)', () =>
+    withWaitingEngine(async (root, writer, waiting) => {
+      writeTree(root, CACHE_PY);
       await writer.index({ roots: [root] });
-      const waiting = await Engine.open({ modelDir: models.concept, storeDir: store, threads: 1 });
-      try {
-        // The MCP server's periodic run may start before the refresh of a tool call reads the manifest, or
-        // while it loads the save: the refresh then waits for that run, which takes up the save itself.
-        for (const [i, delayMs] of [0, 0, 1, 2, 5, 10, 20].entries()) {
-          const cache = i % 2 === 0;
-          if (cache) writeTree(root, { 'src/cache.py': '# 비밀번호 캐시를 만료합니다\ndef expire(key):\n    pass\n' });
-          else rmSync(path.join(root, 'src'), { recursive: true });
-          await writer.index({ roots: [root] });
-          const refreshed = waiting.refresh();
-          await new Promise((r) => setTimeout(r, delayMs));
-          const refused = assert.rejects(waiting.index({ roots: [root] }), (e: Error & { code?: string }) => e.code === 'store-locked');
-          await refreshed;
-          const hit = (await waiting.search('密码缓存', { limit: 1 })).hits[0]?.path;
-          assert.equal(hit === 'src/cache.py', cache, `after a save ${cache ? 'with' : 'without'} the file, a run starting ${delayMs} ms into the refresh`);
-          await refused;
-        }
-      } finally {
-        await waiting.dispose();
+      // As in the MCP server: its periodic run is under way when a tool call refreshes and searches.
+      const refused = refusedRun(waiting, root);
+      await waiting.refresh();
+      assert.equal((await waiting.search('密码缓存', { limit: 1 })).hits[0]?.path, 'src/cache.py');
+      await refused;
+      assert.equal(await waiting.refresh(), false, 'the refused run took up the save already');
+    }));
+
+  it('answers from the latest save when its own run starts while a refresh is under way', () =>
+    withWaitingEngine(async (root, writer, waiting) => {
+      // The MCP server's periodic run may start before the refresh of a tool call reads the manifest, or
+      // while it loads the save: the refresh then waits for that run, which takes up the save itself.
+      for (const [i, delayMs] of [0, 0, 1, 2, 5, 10, 20].entries()) {
+        const cache = i % 2 === 0;
+        if (cache) writeTree(root, CACHE_PY);
+        else rmSync(path.join(root, 'src'), { recursive: true });
+        await writer.index({ roots: [root] });
+        const refreshed = waiting.refresh();
+        await new Promise((r) => setTimeout(r, delayMs));
+        const refused = refusedRun(waiting, root);
+        await refreshed;
+        const hit = (await waiting.search('密码缓存', { limit: 1 })).hits[0]?.path;
+        assert.equal(hit === 'src/cache.py', cache, `after a save ${cache ? 'with' : 'without'} the file, a run starting ${delayMs} ms into the refresh`);
+        await refused;
       }
-    } finally {
-      await writer.dispose();
-    }
-  });
+    }));
 
   it('lets the lock go between runs: another engine writes meanwhile, and the next run starts from its save', async () => {
     const root = tempDir();
