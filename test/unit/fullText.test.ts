@@ -37,16 +37,16 @@ describe('fullTextTokens', () => {
   const PARTS = [
     'a', 'Z', 'x', '1', '0', '_', '.', ':', "'", ',', ';', '-', '@', '/', '$', '"', '#', ' ', '  ', '\t', '\n', '\r\n', '\u000b', '\u000c', '\u0000', '\u007f',
     'é', 'e\u0301', '\u0301', '\u00ad', '\u200b', '\u200d', '\u2060', '\u00a0', '\u3000', '’', '‘', '·', '．', '：', 'Ａ', '①', 'ﬁ', 'K',
-    '데이터', '를', '数据库', 'の', 'カタカナ', 'ไทย', 'עברית', '"', '😀', '👩‍👩‍👧', '🇰🇷', '\ud800', 'don\'t', '3.14', 'e.g.', 'a:b', '1,000', '__init__',
+    '데이터', '를', '가', '연결', 'ㄱ', '\u1100', '\ud7a3', '\ud7a4', '数据库', 'の', 'カタカナ', 'ไทย', 'עברית', '"', '😀', '👩‍👩‍👧', '🇰🇷', '\ud800', 'don\'t', '3.14', 'e.g.', 'a:b', '1,000', '__init__',
   ];
   const text = fc.oneof(
     fc.array(fc.constantFrom(...PARTS), { maxLength: 40 }).map((a) => a.join('')),
-    fc.string({ unit: fc.constantFrom(...'ab1_.:\',; \n-é한\u0301\u200d'), maxLength: 40 }),
+    fc.string({ unit: fc.constantFrom(...'ab1_.:\',; \n-é한글ㄱ\u0301\u200d'), maxLength: 40 }),
     fc.string({ unit: 'grapheme', maxLength: 80 }),
     fc.string({ unit: 'binary', maxLength: 80 }),
   );
 
-  it('finds the words Intl.Segmenter finds in the whole text, though it reads ASCII fields itself', () => {
+  it('finds the words Intl.Segmenter finds in the whole text, though it reads ASCII and Hangul fields itself', () => {
     assert.ok(ASCII_FAST, 'the fast path agrees with this runtime\'s segmenter');
     fc.assert(fc.property(text, (t) => {
       assert.deepEqual(fullTextTokens(t), bySegmenter(t), JSON.stringify(t));
