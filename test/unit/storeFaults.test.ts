@@ -24,7 +24,7 @@ describe('the store under faults (the CLI in child processes)', () => {
   });
 
   it('two processes index one store at once: both finish (one waits), a search meanwhile is never blocked nor sees damage, nothing is lost', async (t) => {
-    const series = await twoWritersSeries(SEED + 1, 3);
+    const series = await twoWritersSeries(SEED + 1, 3, Infinity, 10);
     t.diagnostic(`seed ${SEED + 1}; ${series.outcomes.join(', ')}`);
     assert.deepEqual(series.failures, []);
     assert.ok(series.outcomes.includes('waited'), 'in some trial the runs overlapped and one waited for the other');
