@@ -8,7 +8,8 @@ const CJK = /[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\
  * Words of a text for full-text matching, the same at index and query time.
  *
  * Orama's default tokenizer splits on a Latin-centred pattern and drops Hangul, Kana and Han entirely.
- * Here `Intl.Segmenter` finds words in every script (ICU dictionaries for Chinese and Japanese), and
+ * Here `Intl.Segmenter` finds words in every script (ICU dictionaries for Chinese and Japanese; fields of
+ * ASCII and Hangul syllables get the same words from a scan, {@link fieldWords}), and
  * CJK words longer than two characters also give their character bigrams: a Korean noun with a particle
  * ("연결은") then still meets the bare noun or another particle ("연결을"), and a Chinese compound split
  * differently at query time ("数据|库" vs "数据库") still matches.
@@ -16,7 +17,7 @@ const CJK = /[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\
 export function fullTextTokens(raw: string): string[] {
   const text = raw.normalize('NFKC').toLowerCase();
   const out = new Set<string>();
-  if (!ASCII_FAST) {
+  if (!SCAN_AGREES) {
     segmentWords(text, out);
     return [...out];
   }
@@ -84,7 +85,7 @@ const isHangul = (c: number) => c >= 0xac00 && c <= 0xd7a3;
  * Unicode's word boundaries (UAX #29) as ICU applies them to ASCII: letters, digits and underscores run
  * together; a colon, full stop or apostrophe between two letters, or a comma, semicolon, full stop or
  * apostrophe between two digits, joins them; a lone underscore is not a word. Checked against the
- * segmenter when this module loads ({@link ASCII_FAST}) and by a property test.
+ * segmenter when this module loads ({@link SCAN_AGREES}) and by a property test.
  */
 function asciiWords(text: string, start: number, end: number, out: Set<string>): void {
   for (let i = start; i < end;) {
@@ -116,7 +117,7 @@ function joins(before: number, c: number, after: number): boolean {
  * for texts that exercise each of its rules; where it does not (a locale whose rules differ), every text
  * goes to the segmenter.
  */
-export const ASCII_FAST = ((): boolean => {
+export const SCAN_AGREES = ((): boolean => {
   const probes = [
     "a:b a.b a'b 1.2 1,2 1;2 1'2 a,b a;b 1:2 a.1 1.a a1 1a e.g. x:y:z a..b a.'b _ __ a_ _a 1_000 ._a a._ -_- $1 a-b a@b",
     'http://x.y/z?q=1&r=2#h, (foo) [bar] {baz} <i> "q" `c` ~t ^x |p| \\s/ +1 -2 *b* =e= !n? %d 0x1f \u0000 \u007f',
