@@ -10,7 +10,7 @@ import {
 import { SCAN_AGREES, createFullTextTokenizer, fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 import type { ChunkRecord } from '../../src/node/index/records';
 import { seededRandom } from '../../scripts/models/seededRandom.mjs';
-import { repoRoot } from './helpers';
+import { CORPUS, repoRoot } from './helpers';
 
 /** Numbers in [-0.5, 0.5) from a seeded generator. */
 function rng(seed: number) {
@@ -55,8 +55,7 @@ describe('fullTextTokens', () => {
 
   it('finds them in real documentation in four languages', () => {
     const dir = path.join(repoRoot, 'test/fixtures/workspace');
-    const CORPUS = '/work/shared/corpus/astro-docs';
-    const texts: string[] = [];
+        const texts: string[] = [];
     const walk = (d: string) => {
       for (const e of readdirSync(d, { withFileTypes: true })) {
         const abs = path.join(d, e.name);

@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unlimited } from '../../src/node/split/budget';
 import { splitMarkdown } from '../../src/node/split/markdown';
+import { CORPUS } from './helpers';
 
-const CORPUS = '/work/shared/corpus/astro-docs';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 // Modelled on /work/shared/corpus/astro-docs/en/guides/deploy/netlify.mdx (numbers on the right are file lines).

@@ -13,14 +13,13 @@ import { VectorStore } from '../../src/node/index/vectorStore';
 import { decodeSeed, encodeSeed } from '../../src/node/team/seedFile';
 import { inShard, parseShard, shardOf } from '../../src/node/team/shard';
 import { checked, indexParams } from '../../src/worker/params';
-import { cliPath, models, tempDir } from './helpers';
+import { cliPath, CORPUS, models, tempDir } from './helpers';
 import { fp32TinyModel } from './incrementalModel';
 
 // Sharing the index with a team: shards of a CI matrix merged into one store, a store exported as a portable
 // seed, a first index that takes its vectors from the seed (a file, or an address served on 127.0.0.1), and a
 // device this machine lacks. The CLI is the contract here, so it runs as a child process on real files.
 
-const CORPUS = '/work/shared/corpus/astro-docs';
 const QUERIES = ['데이터베이스 연결 설정', 'how to deploy the site', 'コンポーネントの書き方', '图片优化'];
 
 /** ~40 pages of the Astro docs, in English, Korean, Japanese and Chinese, dated an hour ago. */

@@ -9,9 +9,8 @@ import fc from 'fast-check';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { loadTokenizer, tokenCounter } from '../../src/node/embed/transformersJs';
 import { writeFullSizeTokenizer } from '../../scripts/models/generate.mjs';
-import { models, repoRoot, tempDir, writeWordPieceTokenizer } from './helpers';
+import { CORPUS, models, repoRoot, tempDir, writeWordPieceTokenizer } from './helpers';
 
-const CORPUS = '/work/shared/corpus/astro-docs';
 
 /** Paragraphs of every `step`-th Markdown file under `dir`, and each whole file cut to 4,096 characters. */
 function corpusTexts(dir: string, step: number): string[] {
