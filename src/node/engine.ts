@@ -267,7 +267,7 @@ export class Engine {
       await w.addFile(file.record, file.chunks);
       changes.applied = (changes.applied ?? 0) + 1;
     };
-    thread?.start(toRead, { modelDir: this.embedder?.files.dir, maxTokens: tokens.maxTokens });
+    thread?.start(toRead, { modelDir: this.embedder?.files.dir, vocabulary: this.embedder?.vocabulary, maxTokens: tokens.maxTokens });
     try {
       await w.fullText.withWords(thread?.knownWords ?? new Map(), () => readFiles(scan, toRead, w, changes, tokens, control, thread, addAsRead ? add : undefined));
       return await readFiles(scan, recheck, w, changes, tokens, { checkCancel: control.checkCancel });

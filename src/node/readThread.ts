@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { TrieParts } from './embed/unigram';
 import type { Found, ReadResult } from './indexSteps';
 
 /**
@@ -32,8 +33,11 @@ export class ReadThread {
   /** `startThread`: a test seam (a thread that fails); the product starts dist/readThread.js. */
   constructor(private readonly log?: (message: string) => void, private readonly startThread: (setup: ReadSetup) => Worker = (setup) => startReadWorker(setup)) {}
 
-  /** Starts reading `files` beside the engine's thread; without a model folder, tokens are estimated as the engine does. */
-  start(files: readonly Found[], tokenizer: { modelDir?: string; maxTokens: number }): void {
+  /**
+   * Starts reading `files` beside the engine's thread, with the tokenizer of the model folder and the engine's
+   * complete vocabulary trie (shared memory, not copied); without a model folder, tokens are estimated as the engine does.
+   */
+  start(files: readonly Found[], tokenizer: { modelDir?: string; vocabulary?: TrieParts; maxTokens: number }): void {
     this.files = files;
     this.next = new Int32Array(new SharedArrayBuffer(4));
     this.results = new Map();
@@ -130,6 +134,7 @@ export interface ReadSetup {
   files: Found[];
   next: SharedArrayBuffer;
   modelDir?: string;
+  vocabulary?: TrieParts;
   maxTokens: number;
 }
 /** What the thread answers for each file it took: what reading it gave and, per passage, its title's and text's words. */
@@ -149,7 +154,9 @@ const READ_THREAD_LIMITS = { maxOldGenerationSizeMb: 1024 };
  * the bench) the TypeScript source, compiled as it loads.
  */
 export function startReadWorker(setup: ReadSetup, script?: string): Worker {
-  const options = { workerData: setup, resourceLimits: READ_THREAD_LIMITS };
+  // None of this process's flags: a loader the process runs under (tsx, for the bench and the tests) would
+  // otherwise hook and look through the bundle as the thread loads it, ~0.5 s of its start.
+  const options = { workerData: setup, resourceLimits: READ_THREAD_LIMITS, execArgv: [] };
   if (script) return new Worker(script, options);
   if (!__filename.endsWith('.ts')) return new Worker(path.join(__dirname, 'readThread.js'), options);
   const tsx = 'tsx/cjs/api';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { create, insertMultiple, remove, search } from '@orama/orama';
 import {
-  createFullTextDatabase, FullTextIndex, internalsOf, nodeOf, ORAMA_VERSION, postingsOf, wordsUnder,
+  createFullTextDatabase, FullTextIndex, internalsOf, nodeOf, ORAMA_VERSION, Postings, postingsOf, wordsUnder,
 } from '../../src/node/index/fullText';
 import { SCAN_AGREES, createFullTextTokenizer, fullTextTokens } from '../../src/node/index/fullTextTokenizer';
 import type { ChunkRecord } from '../../src/node/index/records';
@@ -216,7 +216,9 @@ describe(`Orama's internals read by fullText.ts (pinned to @orama/orama ${ORAMA_
     // The radix tree: edge labels, children by first character, and at a word's end the word and its documents.
     const root = index.indexes.text.node;
     const node = nodeOf(root, 'database');
-    assert.ok(node && node.c instanceof Map && node.d instanceof Set);
+    // Orama's nodes keep their documents in a Set (the root's is Orama's own); a word's end node gets Postings.
+    assert.ok(root.d instanceof Set);
+    assert.ok(node && node.c instanceof Map && node.d instanceof Postings);
     assert.deepEqual([node.e, node.w, [...node.d]], [true, 'database', [1, 2]]);
     assert.deepEqual([...postingsOf(root, 'database')!], [1, 2]);
     assert.equal(postingsOf(root, 'datab'), undefined);
@@ -229,6 +231,35 @@ describe(`Orama's internals read by fullText.ts (pinned to @orama/orama ${ORAMA_
     assert.equal(ids.idToInternalId.get('a'), 1, 'an internal id is never given to another document');
     await insertMultiple(db, [{ id: 'a', title: '', text: 'database again', kind: 'markdown' }]);
     assert.deepEqual([...postingsOf(root, 'database')!].sort(), [1, 2]);
+  });
+});
+
+describe('Postings', () => {
+  it('answers as a Set of the same ids would, in ascending order (fast-check, seed 11)', () => {
+    const op = fc.oneof(
+      fc.record({ add: fc.integer({ min: 1, max: 60 }) }),
+      fc.record({ delete: fc.integer({ min: 1, max: 60 }) }),
+      fc.record({ has: fc.integer({ min: 0, max: 61 }) }),
+      fc.constant({ clear: true }),
+    );
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 10 }), fc.array(op, { maxLength: 80 }), (start, ops) => {
+      const postings = new Postings(start);
+      const set = new Set(start);
+      for (const o of ops) {
+        if ('add' in o) assert.equal(postings.add(o.add), postings);
+        if ('add' in o) set.add(o.add);
+        if ('delete' in o) assert.equal(postings.delete(o.delete), set.delete(o.delete));
+        if ('has' in o) assert.equal(postings.has(o.has), set.has(o.has));
+        if ('clear' in o) { postings.clear(); set.clear(); }
+        const sorted = [...set].sort((a, b) => a - b);
+        assert.equal(postings.size, set.size);
+        assert.deepEqual([...postings], sorted);
+        assert.deepEqual([...postings.values()], sorted);
+      }
+      const seen: number[] = [];
+      postings.forEach((id, same, p) => { assert.equal(id, same); assert.equal(p, postings); postings.delete(id); seen.push(id); });
+      assert.deepEqual([seen, postings.size], [[...set].sort((a, b) => a - b), 0], 'forEach visits every id, even as they are deleted');
+    }), { seed: 11, numRuns: 500 });
   });
 });
 

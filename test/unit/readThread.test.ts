@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import { loadTokenizer, tokenCounter } from '../../src/node/embed/transformersJs';
+import { loadTokenizer, tokenCounter, vocabularyOf } from '../../src/node/embed/transformersJs';
 import { Engine } from '../../src/node/engine';
 import { FullTextIndex } from '../../src/node/index/fullText';
 import { fullTextTokens, indexedWord } from '../../src/node/index/fullTextTokenizer';
@@ -37,6 +37,9 @@ function found(root: string, rel: string, language: string): Found {
 describe('ReadThread', () => {
   it('gives every file what reading it on the engine\'s thread gives, with its passages\' words', async () => {
     const tokens: TokenBudget = { countTokens: tokenCounter(await loadTokenizer(models.tiny)), maxTokens: 32 };
+    // The thread's tokenizer takes the complete trie of another one (as the engine's gives it); this side's fills its own.
+    const vocabulary = vocabularyOf(await loadTokenizer(models.tiny, { saved: { dir: tempDir(), tokenizerSha256: '0'.repeat(64) } }));
+    assert.ok(vocabulary);
     await fc.assert(fc.asyncProperty(fc.array(fc.tuple(hostileText, fc.constantFrom('markdown', 'python')), { minLength: 1, maxLength: 12 }), async (files) => {
       const root = tempDir('ss read ');
       writeTree(root, Object.fromEntries(files.map(([text, language], i) => [language === 'markdown' ? `docs/${i}.md` : `src/${i}.py`, text])));
@@ -46,7 +49,7 @@ describe('ReadThread', () => {
       const thread = new ReadThread();
       try {
         // The engine's side takes no file here: the thread reads them all.
-        thread.start(list, { modelDir: models.tiny, maxTokens: tokens.maxTokens });
+        thread.start(list, { modelDir: models.tiny, vocabulary, maxTokens: tokens.maxTokens });
         for (const [i, f] of list.entries()) {
           const theirs = await thread.result(i);
           assert.ok(theirs, `the thread answered file ${i}`);

@@ -5,6 +5,7 @@ import { meanPoolNormalised } from './meanPooling';
 import { resolveModelFiles, type ModelFiles } from './modelFiles';
 import { halfTheCores, sessionThreads } from './threads';
 import { TransformersModel } from './transformersJs';
+import type { TrieParts } from './unigram';
 
 // The engine resolves a model's files (their id decides whether a saved index fits) before it loads them.
 export { resolveModelFiles, type ModelFiles };
@@ -73,10 +74,11 @@ export class Embedder {
     let model: TransformersModel;
     let problem = deviceProblem(device);
     try {
-      model = await TransformersModel.load(files, sessions.half, problem ? 'cpu' : device).catch(async (e: Error) => {
+      const tell = (message: string) => log?.('info', message);
+      model = await TransformersModel.load(files, sessions.half, problem ? 'cpu' : device, tell).catch(async (e: Error) => {
         if (device === 'cpu' || problem) throw e;
         problem = `the model could not be loaded there (${e.message})`;
-        return TransformersModel.load(files, sessions.half, 'cpu');
+        return TransformersModel.load(files, sessions.half, 'cpu', tell);
       });
     } catch (e) {
       throw new EngineError('model-invalid', `The model in ${files.dir} could not be loaded: ${(e as Error).message}`);
@@ -90,6 +92,11 @@ export class Embedder {
     const dim = (await embedOn(model, ['probe'])).length;
     const allCores = sessions.all ? new AllCoresSession(model, files, sessions.all, log) : undefined;
     return new Embedder(model, sessions.half, allCores, files, dim, maxTokens, log, where);
+  }
+
+  /** The complete trie of the tokenizer's vocabulary, in shared memory: a reading thread's tokenizer uses it as it is. */
+  get vocabulary(): TrieParts | undefined {
+    return this.model.vocabulary;
   }
 
   /** Tokens the model sees for `text`, special tokens included. */

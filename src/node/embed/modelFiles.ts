@@ -25,6 +25,8 @@ export interface ModelFiles {
    * id is rebuilt, so new weights never meet the old vectors (even at the same size and modification time).
    */
   id: string;
+  /** The SHA-256 of tokenizer.json: what the vocabulary's saved trie is checked against (vocabularyTrie.ts). */
+  tokenizerSha256: string;
   /** Bytes read to identify the model; 0 when every file's hash was cached (see modelHashCache.ts). */
   hashedBytes: number;
 }
@@ -54,7 +56,7 @@ export function resolveModelFiles(dir: string, options: { cacheDir?: string; upd
       const files = [path.join(abs, 'config.json'), path.join(abs, 'tokenizer.json'), path.join(folder, onnxFile)];
       const { sha256, hashedBytes } = hashModelFiles(files, options.cacheDir, options.updateCache ?? true);
       const id = createHash('sha256').update(`${sha256[0]} ${sha256[1]} ${subfolder}/${onnxFile} ${sha256[2]}`).digest('hex').slice(0, 16);
-      return { dir: abs, subfolder, dtype, onnxFile, id: `${path.basename(abs)}@${id}`, hashedBytes };
+      return { dir: abs, subfolder, dtype, onnxFile, id: `${path.basename(abs)}@${id}`, tokenizerSha256: sha256[1], hashedBytes };
     }
   }
   throw new EngineError('model-invalid', `${abs} is not a model folder: no onnx/model_quantized.onnx or onnx/model.onnx in it.`);

@@ -10,7 +10,8 @@ import * as transformers from '@huggingface/transformers';
 import { AutoModel, AutoTokenizer, env, PreTrainedTokenizer, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
 import type { Device } from '../../common/protocol/worker';
 import type { ModelFiles } from './modelFiles';
-import { countUnigram, LazyPieceTrie, tokenizeUnigram, unigramScores, type UnknownRun } from './unigram';
+import { CodePointTrie, countUnigram, LazyPieceTrie, tokenizeUnigram, unigramScores, type TrieParts, type UnknownRun } from './unigram';
+import { savedTrie, type SavedVocabulary } from './vocabularyTrie';
 
 /** The model's last hidden states for a padded batch, and the attention mask that says which are tokens. */
 export interface HiddenStates {
@@ -38,9 +39,10 @@ export class TransformersModel {
    * Loads the weights `files` names, with `threads` onnxruntime threads on `device` (the CPU by default; the
    * caller checks the device is there, see device.ts), and the tokenizer beside them.
    */
-  static async load(files: ModelFiles, threads: number, device: Device = 'cpu'): Promise<TransformersModel> {
+  static async load(files: ModelFiles, threads: number, device: Device = 'cpu', log?: (message: string) => void): Promise<TransformersModel> {
     localFilesOnly();
-    const [tokenizer, model] = await Promise.all([loadTokenizer(files.dir), loadWeights(files, threads, device)]);
+    const vocabulary = { saved: { dir: files.dir, tokenizerSha256: files.tokenizerSha256 }, log };
+    const [tokenizer, model] = await Promise.all([loadTokenizer(files.dir, vocabulary), loadWeights(files, threads, device)]);
     return new TransformersModel(tokenizer, model, device);
   }
 
@@ -50,6 +52,11 @@ export class TransformersModel {
    */
   async withThreads(files: ModelFiles, threads: number): Promise<TransformersModel> {
     return new TransformersModel(this.tokenizer, await loadWeights(files, threads, this.device), this.device);
+  }
+
+  /** The complete trie of the tokenizer's vocabulary, in shared memory, for another thread's tokenizer (none for other tokenizers). */
+  get vocabulary(): TrieParts | undefined {
+    return vocabularyOf(this.tokenizer);
   }
 
   /** The input length the tokenizer's config gives (Infinity or a huge number when it gives none). */
@@ -100,9 +107,10 @@ function localFilesOnly(): void {
  * The tokenizer of a model folder, as AutoTokenizer would load it, but with a SentencePiece Unigram
  * vocabulary (XLM-R's) in the compact form of unigram.ts: transformers.js builds the tokenizer on a stub
  * vocabulary, then gets the real one without its per-character trie ({@link installCompactUnigram}).
- * Other tokenizers (WordPiece, BPE) load as they are.
+ * Other tokenizers (WordPiece, BPE) load as they are. With `vocabulary`, its trie is complete from the start:
+ * another thread's (shared), or the one saved in the model folder (vocabularyTrie.ts); without, it fills as text needs it.
  */
-export async function loadTokenizer(dir: string): Promise<PreTrainedTokenizer> {
+export async function loadTokenizer(dir: string, vocabulary?: VocabularySource): Promise<PreTrainedTokenizer> {
   localFilesOnly();
   const configFile = path.join(dir, 'tokenizer_config.json');
   const json = JSON.parse(await fs.readFile(path.join(dir, 'tokenizer.json'), 'utf8'));
@@ -117,8 +125,19 @@ export async function loadTokenizer(dir: string): Promise<PreTrainedTokenizer> {
   // A stub vocabulary, up to the unknown token whose piece the constructor reads: the per-character trie
   // transformers.js would build of the whole one is what costs the time and memory.
   const tokenizer = new Tokenizer({ ...json, model: { ...model, vocab: vocab.slice(0, unkId + 1) } }, config);
-  installCompactUnigram(tokenizer, vocab, unkId);
+  installCompactUnigram(tokenizer, vocab, unkId, vocabulary);
   return tokenizer;
+}
+
+/** Where the complete trie of a tokenizer's vocabulary comes from: another thread's tokenizer, or the model folder. */
+export type VocabularySource = { parts: TrieParts } | { saved: SavedVocabulary; log?: (message: string) => void };
+
+/** The complete trie of each tokenizer that has one. */
+const completeTries = new WeakMap<PreTrainedTokenizer, CodePointTrie>();
+
+/** The complete trie of a tokenizer's vocabulary, if it was loaded with one. */
+export function vocabularyOf(tokenizer: PreTrainedTokenizer): TrieParts | undefined {
+  return completeTries.get(tokenizer)?.parts;
 }
 
 /** The class AutoTokenizer would pick for `tokenizer_class` (it sets e.g. whether token type ids are returned). */
@@ -183,7 +202,7 @@ const SPECIAL_TOKENS = ['mask', 'pad', 'sep', 'unk', 'bos', 'eos'] as const;
  * as in tokenizer.json) — the same fields its constructor and the tokenizer's added tokens would have set —
  * and the compact lookup and search in place of its trie and lattice.
  */
-function installCompactUnigram(tokenizer: PreTrainedTokenizer, vocab: readonly (readonly [string, number])[], unkId: number): void {
+function installCompactUnigram(tokenizer: PreTrainedTokenizer, vocab: readonly (readonly [string, number])[], unkId: number, source?: VocabularySource): void {
   const { model, added_tokens } = (tokenizer as unknown as TokenizerInternals)._tokenizer;
   const pieces = vocab.map(([piece]) => piece);
   const { scores, minScore, unkScore } = unigramScores(vocab, unkId);
@@ -204,7 +223,10 @@ function installCompactUnigram(tokenizer: PreTrainedTokenizer, vocab: readonly (
   }
   // The trie holds the vocabulary's own pieces; a piece's id is looked up after the added tokens, as
   // transformers.js does when it meets the piece.
-  const trie = new LazyPieceTrie(vocab.map(([piece]) => piece), ids);
+  const own = vocab.map(([piece]) => piece);
+  const complete = !source ? undefined : 'parts' in source ? new CodePointTrie(source.parts) : savedTrie(own, ids, source.saved, source.log);
+  if (complete) completeTries.set(tokenizer, complete);
+  const trie = new LazyPieceTrie(own, ids, complete);
   model.trie = trie;
   model.tokenize = (normalized) => tokenizeUnigram(normalized, trie, scores, unkScore);
   // One push per piece: transformers.js spreads each word's pieces into push(...), which overflows the

@@ -22,9 +22,19 @@ const EMPTY = 0;
 /** Keys are node × CODE_POINTS + code point + 1 (below 2^53 for any node count a vocabulary can give). */
 const CODE_POINTS = 0x110000;
 
+/** What a trie is made of: its arrays and counts, to share with another thread or to save (vocabularyTrie.ts). */
+export interface TrieParts {
+  keys: Float64Array;
+  children: Int32Array;
+  tokens: Int32Array;
+  nodes: number;
+  used: number;
+}
+
 /**
  * A trie over code points: nodes are numbers (0 is the root), each may end a piece (its token id). The
- * edges live in one open-addressing table of `capacity` slots (a power of two), doubled as it fills.
+ * edges live in one open-addressing table of `capacity` slots (a power of two), doubled as it fills; a
+ * `shared` trie keeps its arrays in shared memory, which another thread can read without a copy.
  */
 export class CodePointTrie {
   private keys: Float64Array;
@@ -35,11 +45,24 @@ export class CodePointTrie {
   private tokens: Int32Array;
   private nodes = 1;
 
-  constructor(capacity = 1 << 16) {
-    this.keys = new Float64Array(capacity);
-    this.children = new Int32Array(capacity);
-    this.mask = capacity - 1;
-    this.tokens = new Int32Array(capacity / 2).fill(-1);
+  /** A new trie of `capacity` slots, or the trie of `parts` (which it reads, not copies). */
+  constructor(from: number | TrieParts = 1 << 16, private readonly shared = false) {
+    if (typeof from === 'number') {
+      this.keys = new Float64Array(this.memory(from * 8));
+      this.children = new Int32Array(this.memory(from * 4));
+      this.tokens = new Int32Array(this.memory(from * 2)).fill(-1);
+    } else {
+      ({ keys: this.keys, children: this.children, tokens: this.tokens, nodes: this.nodes, used: this.used } = from);
+    }
+    this.mask = this.keys.length - 1;
+  }
+
+  get parts(): TrieParts {
+    return { keys: this.keys, children: this.children, tokens: this.tokens, nodes: this.nodes, used: this.used };
+  }
+
+  private memory(bytes: number): ArrayBuffer | SharedArrayBuffer {
+    return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
   }
 
   get size(): number {
@@ -83,7 +106,7 @@ export class CodePointTrie {
     if ((this.used + 1) * 2 > this.keys.length) this.rehash();
     const id = this.nodes++;
     if (id >= this.tokens.length) {
-      const grown = new Int32Array(this.tokens.length * 2).fill(-1);
+      const grown = new Int32Array(this.memory(this.tokens.length * 8)).fill(-1);
       grown.set(this.tokens);
       this.tokens = grown;
     }
@@ -101,8 +124,8 @@ export class CodePointTrie {
 
   private rehash(): void {
     const { keys, children } = this;
-    this.keys = new Float64Array(keys.length * 2);
-    this.children = new Int32Array(keys.length * 2);
+    this.keys = new Float64Array(this.memory(keys.length * 16));
+    this.children = new Int32Array(this.memory(keys.length * 8));
     this.mask = this.keys.length - 1;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
@@ -140,10 +163,11 @@ const WORD_START = 0x2581;
  * The trie of a vocabulary, filled one group of pieces at a time when text first needs the group: the
  * pieces that begin with a given character, or — for the word-start mark most pieces begin with — with the
  * mark and a given character. A query touches a few dozen groups, so a model is ready to embed without
- * building the trie of all 250,002 pieces (~0.3 s); indexing fills the rest as the text needs it.
+ * building the trie of all 250,002 pieces (~0.4 s); indexing fills the rest as the text needs it. Given the
+ * complete trie instead ({@link completeTrie}, saved with the model by vocabularyTrie.ts), it has nothing to fill.
  */
 export class LazyPieceTrie {
-  readonly trie = new CodePointTrie();
+  readonly trie: CodePointTrie;
   /** Group key → indices of the pieces not in the trie yet. */
   private readonly pending = new Map<number, number[]>();
   /** 1 for the group keys already filled: the check at every text position is an array read. */
@@ -151,11 +175,14 @@ export class LazyPieceTrie {
   /** No piece is longer, in code points. */
   readonly longest: number = 1;
 
-  constructor(private readonly pieces: readonly string[], private readonly ids: ReadonlyMap<string, number>) {
+  constructor(private readonly pieces: readonly string[], private readonly ids: ReadonlyMap<string, number>, complete?: CodePointTrie) {
+    this.trie = complete ?? new CodePointTrie();
+    if (complete) this.done.fill(1);
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i];
       if (!piece) continue;
       if (piece.length > this.longest) this.longest = piece.length;
+      if (complete) continue;
       const first = piece.codePointAt(0)!;
       const key = first === WORD_START && piece.length > 1 ? CODE_POINTS + piece.codePointAt(1)! : first;
       const group = this.pending.get(key);
@@ -172,6 +199,16 @@ export class LazyPieceTrie {
     this.pending.delete(key);
     for (const i of group) this.trie.insert(this.pieces[i], this.ids.get(this.pieces[i])!);
   }
+}
+
+/**
+ * The trie of all of a vocabulary's `pieces` (each with its id in `ids`, as {@link LazyPieceTrie} fills them), in
+ * shared memory: what a LazyPieceTrie would hold once every group is filled.
+ */
+export function completeTrie(pieces: readonly string[], ids: ReadonlyMap<string, number>): CodePointTrie {
+  const trie = new CodePointTrie(1 << 16, true);
+  for (const piece of pieces) if (piece) trie.insert(piece, ids.get(piece)!);
+  return trie;
 }
 
 /** Reused between calls: the worker tokenises one text at a time. */

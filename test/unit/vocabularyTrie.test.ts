@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { resolveModelFiles } from '../../src/node/embed/modelFiles';
+import { loadTokenizer, tokenCounter, TransformersModel, vocabularyOf } from '../../src/node/embed/transformersJs';
+import { CodePointTrie } from '../../src/node/embed/unigram';
+import { readTrie, savedTrie, VOCABULARY_TRIE_FILE, writeTrie } from '../../src/node/embed/vocabularyTrie';
+import { PARALLEL_SENTENCES } from '../../scripts/models/concepts.mjs';
+import { models, tempDir } from './helpers';
+
+const TEXTS = [
+  ...PARALLEL_SENTENCES.flatMap((s) => [s.en, s.ko, s.ja, s.zh]),
+  'const x = await fetch(url); // 다시 시도 (retry) — 再試行 🚀',
+  '\u0000\u200d\ud800 lone surrogate ᄀᄀ 가各 ＡＢＣ',
+  'x'.repeat(300),
+];
+
+const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const rmFile = (file: string) => rmSync(file, { recursive: true, force: true });
+
+/** A model folder's tokenizer files, copied to a folder of its own. */
+function tokenizerFolder(): string {
+  const dir = tempDir('ss-vocab-');
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(path.join(models.concept, f), path.join(dir, f));
+  return dir;
+}
+
+function sameTokens(a: PreTrainedTokenizer, b: PreTrainedTokenizer): void {
+  const [countA, countB] = [tokenCounter(a), tokenCounter(b)];
+  for (const text of TEXTS) {
+    assert.deepEqual(b.encode(text), a.encode(text), text);
+    assert.equal(countB(text), countA(text), text);
+  }
+}
+
+describe('the vocabulary trie saved with the model', () => {
+  let dir: string;
+  let sha: string;
+  let lazy: PreTrainedTokenizer;
+  before(async () => {
+    dir = tokenizerFolder();
+    sha = sha256File(path.join(dir, 'tokenizer.json'));
+    lazy = await loadTokenizer(dir);
+  });
+
+  it('is built and saved once, then read back: the tokens are those of a trie filled as text needs it', async () => {
+    const file = path.join(dir, VOCABULARY_TRIE_FILE);
+    const said: string[] = [];
+    const built = await loadTokenizer(dir, { saved: { dir, tokenizerSha256: sha }, log: (m) => said.push(m) });
+    assert.ok(statSync(file).size > 0, 'saved');
+    const written = statSync(file).mtimeMs;
+    const read = await loadTokenizer(dir, { saved: { dir, tokenizerSha256: sha }, log: (m) => said.push(m) });
+    assert.equal(statSync(file).mtimeMs, written, 'read, not written again');
+    assert.deepEqual(said, []);
+    assert.ok(readTrie(file, sha, 55_095) instanceof CodePointTrie);
+    sameTokens(lazy, built);
+    sameTokens(lazy, read);
+  });
+
+  it('is shared with another tokenizer as it is (shared memory, no copy)', async () => {
+    const model = { dir, tokenizerSha256: sha };
+    const first = await loadTokenizer(dir, { saved: model });
+    const parts = vocabularyOf(first);
+    assert.ok(parts && parts.keys.buffer instanceof SharedArrayBuffer);
+    const second = await loadTokenizer(dir, { parts });
+    assert.equal(vocabularyOf(second)?.keys, parts.keys);
+    sameTokens(lazy, second);
+  });
+
+  it('is built again and replaced when the file is cut, damaged, of another tokenizer or no trie', () => {
+    const file = path.join(dir, VOCABULARY_TRIE_FILE);
+    const pieces = (JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')) as { model: { vocab: [string, number][] } }).model.vocab.map(([p]) => p);
+    const ids = new Map(pieces.map((p, i) => [p, i]));
+    const good = savedTrie(pieces, ids, { dir, tokenizerSha256: sha });
+    const bytes = readFileSync(file);
+    const damages: [string, () => void, RegExp][] = [
+      ['cut in its header', () => truncateSync(file, 100), /cut short/],
+      ['cut in its arrays', () => truncateSync(file, bytes.length - 4), /cut short/],
+      ['a byte of its arrays changed', () => { const b = Buffer.from(bytes); b[b.length - 3] ^= 0xff; writeFileSync(file, b); }, /damaged/],
+      ['another format', () => { const b = Buffer.from(bytes); b.write('XXVOCAB1', 0, 'latin1'); writeFileSync(file, b); }, /not a vocabulary file/],
+      ['another tokenizer', () => { const b = Buffer.from(bytes); b.write('0'.repeat(64), 8, 'latin1'); writeFileSync(file, b); }, /another tokenizer/],
+      ['a size past any vocabulary', () => { const b = Buffer.from(bytes); b.writeDoubleLE(2 ** 40, 72); writeFileSync(file, b); }, /sizes are wrong/],
+      ['a table with no free slot (a lookup would never end)', () => {
+        const parts = good.parts;
+        writeTrie(file, { ...parts, keys: parts.keys.map((k, slot) => k || (slot + 1) * 0x110000 + 1), used: parts.keys.length }, sha, pieces.length);
+      }, /does not hold a trie/],
+      ['an edge back to an earlier node (a walk could loop)', () => {
+        const parts = good.parts;
+        const slot = parts.keys.findIndex((k) => k > 0x110000);
+        writeTrie(file, { ...parts, children: parts.children.map((c, s) => (s === slot ? 0 : c)) }, sha, pieces.length);
+      }, /does not hold a trie/],
+      ['a directory in its place', () => { rmFile(file); mkdirSync(path.join(file, 'x'), { recursive: true }); }, /could not be read/],
+    ];
+    for (const [what, damage, reason] of damages) {
+      damage();
+      const problem = readTrie(file, sha, pieces.length);
+      assert.match(String(problem), reason, what);
+      const said: string[] = [];
+      const again = savedTrie(pieces, ids, { dir, tokenizerSha256: sha }, (m) => said.push(m));
+      assert.match(said[0], /built again/, what);
+      assert.deepEqual([again.parts.nodes, again.parts.used], [good.parts.nodes, good.parts.used], what);
+      if (what.startsWith('a directory')) {
+        assert.match(said[1], /could not be saved .*built at each start/, 'a folder it cannot write in: said, and built each time');
+        rmFile(file);
+        savedTrie(pieces, ids, { dir, tokenizerSha256: sha });
+      }
+      assert.ok(readTrie(file, sha, pieces.length) instanceof CodePointTrie, `${what}: replaced by a good one`);
+    }
+    assert.equal(readTrie(path.join(dir, 'none'), sha, pieces.length), undefined, 'no file: nothing to say');
+  });
+
+  it('comes with a model the engine loads: its reading thread gets it', async () => {
+    const files = resolveModelFiles(models.tiny);
+    assert.equal(files.tokenizerSha256, sha256File(path.join(models.tiny, 'tokenizer.json')));
+    const model = await TransformersModel.load(files, 1);
+    try {
+      assert.ok(model.vocabulary && model.vocabulary.keys.buffer instanceof SharedArrayBuffer);
+      assert.ok(readTrie(path.join(models.tiny, VOCABULARY_TRIE_FILE), files.tokenizerSha256, 929) instanceof CodePointTrie);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
