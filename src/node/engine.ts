@@ -16,7 +16,7 @@ import {
   type EmbedStats, type Found, type ReadFile, type Scan, type StepControl, type WaitingText,
 } from './indexSteps';
 import { rankChunks, type SearchParts } from './ranking';
-import { ReadThread, startReadWorker } from './readThread';
+import { ReadThread, startReadWorker, type ThreadTokenizer } from './readThread';
 import { inShard } from './team/shard';
 import { takeFromSeed } from './team/seedFile';
 import { loadSeed } from './team/seedSource';
@@ -227,7 +227,15 @@ export class Engine {
         if (token?.isCancellationRequested) throw new EngineError('cancelled', 'Indexing was cancelled.');
       },
     };
-    const scan = await scanFiles(request, this.workspace.skipped, control);
+    // A first index reads every file: its reading thread makes its tokenizer while the files are listed.
+    if (this.workspace.files.size === 0 && os.availableParallelism() > 1) this.readThread.prepare(this.threadTokenizer());
+    let scan: Scan;
+    try {
+      scan = await scanFiles(request, this.workspace.skipped, control);
+    } catch (e) {
+      await this.readThread.stop();
+      throw e;
+    }
     const { toRead, recheck, changes } = diffFiles(this.workspace.files, scan);
     const rechanged = await this.read(scan, toRead, recheck, changes, control);
     control.checkCancel();
@@ -260,6 +268,7 @@ export class Engine {
     const tokens = { countTokens: this.embedder?.countTokens ?? estimateTokens, maxTokens: this.embedder?.maxTokens ?? 128 };
     const w = this.workspace;
     const thread = toRead.length >= READ_THREAD_MIN_FILES && os.availableParallelism() > 1 ? this.readThread : undefined;
+    if (!thread) await this.readThread.stop();
     // A first index adds each file as soon as it is read, in order: Orama indexes the words of one file while
     // the next ones are read. A run that fails or is cancelled before its end leaves the index as last saved.
     const addAsRead = w.files.size === 0 && w.chunks.size === 0 && w.fullText.complete;
@@ -267,7 +276,7 @@ export class Engine {
       await w.addFile(file.record, file.chunks);
       changes.applied = (changes.applied ?? 0) + 1;
     };
-    thread?.start(toRead, { modelDir: this.embedder?.files.dir, vocabulary: this.embedder?.vocabulary, maxTokens: tokens.maxTokens });
+    thread?.start(toRead, this.threadTokenizer());
     try {
       await w.fullText.withWords(thread?.knownWords ?? new Map(), () => readFiles(scan, toRead, w, changes, tokens, control, thread, addAsRead ? add : undefined));
       return await readFiles(scan, recheck, w, changes, tokens, { checkCancel: control.checkCancel });
@@ -277,6 +286,11 @@ export class Engine {
     } finally {
       await thread?.stop();
     }
+  }
+
+  /** The tokenizer of the reading thread: a copy of the model's, or the model folder's, or none. */
+  private threadTokenizer(): ThreadTokenizer {
+    return { modelDir: this.embedder?.files.dir, copy: this.embedder?.tokenizerCopy(), maxTokens: this.embedder?.maxTokens ?? 128 };
   }
 
   /** Every text the index waits for, in the order to embed them (none without a model). */

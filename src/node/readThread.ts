@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { TrieParts } from './embed/unigram';
+import type { TokenizerCopy } from './embed/transformersJs';
 import type { Found, ReadResult } from './indexSteps';
 
 /**
@@ -34,18 +34,20 @@ export class ReadThread {
   constructor(private readonly log?: (message: string) => void, private readonly startThread: (setup: ReadSetup) => Worker = (setup) => startReadWorker(setup)) {}
 
   /**
-   * Starts reading `files` beside the engine's thread, with the tokenizer of the model folder and the engine's
-   * complete vocabulary trie (shared memory, not copied); without a model folder, tokens are estimated as the engine does.
+   * Starts the thread before the run's files are known, with the engine's tokenizer (`copy`, made again on
+   * the thread) or the model folder's (without either, tokens are estimated as the engine does): it gets its
+   * tokenizer ready while the engine lists the files.
    */
-  start(files: readonly Found[], tokenizer: { modelDir?: string; vocabulary?: TrieParts; maxTokens: number }): void {
-    this.files = files;
+  prepare(tokenizer: ThreadTokenizer): void {
+    if (this.worker) return;
+    this.files = [];
     this.next = new Int32Array(new SharedArrayBuffer(4));
     this.results = new Map();
     this.words = new Map();
     this.broken = false;
     let worker: Worker;
     try {
-      worker = this.startThread({ files: [...files], next: this.next.buffer, ...tokenizer });
+      worker = this.startThread({ next: this.next.buffer, ...tokenizer });
     } catch (e) {
       this.fail(e as Error);
       return;
@@ -74,8 +76,18 @@ export class ReadThread {
     this.worker = worker;
   }
 
+  /** Starts reading `files` beside the engine's thread: on the thread {@link prepare} started, or on one started now. */
+  start(files: readonly Found[], tokenizer: ThreadTokenizer): void {
+    this.prepare(tokenizer);
+    this.files = files;
+    if (this.worker) this.worker.postMessage({ files: [...files] } satisfies ReadFiles);
+    else Atomics.store(this.next, 0, files.length); // no thread: the engine's thread reads every file
+
+  }
+
   /** Takes the next file no reader has taken, for the engine's thread to read: its index, or -1 when none is left. */
   claim(): number {
+    if (!this.files.length) return -1; // none yet (a thread started before the run's files are known)
     const i = Atomics.add(this.next, 0, 1);
     return i < this.files.length ? i : -1;
   }
@@ -129,13 +141,19 @@ export class ReadThread {
   }
 }
 
-/** What the thread is started with: the run's files, the shared index of the next file to take, the tokenizer. */
-export interface ReadSetup {
-  files: Found[];
-  next: SharedArrayBuffer;
+/** The tokenizer a thread makes: a copy of the engine's, or the model folder's, or none (estimated counts). */
+export interface ThreadTokenizer {
   modelDir?: string;
-  vocabulary?: TrieParts;
+  copy?: TokenizerCopy;
   maxTokens: number;
+}
+/** What the thread is started with: the shared index of the next file to take, and its tokenizer. */
+export interface ReadSetup extends ThreadTokenizer {
+  next: SharedArrayBuffer;
+}
+/** What the thread is then sent: the run's files. */
+export interface ReadFiles {
+  files: Found[];
 }
 /** What the thread answers for each file it took: what reading it gave and, per passage, its title's and text's words. */
 export interface ReadResponse {
@@ -154,11 +172,11 @@ const READ_THREAD_LIMITS = { maxOldGenerationSizeMb: 1024 };
  * the bench) the TypeScript source, compiled as it loads.
  */
 export function startReadWorker(setup: ReadSetup, script?: string): Worker {
-  // None of this process's flags: a loader the process runs under (tsx, for the bench and the tests) would
-  // otherwise hook and look through the bundle as the thread loads it, ~0.5 s of its start.
-  const options = { workerData: setup, resourceLimits: READ_THREAD_LIMITS, execArgv: [] };
-  if (script) return new Worker(script, options);
-  if (!__filename.endsWith('.ts')) return new Worker(path.join(__dirname, 'readThread.js'), options);
+  const options = { workerData: setup, resourceLimits: READ_THREAD_LIMITS };
+  // A bundle gets none of this process's flags: a loader the process runs under (tsx, for the bench) would
+  // otherwise hook and look through the bundle as the thread loads it, ~0.5 s of its start. The sources need tsx.
+  if (script) return new Worker(script, { ...options, execArgv: [] });
+  if (!__filename.endsWith('.ts')) return new Worker(path.join(__dirname, 'readThread.js'), { ...options, execArgv: [] });
   const tsx = 'tsx/cjs/api';
   const entry = path.join(__dirname, 'readThreadEntry.ts');
   return new Worker(`require(${JSON.stringify(require.resolve(tsx))}).register(); require(${JSON.stringify(entry)});`, { ...options, eval: true });

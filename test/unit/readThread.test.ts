@@ -8,12 +8,12 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import { loadTokenizer, tokenCounter, vocabularyOf } from '../../src/node/embed/transformersJs';
+import { loadTokenizer, tokenCounter, tokenizerCopy } from '../../src/node/embed/transformersJs';
 import { Engine } from '../../src/node/engine';
 import { FullTextIndex } from '../../src/node/index/fullText';
 import { fullTextTokens, indexedWord } from '../../src/node/index/fullTextTokenizer';
 import { readFile, type Found, type TokenBudget } from '../../src/node/indexSteps';
-import { ReadThread } from '../../src/node/readThread';
+import { ReadThread, startReadWorker, type ReadSetup } from '../../src/node/readThread';
 import { HOSTILE_FILES, HOSTILE_SKIPS, hostileTree, reasonsByPath } from './hostileTree';
 import { models, tempDir, writeTree } from './helpers';
 
@@ -37,9 +37,9 @@ function found(root: string, rel: string, language: string): Found {
 describe('ReadThread', () => {
   it('gives every file what reading it on the engine\'s thread gives, with its passages\' words', async () => {
     const tokens: TokenBudget = { countTokens: tokenCounter(await loadTokenizer(models.tiny)), maxTokens: 32 };
-    // The thread's tokenizer takes the complete trie of another one (as the engine's gives it); this side's fills its own.
-    const vocabulary = vocabularyOf(await loadTokenizer(models.tiny, { saved: { dir: tempDir(), tokenizerSha256: '0'.repeat(64) } }));
-    assert.ok(vocabulary);
+    // The thread's tokenizer is made from a copy of another one (as the engine's gives it); this side's fills its own trie.
+    const copy = tokenizerCopy(await loadTokenizer(models.tiny, { saved: { dir: tempDir(), tokenizerSha256: '0'.repeat(64) } }));
+    assert.ok(copy);
     await fc.assert(fc.asyncProperty(fc.array(fc.tuple(hostileText, fc.constantFrom('markdown', 'python')), { minLength: 1, maxLength: 12 }), async (files) => {
       const root = tempDir('ss read ');
       writeTree(root, Object.fromEntries(files.map(([text, language], i) => [language === 'markdown' ? `docs/${i}.md` : `src/${i}.py`, text])));
@@ -49,7 +49,7 @@ describe('ReadThread', () => {
       const thread = new ReadThread();
       try {
         // The engine's side takes no file here: the thread reads them all.
-        thread.start(list, { modelDir: models.tiny, vocabulary, maxTokens: tokens.maxTokens });
+        thread.start(list, { modelDir: models.tiny, copy, maxTokens: tokens.maxTokens });
         for (const [i, f] of list.entries()) {
           const theirs = await thread.result(i);
           assert.ok(theirs, `the thread answered file ${i}`);
@@ -63,6 +63,32 @@ describe('ReadThread', () => {
         rmSync(root, { recursive: true, force: true });
       }
     }), { numRuns: 8, seed: 20261204 });
+  });
+
+  it('started before the files are known, reads them once they come; started and not given any, stops', async () => {
+    const root = tempDir('ss read ');
+    writeTree(root, { 'a.md': '# 데이터베이스\n\n연결 문자열을 설정합니다.\n', 'b.md': '# 数据库\n\n配置数据库连接字符串。\n' });
+    const list = [found(root, 'a.md', 'markdown'), found(root, 'b.md', 'markdown')];
+    const tokens: TokenBudget = { countTokens: tokenCounter(await loadTokenizer(models.tiny)), maxTokens: 32 };
+    const started: ReadSetup[] = [];
+    const said: string[] = [];
+    const thread = new ReadThread((m) => said.push(m), (setup) => { started.push(setup); return startReadWorker(setup); });
+    try {
+      thread.prepare({ modelDir: models.tiny, maxTokens: 32 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(thread.claim(), -1, 'no file before the files are known');
+      thread.start(list, { modelDir: models.tiny, maxTokens: 32 });
+      assert.equal(started.length, 1, 'the thread started before is the one that reads');
+      assert.deepEqual(await Promise.all([thread.result(0), thread.result(1)]), await Promise.all(list.map((f) => readFile(f, tokens))));
+      await thread.stop();
+      thread.prepare({ maxTokens: 32 });
+      assert.equal(started.length as number, 2, 'a second thread, for the next run');
+      await thread.stop();
+      assert.equal(thread.claim(), -1);
+    } finally {
+      await thread.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('leaves the files to the engine when the thread cannot start or ends early, and says so once', async () => {

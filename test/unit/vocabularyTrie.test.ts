@@ -5,7 +5,10 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { resolveModelFiles } from '../../src/node/embed/modelFiles';
-import { loadTokenizer, tokenCounter, TransformersModel, vocabularyOf } from '../../src/node/embed/transformersJs';
+import { MessageChannel } from 'node:worker_threads';
+import {
+  loadTokenizer, tokenCounter, tokenizerCopy, tokenizerFromCopy, TransformersModel, vocabularyOf, type TokenizerCopy, type TokenizerInternals,
+} from '../../src/node/embed/transformersJs';
 import { CodePointTrie } from '../../src/node/embed/unigram';
 import { readTrie, savedTrie, VOCABULARY_TRIE_FILE, writeTrie } from '../../src/node/embed/vocabularyTrie';
 import { PARALLEL_SENTENCES } from '../../scripts/models/concepts.mjs';
@@ -60,14 +63,31 @@ describe('the vocabulary trie saved with the model', () => {
     sameTokens(lazy, read);
   });
 
-  it('is shared with another tokenizer as it is (shared memory, no copy)', async () => {
-    const model = { dir, tokenizerSha256: sha };
-    const first = await loadTokenizer(dir, { saved: model });
-    const parts = vocabularyOf(first);
-    assert.ok(parts && parts.keys.buffer instanceof SharedArrayBuffer);
-    const second = await loadTokenizer(dir, { parts });
-    assert.equal(vocabularyOf(second)?.keys, parts.keys);
+  it('goes with a copy of the tokenizer to another thread as it is (shared memory), and the copy tokenises alike', async () => {
+    const first = await loadTokenizer(dir, { saved: { dir, tokenizerSha256: sha } });
+    const copy = tokenizerCopy(first);
+    assert.ok(copy && copy.trie.keys.buffer instanceof SharedArrayBuffer && copy.scores.buffer instanceof SharedArrayBuffer);
+    assert.equal(copy.trie.keys, vocabularyOf(first)?.keys);
+    assert.equal(tokenizerCopy(first), copy, 'made once');
+    assert.equal(tokenizerCopy(lazy), undefined, 'a tokenizer without a complete trie has no copy');
+    // Across a real thread boundary: the copy is cloned, its arrays shared.
+    const { port1, port2 } = new MessageChannel();
+    const received = await new Promise<TokenizerCopy>((resolve) => { port2.once('message', resolve); port1.postMessage(copy); });
+    port1.close();
+    assert.notEqual(received, copy);
+    const second = tokenizerFromCopy(received);
     sameTokens(lazy, second);
+    // Its pieces and ids are made when first asked for, and are the whole vocabulary's.
+    const pieces = (model: PreTrainedTokenizer) => (model as unknown as TokenizerInternals)._tokenizer.model;
+    assert.deepEqual(pieces(second).vocab, pieces(lazy).vocab);
+    assert.deepEqual([...pieces(second).tokens_to_ids], [...pieces(lazy).tokens_to_ids]);
+    assert.deepEqual(second.decode(lazy.encode(TEXTS[1])), lazy.decode(lazy.encode(TEXTS[1])));
+    // The trie answers a piece's id as tokens_to_ids does (the counts look pieces up there, not in the map).
+    const trie = new CodePointTrie(copy.trie);
+    const ids = pieces(lazy).tokens_to_ids;
+    const added = new Set((lazy as unknown as TokenizerInternals)._tokenizer.added_tokens.map((t) => t.content));
+    for (const [piece, id] of ids) if (piece && !added.has(piece)) assert.equal(trie.pieceId(piece), id, piece);
+    for (const text of TEXTS) for (const cut of [1, 2, 5]) assert.equal(trie.pieceId(text.slice(0, cut)), ids.get(text.slice(0, cut)), text.slice(0, cut));
   });
 
   it('is built again and replaced when the file is cut, damaged, of another tokenizer or no trie', () => {
@@ -117,7 +137,7 @@ describe('the vocabulary trie saved with the model', () => {
     assert.equal(files.tokenizerSha256, sha256File(path.join(models.tiny, 'tokenizer.json')));
     const model = await TransformersModel.load(files, 1);
     try {
-      assert.ok(model.vocabulary && model.vocabulary.keys.buffer instanceof SharedArrayBuffer);
+      assert.ok(model.tokenizerCopy()?.trie.keys.buffer instanceof SharedArrayBuffer);
       assert.ok(readTrie(path.join(models.tiny, VOCABULARY_TRIE_FILE), files.tokenizerSha256, 929) instanceof CodePointTrie);
     } finally {
       await model.dispose();

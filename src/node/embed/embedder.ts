@@ -4,8 +4,7 @@ import { deviceProblem, onCpuInstead } from './device';
 import { meanPoolNormalised } from './meanPooling';
 import { resolveModelFiles, type ModelFiles } from './modelFiles';
 import { halfTheCores, sessionThreads } from './threads';
-import { TransformersModel } from './transformersJs';
-import type { TrieParts } from './unigram';
+import { TransformersModel, type TokenizerCopy } from './transformersJs';
 
 // The engine resolves a model's files (their id decides whether a saved index fits) before it loads them.
 export { resolveModelFiles, type ModelFiles };
@@ -94,9 +93,9 @@ export class Embedder {
     return new Embedder(model, sessions.half, allCores, files, dim, maxTokens, log, where);
   }
 
-  /** The complete trie of the tokenizer's vocabulary, in shared memory: a reading thread's tokenizer uses it as it is. */
-  get vocabulary(): TrieParts | undefined {
-    return this.model.vocabulary;
+  /** The tokenizer, for a reading thread to make the same one without reading its files (transformersJs.ts). */
+  tokenizerCopy(): TokenizerCopy | undefined {
+    return this.model.tokenizerCopy();
   }
 
   /** Tokens the model sees for `text`, special tokens included. */

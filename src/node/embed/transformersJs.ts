@@ -54,9 +54,9 @@ export class TransformersModel {
     return new TransformersModel(this.tokenizer, await loadWeights(files, threads, this.device), this.device);
   }
 
-  /** The complete trie of the tokenizer's vocabulary, in shared memory, for another thread's tokenizer (none for other tokenizers). */
-  get vocabulary(): TrieParts | undefined {
-    return vocabularyOf(this.tokenizer);
+  /** The tokenizer, for another thread to make the same one without reading its files ({@link tokenizerCopy}). */
+  tokenizerCopy(): TokenizerCopy | undefined {
+    return tokenizerCopy(this.tokenizer);
   }
 
   /** The input length the tokenizer's config gives (Infinity or a huge number when it gives none). */
@@ -107,8 +107,9 @@ function localFilesOnly(): void {
  * The tokenizer of a model folder, as AutoTokenizer would load it, but with a SentencePiece Unigram
  * vocabulary (XLM-R's) in the compact form of unigram.ts: transformers.js builds the tokenizer on a stub
  * vocabulary, then gets the real one without its per-character trie ({@link installCompactUnigram}).
- * Other tokenizers (WordPiece, BPE) load as they are. With `vocabulary`, its trie is complete from the start:
- * another thread's (shared), or the one saved in the model folder (vocabularyTrie.ts); without, it fills as text needs it.
+ * Other tokenizers (WordPiece, BPE) load as they are. With `vocabulary`, its trie is complete from the start,
+ * saved there (vocabularyTrie.ts), and the tokenizer can be copied to another thread ({@link tokenizerCopy});
+ * without, the trie fills as text needs it.
  */
 export async function loadTokenizer(dir: string, vocabulary?: VocabularySource): Promise<PreTrainedTokenizer> {
   localFilesOnly();
@@ -121,23 +122,22 @@ export async function loadTokenizer(dir: string, vocabulary?: VocabularySource):
     return AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   }
   const config = JSON.parse(await fs.readFile(configFile, 'utf8'));
-  const Tokenizer = tokenizerClass(config.tokenizer_class);
   // A stub vocabulary, up to the unknown token whose piece the constructor reads: the per-character trie
   // transformers.js would build of the whole one is what costs the time and memory.
-  const tokenizer = new Tokenizer({ ...json, model: { ...model, vocab: vocab.slice(0, unkId + 1) } }, config);
-  installCompactUnigram(tokenizer, vocab, unkId, vocabulary);
+  const files = { json: { ...json, model: { ...model, vocab: vocab.slice(0, unkId + 1) } }, config };
+  const tokenizer = new (tokenizerClass(config.tokenizer_class))(files.json, config);
+  const own = vocab.map(([piece]: [string, number]) => piece);
+  const { scores, minScore, unkScore } = unigramScores(vocab, unkId);
+  const lookup = lookupOf(own, tokenizer);
+  // The trie holds the vocabulary's own pieces; a piece's id is looked up after the added tokens, as
+  // transformers.js does when it meets the piece.
+  const complete = vocabulary && savedTrie(own, lookup.ids, vocabulary.saved, vocabulary.log);
+  const trie = new LazyPieceTrie(own, lookup.ids, complete);
+  // The Unigram constructor looks its start and end tokens up before the added tokens come in.
+  const ownId = (piece: string) => (own.lastIndexOf(piece) >= 0 ? own.lastIndexOf(piece) : undefined);
+  const looked = installCompactUnigram(tokenizer, { unkId, scores, minScore, unkScore, trie, lookup: () => lookup }, ownId);
+  if (complete) copies.set(tokenizer, { ...files, own, unkId, scores, minScore, unkScore, trie: complete.parts, longest: trie.longest, looked });
   return tokenizer;
-}
-
-/** Where the complete trie of a tokenizer's vocabulary comes from: another thread's tokenizer, or the model folder. */
-export type VocabularySource = { parts: TrieParts } | { saved: SavedVocabulary; log?: (message: string) => void };
-
-/** The complete trie of each tokenizer that has one. */
-const completeTries = new WeakMap<PreTrainedTokenizer, CodePointTrie>();
-
-/** The complete trie of a tokenizer's vocabulary, if it was loaded with one. */
-export function vocabularyOf(tokenizer: PreTrainedTokenizer): TrieParts | undefined {
-  return completeTries.get(tokenizer)?.parts;
 }
 
 /** The class AutoTokenizer would pick for `tokenizer_class` (it sets e.g. whether token type ids are returned). */
@@ -146,6 +146,72 @@ function tokenizerClass(name: unknown): typeof PreTrainedTokenizer {
   return typeof named === 'function' && named.prototype instanceof PreTrainedTokenizer
     ? named as typeof PreTrainedTokenizer
     : PreTrainedTokenizer;
+}
+
+/** Where the complete trie of a tokenizer's vocabulary is saved, and who hears why it could not be read or saved there. */
+export interface VocabularySource {
+  saved: SavedVocabulary;
+  log?: (message: string) => void;
+}
+
+/**
+ * A tokenizer with the compact vocabulary, for another thread to make the same one (the reading thread,
+ * readThread.ts) without reading tokenizer.json again: parsing XLM-R's and building its lookups takes ~0.7 s
+ * of the thread's start. The tokenizer files come without the vocabulary; the vocabulary's pieces, scores and
+ * complete trie come in shared memory, with the ids the install looked up in it. The pieces themselves and
+ * their ids are made on that side only if asked for (to decode, or for a text that holds an added token).
+ */
+export interface TokenizerCopy {
+  json: unknown;
+  config: { tokenizer_class?: string };
+  /** The vocabulary's own pieces, UTF-16 code units one after another, and where each one ends. */
+  units: Uint16Array;
+  ends: Int32Array;
+  unkId: number;
+  scores: Float64Array;
+  minScore: number;
+  unkScore: number;
+  trie: TrieParts;
+  longest: number;
+  looked: LookedUp;
+}
+
+/** What {@link tokenizerCopy} needs of a tokenizer, kept from its load; the pieces go to shared memory when first asked for. */
+type CopySource = Omit<TokenizerCopy, 'units' | 'ends'> & { own: readonly string[] };
+const copies = new WeakMap<PreTrainedTokenizer, CopySource>();
+const madeCopies = new WeakMap<PreTrainedTokenizer, TokenizerCopy>();
+
+/** The copy of a tokenizer loaded with a complete trie, for another thread ({@link tokenizerFromCopy}); none for others. */
+export function tokenizerCopy(tokenizer: PreTrainedTokenizer): TokenizerCopy | undefined {
+  const made = madeCopies.get(tokenizer);
+  if (made) return made;
+  const source = copies.get(tokenizer);
+  if (!source) return undefined;
+  const { own, ...rest } = source;
+  const ends = new Int32Array(new SharedArrayBuffer(4 * own.length));
+  let total = 0;
+  for (let i = 0; i < own.length; i++) ends[i] = total += own[i].length;
+  const units = new Uint16Array(new SharedArrayBuffer(2 * total));
+  for (let i = 0, at = 0; i < own.length; i++) for (let k = 0; k < own[i].length; k++) units[at++] = own[i].charCodeAt(k);
+  const copy = { ...rest, units, ends };
+  madeCopies.set(tokenizer, copy);
+  return copy;
+}
+
+/** The tokenizer `copy` was made of ({@link tokenizerCopy}), on this thread. */
+export function tokenizerFromCopy(copy: TokenizerCopy): PreTrainedTokenizer {
+  localFilesOnly();
+  const tokenizer = new (tokenizerClass(copy.config.tokenizer_class))(copy.json as object, copy.config);
+  let lookup: Lookup | undefined;
+  const own = () => Array.from(copy.ends, (end, i) => String.fromCharCode(...copy.units.subarray(i ? copy.ends[i - 1] : 0, end)));
+  const trie = new LazyPieceTrie([], new Map(), new CodePointTrie(copy.trie), copy.longest);
+  installCompactUnigram(tokenizer, { ...copy, trie, lookup: () => (lookup ??= lookupOf(own(), tokenizer)) }, copy.looked);
+  return tokenizer;
+}
+
+/** The complete trie of a tokenizer's vocabulary, if it was loaded with one. */
+export function vocabularyOf(tokenizer: PreTrainedTokenizer): TrieParts | undefined {
+  return copies.get(tokenizer)?.trie;
 }
 
 // ── Beyond the documented API ─────────────────────────────────────────────────────────────────────────────
@@ -197,36 +263,64 @@ export interface UnigramModelInternals {
 /** The special tokens whose ids the tokenizer's constructor looked up. */
 const SPECIAL_TOKENS = ['mask', 'pad', 'sep', 'unk', 'bos', 'eos'] as const;
 
-/**
- * Gives the Unigram model of `tokenizer`, built on a stub vocabulary, the full `vocab` ([piece, score] pairs
- * as in tokenizer.json) — the same fields its constructor and the tokenizer's added tokens would have set —
- * and the compact lookup and search in place of its trie and lattice.
- */
-function installCompactUnigram(tokenizer: PreTrainedTokenizer, vocab: readonly (readonly [string, number])[], unkId: number, source?: VocabularySource): void {
-  const { model, added_tokens } = (tokenizer as unknown as TokenizerInternals)._tokenizer;
-  const pieces = vocab.map(([piece]) => piece);
-  const { scores, minScore, unkScore } = unigramScores(vocab, unkId);
+/** Every piece by id and every id by piece, as the Unigram constructor and then the tokenizer's added tokens leave them. */
+interface Lookup {
+  pieces: string[];
+  ids: Map<string, number>;
+}
+
+function lookupOf(own: readonly string[], tokenizer: PreTrainedTokenizer): Lookup {
+  const pieces = [...own];
   const ids = new Map(pieces.map((piece, id) => [piece, id]));
-  // In the order of the Unigram constructor, then the tokenizer constructor's added tokens.
-  model.vocab = pieces;
-  model.unk_token_id = unkId;
-  model.unk_token = pieces[unkId];
-  model.tokens_to_ids = ids;
-  model.bos_token_id = ids.get(model.bos_token);
-  model.eos_token_id = typeof model.eos_token === 'string' ? ids.get(model.eos_token) : undefined;
-  model.min_score = minScore;
-  model.unk_score = unkScore;
-  model.scores = scores;
-  for (const token of added_tokens) {
+  for (const token of (tokenizer as unknown as TokenizerInternals)._tokenizer.added_tokens) {
     ids.set(token.content, token.id);
     pieces[token.id] = token.content;
   }
-  // The trie holds the vocabulary's own pieces; a piece's id is looked up after the added tokens, as
-  // transformers.js does when it meets the piece.
-  const own = vocab.map(([piece]) => piece);
-  const complete = !source ? undefined : 'parts' in source ? new CodePointTrie(source.parts) : savedTrie(own, ids, source.saved, source.log);
-  if (complete) completeTries.set(tokenizer, complete);
-  const trie = new LazyPieceTrie(own, ids, complete);
+  return { pieces, ids };
+}
+
+/** The ids the install looks up in the vocabulary: the model's start and end tokens, and the special tokens. */
+interface LookedUp {
+  bos: number | undefined;
+  eos: number | undefined;
+  special: Partial<Record<(typeof SPECIAL_TOKENS)[number], number>>;
+}
+
+/**
+ * Gives the Unigram model of `tokenizer`, built on a stub vocabulary, the whole vocabulary — the same fields its
+ * constructor and the tokenizer's added tokens would have set — and the compact lookup and search in place of
+ * its trie and lattice. The pieces and ids (`lookup`) are made when first read. `looked` is how to look up a
+ * piece of the vocabulary's own (without the added tokens), or the ids an install of the same vocabulary
+ * looked up. Gives the ids it looked up.
+ */
+function installCompactUnigram(
+  tokenizer: PreTrainedTokenizer,
+  v: { unkId: number; scores: Float64Array; minScore: number; unkScore: number; trie: LazyPieceTrie; lookup: () => Lookup },
+  looked: LookedUp | ((piece: string) => number | undefined),
+): LookedUp {
+  const { model } = (tokenizer as unknown as TokenizerInternals)._tokenizer;
+  const { unkId, scores, unkScore, trie } = v;
+  const unkPiece = model.vocab[unkId];
+  // In the order of the Unigram constructor; the pieces and ids hold the added tokens (the tokenizer
+  // constructor's work) from the start.
+  for (const [field, made] of [['vocab', () => v.lookup().pieces], ['tokens_to_ids', () => v.lookup().ids]] as const) {
+    let value: unknown;
+    Object.defineProperty(model, field, {
+      get: () => (value ??= made()),
+      set: (x: unknown) => { value = x; },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  model.unk_token_id = unkId;
+  model.unk_token = unkPiece;
+  const known = typeof looked === 'function' ? undefined : looked;
+  const ownId = typeof looked === 'function' ? looked : () => undefined;
+  model.bos_token_id = known ? known.bos : ownId(model.bos_token);
+  model.eos_token_id = known ? known.eos : typeof model.eos_token === 'string' ? ownId(model.eos_token) : undefined;
+  model.min_score = v.minScore;
+  model.unk_score = unkScore;
+  model.scores = scores;
   model.trie = trie;
   model.tokenize = (normalized) => tokenizeUnigram(normalized, trie, scores, unkScore);
   // One push per piece: transformers.js spreads each word's pieces into push(...), which overflows the
@@ -236,12 +330,23 @@ function installCompactUnigram(tokenizer: PreTrainedTokenizer, vocab: readonly (
     for (const word of words) for (const piece of model.tokenize(word)) out.push(piece);
     return out;
   };
+  // A piece's id, as tokens_to_ids gives it: with a complete trie, from the added tokens and the trie, so that
+  // counting never needs the whole map (made on first use).
+  const added = new Map((tokenizer as unknown as TokenizerInternals)._tokenizer.added_tokens.map((t) => [t.content, t.id]));
+  const ids = trie.complete
+    ? { get: (piece: string) => added.get(piece) ?? trie.trie.pieceId(piece) }
+    : { get: (piece: string) => model.tokens_to_ids.get(piece) };
   compactCounts.set(tokenizer, (text, run) => countUnigram(text, trie, scores, unkScore, unkId, ids, run));
   // The constructor looked the special tokens up in the stub vocabulary: look them up again.
+  const special: LookedUp['special'] = {};
   for (const name of SPECIAL_TOKENS) {
     const token = tokenizer[`${name}_token`];
-    if (typeof token === 'string') tokenizer[`${name}_token_id`] = tokenizer.convert_tokens_to_ids(token);
+    if (typeof token !== 'string') continue;
+    const id = known ? known.special[name]! : tokenizer.convert_tokens_to_ids(token);
+    special[name] = id;
+    tokenizer[`${name}_token_id`] = id;
   }
+  return { bos: model.bos_token_id, eos: model.eos_token_id, special };
 }
 
 /** The compact vocabulary's piece count of one word, for each tokenizer it is installed in. */

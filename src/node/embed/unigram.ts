@@ -79,6 +79,17 @@ export class CodePointTrie {
     }
   }
 
+  /** The token id of `piece`, if it is one of the trie's. */
+  pieceId(piece: string): number | undefined {
+    let node = 0;
+    for (let i = 0; i < piece.length && node >= 0; ) {
+      const cp = piece.codePointAt(i)!;
+      i += cp > 0xffff ? 2 : 1;
+      node = this.child(node, cp);
+    }
+    return node > 0 && this.tokens[node] >= 0 ? this.tokens[node] : undefined;
+  }
+
   /** Token id of the piece that ends at `node`, or -1. */
   tokenAt(node: number): number {
     return this.tokens[node];
@@ -145,7 +156,8 @@ function slotOf(node: number, cp: number): number {
  * the lowest score − 10, so that it is taken only where no piece covers a character.
  */
 export function unigramScores(vocab: readonly (readonly [string, number])[], unkId: number): { scores: Float64Array; minScore: number; unkScore: number } {
-  const scores = new Float64Array(vocab.length);
+  // In shared memory: a reading thread's tokenizer uses them as they are (transformersJs.ts, tokenizerCopy).
+  const scores = new Float64Array(new SharedArrayBuffer(8 * vocab.length));
   let minScore = Infinity;
   for (let i = 0; i < vocab.length; i++) {
     scores[i] = vocab[i][1];
@@ -174,10 +186,18 @@ export class LazyPieceTrie {
   readonly done = new Uint8Array(2 * CODE_POINTS);
   /** No piece is longer, in code points. */
   readonly longest: number = 1;
+  /** Whether every piece is in the trie from the start. */
+  readonly complete: boolean;
 
-  constructor(private readonly pieces: readonly string[], private readonly ids: ReadonlyMap<string, number>, complete?: CodePointTrie) {
+  /** `longest`, when known, spares the pass over the pieces that finds it (a complete trie needs no other). */
+  constructor(private readonly pieces: readonly string[], private readonly ids: ReadonlyMap<string, number>, complete?: CodePointTrie, longest?: number) {
     this.trie = complete ?? new CodePointTrie();
+    this.complete = !!complete;
     if (complete) this.done.fill(1);
+    if (complete && longest) {
+      this.longest = longest;
+      return;
+    }
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i];
       if (!piece) continue;
@@ -340,7 +360,7 @@ export interface UnknownRun {
  * fused beyond what tokenizeUnigram joins itself.
  */
 export function countUnigram(
-  text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number, unkId: number, ids: ReadonlyMap<string, number>, run?: UnknownRun,
+  text: string, vocabulary: LazyPieceTrie, scores: Float64Array, unkScore: number, unkId: number, ids: Pick<ReadonlyMap<string, number>, 'get'>, run?: UnknownRun,
 ): number {
   const n = viterbi(text, vocabulary, scores, unkScore);
   if (n === 0) return 0;
