@@ -91,6 +91,17 @@ describe('files outside the workspace folder, and files that are not regular fil
     assert.deepEqual(await discoverFiles(tree.root, {}, 'linked-out'), { files: [], skipped: [{ path: 'linked-out', reason: OUTSIDE }] });
   });
 
+  it('gives files and skips in name order, a folder\'s files before its next subfolder, as a walk of one entry at a time', async () => {
+    const root = tempDir();
+    const big = 'x'.repeat(5000);
+    writeTree(root, {
+      'a.md': 'a', 'b/x.md': 'x', 'b/z.md': big, 'c.md': 'c', 'd.md': big, 'e/f/y.md': 'y', 'e/g.md': 'g', 'h.md': 'h', 'i/.gitignore': 'j.md\n', 'i/j.md': 'j', 'i/k.md': 'k',
+    });
+    const res = await discoverFiles(root, { maxFileSize: 4096 });
+    assert.deepEqual(res.files.map((f) => f.rel), ['a.md', 'b/x.md', 'c.md', 'e/f/y.md', 'e/g.md', 'h.md', 'i/k.md']);
+    assert.deepEqual(res.skipped.map((s) => s.path), ['b/z.md', 'd.md']);
+  });
+
   it('skips a device node in the folder with its type', async (t) => {
     const root = tempDir();
     try {

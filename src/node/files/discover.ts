@@ -169,17 +169,29 @@ export async function discoverFiles(root: string, options: IndexOptions = {}, un
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // A folder's files are checked all at once (each check waits on libuv's threads; one after the other, the
+    // Astro docs' 1,351 files took ~0.4 s) and taken in name order, before the next subfolder is walked.
+    let checks: Promise<FoundFile | SkippedFile | undefined>[] = [];
+    const take = async () => {
+      for (const check of checks) collect(await check, out);
+      checks = [];
+    };
     for (const entry of entries) {
       const abs = path.join(dirAbs, entry.name);
       const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
       let isDir = entry.isDirectory();
       if (entry.isSymbolicLink()) isDir = (await fs.stat(abs).catch(() => undefined))?.isDirectory() ?? false;
       if (isDir) {
+        await take();
         if (!(await rules.skipsDir(rel))) await walk(abs, rel);
-      } else if (fileLanguage(entry.name) && !(await rules.skipsFile(rel))) {
-        collect(await examine(abs, rel, maxSize, realRoot, entry.isSymbolicLink() ? undefined : path.join(real, entry.name)), out);
+      } else if (fileLanguage(entry.name)) {
+        const known = entry.isSymbolicLink() ? undefined : path.join(real, entry.name);
+        const check = rules.skipsFile(rel).then((skip) => (skip ? undefined : examine(abs, rel, maxSize, realRoot, known)));
+        check.catch(() => {}); // a failure is thrown where the check is taken, not left unhandled until then
+        checks.push(check);
       }
     }
+    await take();
   };
   if (under && await rules.skipsPath(under + '/x')) return out;
   await walk(path.join(path.resolve(root), ...under.split('/')), under);
