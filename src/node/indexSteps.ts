@@ -213,7 +213,7 @@ export async function readFiles(
 
 /** Reads, decodes and splits one file; a file that cannot be used gives the reason. */
 export async function readFile(f: Found, tokens: TokenBudget): Promise<ReadResult> {
-  const read = await readFileCapped(f.abs, f.root, f.maxBytes);
+  const read = await readFileCapped(f.abs, f.root, f.maxBytes, f.realRoot);
   if ('reason' in read) return read;
   const { bytes } = read;
   const mtimeMs = recordedMtime(f.mtimeMs, Date.now());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeText } from '../../src/node/files/decode';
@@ -100,6 +100,19 @@ describe('files outside the workspace folder, and files that are not regular fil
     const res = await discoverFiles(root, { maxFileSize: 4096 });
     assert.deepEqual(res.files.map((f) => f.rel), ['a.md', 'b/x.md', 'c.md', 'e/f/y.md', 'e/g.md', 'h.md', 'i/k.md']);
     assert.deepEqual(res.skipped.map((s) => s.path), ['b/z.md', 'd.md']);
+  });
+
+  it('reads a file against the root\'s real path of its discovery: a root replaced since by a link elsewhere leaves its files outside', async () => {
+    const base = tempDir();
+    writeTree(base, { 'ws/a.md': 'mine', 'elsewhere/a.md': 'not mine' });
+    const root = path.join(base, 'ws');
+    const [found] = (await discoverFiles(root)).files;
+    assert.equal(found.realRoot, path.join(base, 'ws'));
+    assert.deepEqual(await readFileCapped(found.abs, root, 4096, found.realRoot), { bytes: Buffer.from('mine') });
+    renameSync(root, path.join(base, 'moved'));
+    symlinkSync(path.join(base, 'elsewhere'), root);
+    assert.deepEqual(await readFileCapped(found.abs, root, 4096, found.realRoot), { reason: OUTSIDE });
+    assert.deepEqual(await readFileCapped(found.abs, root, 4096), { bytes: Buffer.from('not mine') }, 'resolved again, the root is where the link goes');
   });
 
   it('skips a device node in the folder with its type', async (t) => {

@@ -32,6 +32,11 @@ export interface FoundFile {
   language: string;
   /** The size limit of its root: its read stops there, whatever `size` said (a file can grow; /proc files say 0). */
   maxBytes: number;
+  /**
+   * The root's real path, as discovery found it: a read checks the file against it rather than resolving the
+   * root again (a root replaced since by a link elsewhere only leaves its files outside).
+   */
+  realRoot?: string;
 }
 
 export interface Discovery {
@@ -129,7 +134,7 @@ async function examine(abs: string, rel: string, maxSize: number, realRoot: stri
     return reason ? { path: rel, reason } : undefined;
   }
   if (st.size > maxSize) return { path: rel, reason: tooLargeReason(maxSize, st.size) };
-  return { abs, rel, size: st.size, mtimeMs: st.mtimeMs, language, maxBytes: maxSize };
+  return { abs, rel, size: st.size, mtimeMs: st.mtimeMs, language, maxBytes: maxSize, realRoot };
 }
 
 function collect(result: FoundFile | SkippedFile | undefined, into: Discovery): void {

@@ -35,13 +35,13 @@ export function unreadableReason(e: unknown): string {
  * replaced since: its real path must be inside `root`, it must be a regular file (a fifo would block the
  * read, a device never end it), and at most `maxBytes` are read whatever stat says — /proc files say 0 bytes
  * and can be endless, and a file can grow after it was measured. A file over the limit gives the same reason
- * as in discovery.
+ * as in discovery. `realRoot`, when given, is the root's real path as discovery found it.
  */
-export async function readFileCapped(abs: string, root: string, maxBytes: number): Promise<{ bytes: Buffer } | { reason: string }> {
+export async function readFileCapped(abs: string, root: string, maxBytes: number, realRoot?: string): Promise<{ bytes: Buffer } | { reason: string }> {
   let real: string, st: Stats;
   try {
-    const [realRoot, realPath] = await Promise.all([fs.realpath(root), fs.realpath(abs)]);
-    if (!isInside(realRoot, realPath)) return { reason: OUTSIDE_REASON };
+    const [inside, realPath] = await Promise.all([realRoot ?? fs.realpath(root), fs.realpath(abs)]);
+    if (!isInside(inside, realPath)) return { reason: OUTSIDE_REASON };
     real = realPath;
     st = await fs.lstat(real); // a link here means the path was swapped since realpath
   } catch (e) {
