@@ -82,7 +82,6 @@ export class ReadThread {
     this.files = files;
     if (this.worker) this.worker.postMessage({ files: [...files] } satisfies ReadFiles);
     else Atomics.store(this.next, 0, files.length); // no thread: the engine's thread reads every file
-
   }
 
   /** Takes the next file no reader has taken, for the engine's thread to read: its index, or -1 when none is left. */

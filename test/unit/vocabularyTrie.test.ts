@@ -10,7 +10,7 @@ import {
   loadTokenizer, tokenCounter, tokenizerCopy, tokenizerFromCopy, TransformersModel, vocabularyOf, type TokenizerCopy, type TokenizerInternals,
 } from '../../src/node/embed/transformersJs';
 import { CodePointTrie } from '../../src/node/embed/unigram';
-import { readTrie, savedTrie, VOCABULARY_TRIE_FILE, writeTrie } from '../../src/node/embed/vocabularyTrie';
+import { readTrieFile, savedTrie, trieOf, VOCABULARY_TRIE_FILE, writeTrie } from '../../src/node/embed/vocabularyTrie';
 import { PARALLEL_SENTENCES } from '../../scripts/models/concepts.mjs';
 import { models, tempDir } from './helpers';
 
@@ -21,6 +21,8 @@ const TEXTS = [
   'x'.repeat(300),
 ];
 
+/** The trie saved in `dir` for this tokenizer and vocabulary size, or why not (undefined: no file). */
+const readBack = async (dir: string, tokenizerSha256: string, pieces: number) => trieOf(await readTrieFile({ dir, tokenizerSha256 }), pieces);
 const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const rmFile = (file: string) => rmSync(file, { recursive: true, force: true });
 
@@ -58,7 +60,7 @@ describe('the vocabulary trie saved with the model', () => {
     const read = await loadTokenizer(dir, { saved: { dir, tokenizerSha256: sha }, log: (m) => said.push(m) });
     assert.equal(statSync(file).mtimeMs, written, 'read, not written again');
     assert.deepEqual(said, []);
-    assert.ok(readTrie(file, sha, 55_095) instanceof CodePointTrie);
+    assert.ok((await readBack(dir, sha, 55_095)) instanceof CodePointTrie);
     sameTokens(lazy, built);
     sameTokens(lazy, read);
   });
@@ -90,11 +92,11 @@ describe('the vocabulary trie saved with the model', () => {
     for (const text of TEXTS) for (const cut of [1, 2, 5]) assert.equal(trie.pieceId(text.slice(0, cut)), ids.get(text.slice(0, cut)), text.slice(0, cut));
   });
 
-  it('is built again and replaced when the file is cut, damaged, of another tokenizer or no trie', () => {
+  it('is built again and replaced when the file is cut, damaged, of another tokenizer or no trie', async () => {
     const file = path.join(dir, VOCABULARY_TRIE_FILE);
     const pieces = (JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')) as { model: { vocab: [string, number][] } }).model.vocab.map(([p]) => p);
     const ids = new Map(pieces.map((p, i) => [p, i]));
-    const good = savedTrie(pieces, ids, { dir, tokenizerSha256: sha });
+    const good = await savedTrie(pieces, ids, { dir, tokenizerSha256: sha });
     const bytes = readFileSync(file);
     const damages: [string, () => void, RegExp][] = [
       ['cut in its header', () => truncateSync(file, 100), /cut short/],
@@ -116,20 +118,21 @@ describe('the vocabulary trie saved with the model', () => {
     ];
     for (const [what, damage, reason] of damages) {
       damage();
-      const problem = readTrie(file, sha, pieces.length);
+      const problem = await readBack(dir, sha, pieces.length);
       assert.match(String(problem), reason, what);
       const said: string[] = [];
-      const again = savedTrie(pieces, ids, { dir, tokenizerSha256: sha }, (m) => said.push(m));
+      const again = await savedTrie(pieces, ids, { dir, tokenizerSha256: sha }, (m) => said.push(m));
       assert.match(said[0], /built again/, what);
       assert.deepEqual([again.parts.nodes, again.parts.used], [good.parts.nodes, good.parts.used], what);
       if (what.startsWith('a directory')) {
         assert.match(said[1], /could not be saved .*built at each start/, 'a folder it cannot write in: said, and built each time');
         rmFile(file);
-        savedTrie(pieces, ids, { dir, tokenizerSha256: sha });
+        await savedTrie(pieces, ids, { dir, tokenizerSha256: sha });
       }
-      assert.ok(readTrie(file, sha, pieces.length) instanceof CodePointTrie, `${what}: replaced by a good one`);
+      assert.ok((await readBack(dir, sha, pieces.length)) instanceof CodePointTrie, `${what}: replaced by a good one`);
     }
-    assert.equal(readTrie(path.join(dir, 'none'), sha, pieces.length), undefined, 'no file: nothing to say');
+    assert.equal(await readBack(tempDir(), sha, pieces.length), undefined, 'no file: nothing to say');
+    assert.match(String(await readBack(dir, sha, pieces.length + 1)), /another vocabulary/);
   });
 
   it('comes with a model the engine loads: its reading thread gets it', async () => {
@@ -138,7 +141,7 @@ describe('the vocabulary trie saved with the model', () => {
     const model = await TransformersModel.load(files, 1);
     try {
       assert.ok(model.tokenizerCopy()?.trie.keys.buffer instanceof SharedArrayBuffer);
-      assert.ok(readTrie(path.join(models.tiny, VOCABULARY_TRIE_FILE), files.tokenizerSha256, 929) instanceof CodePointTrie);
+      assert.ok((await readBack(models.tiny, files.tokenizerSha256, 929)) instanceof CodePointTrie);
     } finally {
       await model.dispose();
     }

@@ -11,7 +11,7 @@ import { AutoModel, AutoTokenizer, env, PreTrainedTokenizer, type PreTrainedMode
 import type { Device } from '../../common/protocol/worker';
 import type { ModelFiles } from './modelFiles';
 import { CodePointTrie, countUnigram, LazyPieceTrie, tokenizeUnigram, unigramScores, type TrieParts, type UnknownRun } from './unigram';
-import { savedTrie, type SavedVocabulary } from './vocabularyTrie';
+import { readTrieFile, savedTrie, type SavedVocabulary } from './vocabularyTrie';
 
 /** The model's last hidden states for a padded batch, and the attention mask that says which are tokens. */
 export interface HiddenStates {
@@ -113,6 +113,8 @@ function localFilesOnly(): void {
  */
 export async function loadTokenizer(dir: string, vocabulary?: VocabularySource): Promise<PreTrainedTokenizer> {
   localFilesOnly();
+  // The saved trie is read while the tokenizer files are read and parsed (and the model's weights load).
+  const trieFile = vocabulary && readTrieFile(vocabulary.saved);
   const configFile = path.join(dir, 'tokenizer_config.json');
   const json = JSON.parse(await fs.readFile(path.join(dir, 'tokenizer.json'), 'utf8'));
   const model = json?.model;
@@ -131,12 +133,16 @@ export async function loadTokenizer(dir: string, vocabulary?: VocabularySource):
   const lookup = lookupOf(own, tokenizer);
   // The trie holds the vocabulary's own pieces; a piece's id is looked up after the added tokens, as
   // transformers.js does when it meets the piece.
-  const complete = vocabulary && savedTrie(own, lookup.ids, vocabulary.saved, vocabulary.log);
+  const complete = vocabulary && await savedTrie(own, lookup.ids, vocabulary.saved, vocabulary.log, trieFile);
   const trie = new LazyPieceTrie(own, lookup.ids, complete);
   // The Unigram constructor looks its start and end tokens up before the added tokens come in.
-  const ownId = (piece: string) => (own.lastIndexOf(piece) >= 0 ? own.lastIndexOf(piece) : undefined);
-  const looked = installCompactUnigram(tokenizer, { unkId, scores, minScore, unkScore, trie, lookup: () => lookup }, ownId);
-  if (complete) copies.set(tokenizer, { ...files, own, unkId, scores, minScore, unkScore, trie: complete.parts, longest: trie.longest, looked });
+  const ownId = (piece: string) => {
+    const id = own.lastIndexOf(piece);
+    return id >= 0 ? id : undefined;
+  };
+  const unkPiece = own[unkId];
+  const looked = installCompactUnigram(tokenizer, { unkId, unkPiece, scores, minScore, unkScore, trie, lookup: () => lookup }, ownId);
+  if (complete) copies.set(tokenizer, { ...files, own, unkId, unkPiece, scores, minScore, unkScore, trie: complete.parts, longest: trie.longest, looked });
   return tokenizer;
 }
 
@@ -168,6 +174,7 @@ export interface TokenizerCopy {
   units: Uint16Array;
   ends: Int32Array;
   unkId: number;
+  unkPiece: string;
   scores: Float64Array;
   minScore: number;
   unkScore: number;
@@ -295,12 +302,11 @@ interface LookedUp {
  */
 function installCompactUnigram(
   tokenizer: PreTrainedTokenizer,
-  v: { unkId: number; scores: Float64Array; minScore: number; unkScore: number; trie: LazyPieceTrie; lookup: () => Lookup },
+  v: { unkId: number; unkPiece: string; scores: Float64Array; minScore: number; unkScore: number; trie: LazyPieceTrie; lookup: () => Lookup },
   looked: LookedUp | ((piece: string) => number | undefined),
 ): LookedUp {
   const { model } = (tokenizer as unknown as TokenizerInternals)._tokenizer;
   const { unkId, scores, unkScore, trie } = v;
-  const unkPiece = model.vocab[unkId];
   // In the order of the Unigram constructor; the pieces and ids hold the added tokens (the tokenizer
   // constructor's work) from the start.
   for (const [field, made] of [['vocab', () => v.lookup().pieces], ['tokens_to_ids', () => v.lookup().ids]] as const) {
@@ -313,7 +319,7 @@ function installCompactUnigram(
     });
   }
   model.unk_token_id = unkId;
-  model.unk_token = unkPiece;
+  model.unk_token = v.unkPiece;
   const known = typeof looked === 'function' ? undefined : looked;
   const ownId = typeof looked === 'function' ? looked : () => undefined;
   model.bos_token_id = known ? known.bos : ownId(model.bos_token);

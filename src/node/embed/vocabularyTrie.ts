@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CodePointTrie, completeTrie, type TrieParts } from './unigram';
 
@@ -31,14 +31,18 @@ const MAX_SLOTS = 2 ** 27;
 const CODE_POINTS = 0x110000;
 
 /**
- * The complete trie of `pieces` (with their ids in `ids`): read from `saved.dir` when a good one of the same
- * tokenizer is there, else built and saved there. `log` hears why a file there was not used or not written.
+ * The complete trie of `pieces` (with their ids in `ids`): the one `saved` (read with {@link readTrieFile},
+ * which a caller starts early, so the file is read while it does other work) when it is good and of the same
+ * tokenizer, else one built now and saved in `saved.dir`. `log` hears why a file there was not used or not written.
  */
-export function savedTrie(pieces: readonly string[], ids: ReadonlyMap<string, number>, saved: SavedVocabulary, log?: (message: string) => void): CodePointTrie {
+export async function savedTrie(
+  pieces: readonly string[], ids: ReadonlyMap<string, number>, saved: SavedVocabulary, log?: (message: string) => void,
+  read: Promise<TrieFile | string | undefined> = readTrieFile(saved),
+): Promise<CodePointTrie> {
+  const found = trieOf(await read, pieces.length);
+  if (found instanceof CodePointTrie) return found;
   const file = path.join(saved.dir, VOCABULARY_TRIE_FILE);
-  const read = readTrie(file, saved.tokenizerSha256, pieces.length);
-  if (read instanceof CodePointTrie) return read;
-  if (read) log?.(`The vocabulary's saved lookup (${file}) is built again: ${read}.`);
+  if (found) log?.(`The vocabulary's saved lookup (${file}) is built again: ${found}.`);
   const trie = completeTrie(pieces, ids);
   try {
     writeTrie(file, trie.parts, saved.tokenizerSha256, pieces.length);
@@ -48,42 +52,59 @@ export function savedTrie(pieces: readonly string[], ids: ReadonlyMap<string, nu
   return trie;
 }
 
-/** The trie saved in `file` for this tokenizer, or why not (undefined when there is no file). */
-export function readTrie(file: string, tokenizerSha256: string, pieces: number): CodePointTrie | string | undefined {
-  let fd: number;
+/** A saved trie file's header and arrays, as read (not yet checked against its checksum). */
+export interface TrieFile {
+  header: Buffer;
+  body: SharedArrayBuffer;
+}
+
+/**
+ * Reads the trie file saved for this tokenizer into shared memory, off this thread (on libuv's): its bytes,
+ * or why they are not a trie of this tokenizer's (undefined when there is no file).
+ */
+export async function readTrieFile(saved: SavedVocabulary): Promise<TrieFile | string | undefined> {
+  let handle: fs.FileHandle;
   try {
-    fd = openSync(file, 'r');
+    handle = await fs.open(path.join(saved.dir, VOCABULARY_TRIE_FILE), 'r');
   } catch {
     return undefined;
   }
   try {
-    const size = fstatSync(fd).size;
+    const { size } = await handle.stat();
     if (size < HEADER) return 'the file is cut short';
     const header = Buffer.alloc(HEADER);
-    readFully(fd, header, 0);
+    await readFully(handle, header, 0);
     if (header.toString('latin1', 0, 8) !== MAGIC) return 'it is not a vocabulary file of this version';
-    if (header.toString('latin1', 8, 72) !== tokenizerSha256) return 'it is of another tokenizer.json';
-    const [slots, tokenSlots, nodes, used, count] = [0, 1, 2, 3, 4].map((i) => header.readDoubleLE(72 + 8 * i));
-    if (count !== pieces) return 'it is of another vocabulary';
+    if (header.toString('latin1', 8, 72) !== saved.tokenizerSha256) return 'it is of another tokenizer.json';
+    const [slots, tokenSlots] = [header.readDoubleLE(72), header.readDoubleLE(80)];
     if (!(Number.isInteger(Math.log2(slots)) && slots >= 2 && slots <= MAX_SLOTS && Number.isInteger(tokenSlots) && tokenSlots <= slots)) return 'its sizes are wrong';
     if (size !== HEADER + slots * 12 + tokenSlots * 4) return 'the file is cut short or too long';
     const body = new SharedArrayBuffer(size - HEADER);
-    readFully(fd, new Uint8Array(body), HEADER);
-    if (!createHash('sha256').update(new Uint8Array(body)).digest().equals(header.subarray(112, HEADER))) return 'its content is damaged';
-    const parts: TrieParts = {
-      keys: new Float64Array(body, 0, slots),
-      children: new Int32Array(body, slots * 8, slots),
-      tokens: new Int32Array(body, slots * 12, tokenSlots),
-      nodes,
-      used,
-    };
-    const wrong = partsProblem(parts);
-    return wrong ? `it does not hold a trie (${wrong})` : new CodePointTrie(parts);
+    await readFully(handle, new Uint8Array(body), HEADER);
+    return { header, body };
   } catch (e) {
     return `it could not be read (${(e as Error).message})`;
   } finally {
-    closeSync(fd);
+    await handle.close().catch(() => {});
   }
+}
+
+/** The trie of a file read by {@link readTrieFile}, for a vocabulary of `pieces` pieces, or why not. */
+export function trieOf(read: TrieFile | string | undefined, pieces: number): CodePointTrie | string | undefined {
+  if (read === undefined || typeof read === 'string') return read;
+  const { header, body } = read;
+  const [slots, tokenSlots, nodes, used, count] = [0, 1, 2, 3, 4].map((i) => header.readDoubleLE(72 + 8 * i));
+  if (count !== pieces) return 'it is of another vocabulary';
+  if (!createHash('sha256').update(new Uint8Array(body)).digest().equals(header.subarray(112, HEADER))) return 'its content is damaged';
+  const parts: TrieParts = {
+    keys: new Float64Array(body, 0, slots),
+    children: new Int32Array(body, slots * 8, slots),
+    tokens: new Int32Array(body, slots * 12, tokenSlots),
+    nodes,
+    used,
+  };
+  const wrong = partsProblem(parts);
+  return wrong ? `it does not hold a trie (${wrong})` : new CodePointTrie(parts);
 }
 
 /** Writes `parts` to `file` for this tokenizer: a new file, renamed over the old one. */
@@ -107,11 +128,11 @@ export function writeTrie(file: string, parts: TrieParts, tokenizerSha256: strin
   }
 }
 
-function readFully(fd: number, into: Uint8Array, position: number): void {
+async function readFully(handle: fs.FileHandle, into: Uint8Array, position: number): Promise<void> {
   for (let done = 0; done < into.length;) {
-    const n = readSync(fd, into, done, into.length - done, position + done);
-    if (n === 0) throw new Error('the file ended early');
-    done += n;
+    const { bytesRead } = await handle.read(into, done, into.length - done, position + done);
+    if (bytesRead === 0) throw new Error('the file ended early');
+    done += bytesRead;
   }
 }
 
