@@ -173,7 +173,9 @@ export class Indexer implements vscode.Disposable {
     this.lastSummary = summary;
     if (summary.rebuiltBecause) this.log.warn(`The stored index was rebuilt: ${summary.rebuiltBecause}.`);
     this.log.info(`Indexed: ${summary.files} files, ${summary.chunks} chunks (${summary.embedded} embedded, ${summary.seeded} from the shared index, ${summary.reused} reused, ${summary.read} read, ${summary.removed} removed, ${summary.skipped.length} skipped) in ${summary.ms} ms.`);
-    this.setState({ kind: 'ready', info: await client.call('info', {}), summary });
+    const info = await client.call('info', {});
+    // A run that ended before it saw the user's pause still leaves indexing paused, as the user asked.
+    this.setState(this.pausedByUser ? { kind: 'paused', info } : { kind: 'ready', info, summary });
   }
 
   /** Runs `work` with a progress notification whose Cancel pauses indexing. */

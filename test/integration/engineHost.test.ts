@@ -75,6 +75,54 @@ suite('Engine host', () => {
     }
   }
 
+  /**
+   * A worker, in the real extension host's thread, that answers `info` and starts an index run with one report;
+   * when it hears the cancel it sends one more report (as a report sent before it saw the cancel arrives) and
+   * then, as `end` says, the cancelled answer or a summary (a run whose last step was done before the cancel).
+   */
+  function scriptedWorker(end: 'cancelled' | 'finished'): string {
+    const dir = path.join(scratch, `scripted-${end}`);
+    mkdirSync(path.join(dir, 'dist'), { recursive: true });
+    writeFileSync(path.join(dir, 'dist', 'worker.js'), `
+      const { parentPort } = require('node:worker_threads');
+      const model = { id: 'scripted', dim: 64, dtype: 'q8' };
+      const info = { files: 1, chunks: 3, embeddedChunks: 3, vectors: 3, bytesOnDisk: 0, model, roots: [], skipped: [] };
+      const summary = { files: 1, chunks: 3, embedded: 0, reused: 0, seeded: 0, waiting: 0, read: 1, removed: 0, skipped: [], ms: 1 };
+      const answer = (id, result, error) => parentPort.postMessage({ type: 'response', id, result, error });
+      const report = (id, done) => parentPort.postMessage({ type: 'progress', id, progress: { phase: 'reading', done, total: 600 } });
+      parentPort.postMessage({ type: 'ready', model: { ...model, loadMs: 0 } });
+      parentPort.on('message', (m) => {
+        if (m.type === 'cancel') {
+          report(m.id, 100);
+          ${JSON.stringify(end)} === 'cancelled' ? answer(m.id, undefined, { code: 'cancelled', message: 'Cancelled.' }) : answer(m.id, summary);
+        } else if (m.method === 'index') report(m.id, 0);
+        else if (m.method === 'shutdown') { answer(m.id); process.exit(0); }
+        else answer(m.id, m.method === 'info' ? info : undefined);
+      });
+    `);
+    return dir;
+  }
+
+  for (const end of ['cancelled', 'finished'] as const) {
+    test(`a pause stays paused when the worker hears it late (the run ${end === 'cancelled' ? 'is cancelled' : 'finishes anyway'})`, async function () {
+      this.timeout(30_000);
+      const host = new EngineHost(scriptedWorker(end), path.join(scratch, `scripted-${end}-store`), log, config);
+      const indexer = new Indexer(host, log);
+      try {
+        const reading = new Promise<void>((resolve) => indexer.onDidChange((s) => s.kind === 'indexing' && s.progress.phase === 'reading' && resolve()));
+        indexer.requestFull();
+        await reading;
+        indexer.pause();
+        await indexer.whenIdle();
+        assert.equal(indexer.state.kind, 'paused');
+        assert.equal(viewStateOf(indexer.state).message, 'Indexing is paused.');
+      } finally {
+        indexer.dispose();
+        await host.dispose();
+      }
+    });
+  }
+
   test('a second worker on an index another one writes searches it read-only, and the panel says so', async function () {
     this.timeout(60_000);
     await twoWindows('shared-store', async ({ first, second, indexer }) => {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import type { IndexProgress } from '../../src/common/protocol/engine';
-import type { CancelToken } from '../../src/common/protocol/workerClient';
+import { WorkerClient, type CancelToken } from '../../src/common/protocol/workerClient';
 import { ALL_CORES_AFTER_TEXTS } from '../../src/node/embed/embedder';
 import { loadSnapshot } from '../../src/node/index/persist';
 import { startWorker } from '../../src/node/startWorker';
@@ -75,6 +76,40 @@ describe('engine worker', () => {
       assert.ok(embedding.length <= 2 + elapsedMs / 250, `${embedding.length} embedding reports in ${Math.round(elapsedMs)} ms`);
     } finally {
       await stop();
+    }
+  });
+
+  it('gives no progress after the caller cancelled, also of reports the worker sent before it saw the cancel', async () => {
+    // A worker that sends three reports as the request comes (the cancel, sent at the first, is still on its
+    // way for the next two), then a last report and the cancelled answer once it sees the cancel. Before the
+    // fix, the extension showed such a late report over its "paused" state, and the panel said "Reading
+    // 100 / 600 files" for good.
+    const worker = new Worker(`
+      const { parentPort } = require('node:worker_threads');
+      const report = (id, done) => parentPort.postMessage({ type: 'progress', id, progress: { phase: 'reading', done, total: 600 } });
+      parentPort.on('message', (m) => {
+        if (m.type === 'request') for (const done of [0, 100, 200]) report(m.id, done);
+        if (m.type === 'cancel') {
+          report(m.id, 300);
+          parentPort.postMessage({ type: 'response', id: m.id, error: { code: 'cancelled', message: 'Cancelled.' } });
+        }
+      });
+    `, { eval: true });
+    try {
+      const client = new WorkerClient(worker);
+      const token = new Source();
+      const seen: number[] = [];
+      const run = client.call('index', { roots: ['/nowhere'] }, {
+        token,
+        onProgress: (p) => {
+          seen.push(p.done);
+          token.cancel();
+        },
+      });
+      await assert.rejects(run, (e: Error & { code?: string }) => e.code === 'cancelled');
+      assert.deepEqual(seen, [0]);
+    } finally {
+      await worker.terminate();
     }
   });
 

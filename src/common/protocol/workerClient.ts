@@ -107,13 +107,18 @@ export class WorkerClient {
     const { token, onProgress } = options;
     if (token?.isCancellationRequested) return Promise.reject(new EngineError('cancelled', 'Cancelled.'));
     return new Promise<WorkerMethods[M][1]>((resolve, reject) => {
-      const sub = token?.onCancellationRequested(() => this.worker.postMessage({ type: 'cancel', id }));
-      const done = () => sub?.dispose();
-      this.pending.set(id, {
+      const pending: Pending = {
         resolve: (v) => { done(); resolve(v as WorkerMethods[M][1]); },
         reject: (e) => { done(); reject(e); },
         onProgress,
+      };
+      // Reports the worker sent before it saw the cancel still arrive: the caller, who asked to stop, gets none.
+      const sub = token?.onCancellationRequested(() => {
+        pending.onProgress = undefined;
+        this.worker.postMessage({ type: 'cancel', id });
       });
+      const done = () => sub?.dispose();
+      this.pending.set(id, pending);
       this.worker.postMessage({ type: 'request', id, method, params });
     });
   }
