@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import * as vscode from 'vscode';
 import { clearIndex, runCommand } from '../../src/vscode/commands';
 import { EngineHost } from '../../src/vscode/engineHost';
@@ -76,37 +77,64 @@ suite('Engine host', () => {
   }
 
   /**
-   * A worker, in the real extension host's thread, that answers `info` and starts an index run with one report;
-   * when it hears the cancel it sends one more report (as a report sent before it saw the cancel arrives) and
-   * then, as `end` says, the cancelled answer or a summary (a run whose last step was done before the cancel).
+   * How the scripted worker runs each `index` request: its reports, so many ms after the request; its summary
+   * at `endMs`; and when it hears the cancel before that, one more report if `late` (as a report sent before it
+   * saw the cancel arrives), then the cancelled answer or, as `onCancel` says, a summary (a run whose last step
+   * was done before the cancel).
    */
-  function scriptedWorker(end: 'cancelled' | 'finished'): string {
-    const dir = path.join(scratch, `scripted-${end}`);
+  interface Plan {
+    reportsMs: number[];
+    endMs: number;
+    late: boolean;
+    onCancel: 'cancelled' | 'finished';
+  }
+
+  /**
+   * A dist/worker.js that answers `info` (an index of 3 passages, so no run is a first index) and runs `index`
+   * requests as the plan in its folder says, read at each request. Runs in the real extension host's thread.
+   */
+  function scriptedWorker(name: string): { dir: string; plan(p: Plan): void } {
+    const dir = path.join(scratch, `scripted-${name}`);
     mkdirSync(path.join(dir, 'dist'), { recursive: true });
+    const planFile = path.join(dir, 'plan.json');
     writeFileSync(path.join(dir, 'dist', 'worker.js'), `
       const { parentPort } = require('node:worker_threads');
+      const { readFileSync } = require('node:fs');
       const model = { id: 'scripted', dim: 64, dtype: 'q8' };
       const info = { files: 1, chunks: 3, embeddedChunks: 3, vectors: 3, bytesOnDisk: 0, model, roots: [], skipped: [] };
       const summary = { files: 1, chunks: 3, embedded: 0, reused: 0, seeded: 0, waiting: 0, read: 1, removed: 0, skipped: [], ms: 1 };
       const answer = (id, result, error) => parentPort.postMessage({ type: 'response', id, result, error });
       const report = (id, done) => parentPort.postMessage({ type: 'progress', id, progress: { phase: 'reading', done, total: 600 } });
+      const runs = new Map();
       parentPort.postMessage({ type: 'ready', model: { ...model, loadMs: 0 } });
       parentPort.on('message', (m) => {
         if (m.type === 'cancel') {
-          report(m.id, 100);
-          ${JSON.stringify(end)} === 'cancelled' ? answer(m.id, undefined, { code: 'cancelled', message: 'Cancelled.' }) : answer(m.id, summary);
-        } else if (m.method === 'index') report(m.id, 0);
-        else if (m.method === 'shutdown') { answer(m.id); process.exit(0); }
-        else answer(m.id, m.method === 'info' ? info : undefined);
+          const run = runs.get(m.id);
+          if (!run) return; // it has answered already
+          runs.delete(m.id);
+          run.timers.forEach(clearTimeout);
+          if (run.plan.late) report(m.id, 100);
+          run.plan.onCancel === 'cancelled' ? answer(m.id, undefined, { code: 'cancelled', message: 'Cancelled.' }) : answer(m.id, summary);
+        } else if (m.method === 'index') {
+          const plan = JSON.parse(readFileSync(${JSON.stringify(planFile)}, 'utf8'));
+          const run = { plan, timers: plan.reportsMs.map((ms, k) => setTimeout(() => report(m.id, k), ms)) };
+          run.timers.push(setTimeout(() => { runs.delete(m.id); answer(m.id, summary); }, plan.endMs));
+          runs.set(m.id, run);
+        } else if (m.method === 'shutdown') {
+          answer(m.id);
+          process.exit(0);
+        } else answer(m.id, m.method === 'info' ? info : undefined);
       });
     `);
-    return dir;
+    return { dir, plan: (p) => writeFileSync(planFile, JSON.stringify(p)) };
   }
 
-  for (const end of ['cancelled', 'finished'] as const) {
-    test(`a pause stays paused when the worker hears it late (the run ${end === 'cancelled' ? 'is cancelled' : 'finishes anyway'})`, async function () {
+  for (const onCancel of ['cancelled', 'finished'] as const) {
+    test(`a pause stays paused when the worker hears it late (the run ${onCancel === 'cancelled' ? 'is cancelled' : 'finishes anyway'})`, async function () {
       this.timeout(30_000);
-      const host = new EngineHost(scriptedWorker(end), path.join(scratch, `scripted-${end}-store`), log, config);
+      const worker = scriptedWorker(onCancel);
+      worker.plan({ reportsMs: [0], endMs: 60_000, late: true, onCancel });
+      const host = new EngineHost(worker.dir, path.join(scratch, `scripted-${onCancel}-store`), log, config);
       const indexer = new Indexer(host, log);
       try {
         const reading = new Promise<void>((resolve) => indexer.onDidChange((s) => s.kind === 'indexing' && s.progress.phase === 'reading' && resolve()));
@@ -122,6 +150,50 @@ suite('Engine host', () => {
       }
     });
   }
+
+  test('random pauses, resumes and scans, against a worker that hears them at random moments: paused means paused, else it ends ready', async function () {
+    this.timeout(120_000);
+    const worker = scriptedWorker('random');
+    const host = new EngineHost(worker.dir, path.join(scratch, 'scripted-random-store'), log, config);
+    type Op = { op: 'pause' } | { op: 'resume' } | { op: 'full' } | { op: 'wait'; ms: number };
+    const op = fc.oneof(
+      fc.constant<Op>({ op: 'pause' }), fc.constant<Op>({ op: 'resume' }), fc.constant<Op>({ op: 'full' }),
+      fc.integer({ min: 0, max: 40 }).map((ms): Op => ({ op: 'wait', ms })),
+    );
+    const plan = fc.record({
+      reportsMs: fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 4 }),
+      endMs: fc.integer({ min: 0, max: 60 }),
+      late: fc.boolean(),
+      onCancel: fc.constantFrom('cancelled' as const, 'finished' as const),
+    });
+    try {
+      await fc.assert(fc.asyncProperty(plan, fc.array(op, { maxLength: 12 }), async (p, ops) => {
+        worker.plan(p);
+        const indexer = new Indexer(host, log);
+        // What the user last asked for, and every state shown while it was a pause.
+        let paused = false;
+        const shownWhilePaused: string[] = [];
+        const sub = indexer.onDidChange((s) => { if (paused && s.kind !== 'paused') shownWhilePaused.push(s.kind); });
+        try {
+          indexer.requestFull(); // as the extension does when it starts
+          for (const o of ops) {
+            if (o.op === 'pause') { paused = true; indexer.pause(); }
+            else if (o.op === 'resume') { paused = false; indexer.resume(); }
+            else if (o.op === 'full') indexer.requestFull();
+            else await new Promise((r) => setTimeout(r, o.ms));
+          }
+          await indexer.whenIdle();
+          assert.deepEqual(shownWhilePaused, [], 'no other state is shown while indexing is paused');
+          assert.equal(indexer.state.kind, paused ? 'paused' : 'ready');
+        } finally {
+          sub.dispose();
+          indexer.dispose();
+        }
+      }), { seed: 20261204, numRuns: 40 });
+    } finally {
+      await host.dispose();
+    }
+  });
 
   test('a second worker on an index another one writes searches it read-only, and the panel says so', async function () {
     this.timeout(60_000);
